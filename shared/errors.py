@@ -1,0 +1,68 @@
+"""The error hierarchy every service maps the same way.
+
+Each error carries a Danish message for people (pages and the problem document's
+``detail``) and an HTTP status; routes never build error responses themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PlannerError(Exception):
+    """Base of all expected errors."""
+
+    status = 500
+    title = "Intern fejl"
+    code = "internal_error"
+
+    def __init__(self, detail: str, *, code: str | None = None, extra: dict[str, Any] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.extra = extra or {}
+
+
+class UserError(PlannerError):
+    """The request is wrong; the person can fix it."""
+
+    status = 400
+    title = "Ugyldig forespørgsel"
+    code = "invalid_request"
+
+
+class ValidationFailed(UserError):
+    """The input does not pass validation; ``extra['errors']`` lists each field."""
+
+    status = 422
+    title = "Ugyldige oplysninger"
+    code = "validation_failed"
+
+
+class NotFound(UserError):
+    status = 404
+    title = "Ikke fundet"
+    code = "not_found"
+
+
+class Forbidden(UserError):
+    status = 403
+    title = "Ikke tilladt"
+    code = "forbidden"
+
+
+class Conflict(PlannerError):
+    """The request collides with the current state (a time already taken)."""
+
+    status = 409
+    title = "Konflikt"
+    code = "conflict"
+
+
+class UpstreamUnavailable(PlannerError):
+    """A part we depend on (calendar server, broker, registry) does not answer."""
+
+    status = 503
+    title = "Tjenesten er midlertidigt utilgængelig"
+    code = "upstream_unavailable"

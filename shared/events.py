@@ -1,0 +1,159 @@
+"""The event envelope and the contracts of every event that crosses services.
+
+An event is JSON: ``{"id", "type", "version", "occurred_at", "payload"}``. Payloads are
+validated with the pydantic models below on both sides, so a producer and a consumer
+cannot drift apart silently. Add a field: keep the version. Change or remove one: bump it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from shared.timeutil import parse_aware, require_aware, utcnow
+
+ADVISOR_CHANGED = "advisor.changed"
+ADVISOR_SYNC_REQUESTED = "advisor.sync_requested"
+OFFER_PUBLISHED = "offer.published"
+OFFER_CHANGED = "offer.changed"
+AVAILABILITY_COMPUTED = "availability.computed"
+BOOKING_CREATED = "booking.created"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One event as it travels: an id for deduplication, a type for routing."""
+
+    type: str
+    payload: dict[str, Any]
+    version: int = 1
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    occurred_at: datetime = field(default_factory=utcnow)
+
+    def __post_init__(self) -> None:
+        require_aware(self.occurred_at, "occurred_at")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "version": self.version,
+            "occurred_at": self.occurred_at.isoformat(),
+            "payload": self.payload,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Envelope:
+        try:
+            return cls(
+                id=str(data["id"]),
+                type=str(data["type"]),
+                version=int(data["version"]),
+                occurred_at=parse_aware(str(data["occurred_at"]), "occurred_at"),
+                payload=dict(data["payload"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not an event envelope: {exc}") from exc
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Envelope:
+        return cls.from_dict(json.loads(text))
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    def envelope(self, event_type: str, version: int = 1) -> Envelope:
+        return Envelope(type=event_type, version=version, payload=self.model_dump(mode="json"))
+
+
+class AdvisorCalendarPayload(Contract):
+    """``advisor.changed``: what the worker needs to read an advisor's calendar."""
+
+    advisor_id: str
+    job_centre_code: str
+    name: str
+    timezone: str
+    caldav_url: str | None
+    caldav_username: str | None
+    caldav_password_encrypted: str | None
+    working_hours: dict[str, list[list[str]]]
+    closed_days: list[date] = []
+
+
+class AdvisorSyncRequestedPayload(Contract):
+    """``advisor.sync_requested``: staff asked to re-read a calendar now."""
+
+    advisor_id: str
+
+
+class OfferPayload(Contract):
+    """``offer.published`` and ``offer.changed``: the offer as booking and the worker see it."""
+
+    offer_id: str
+    job_centre_code: str
+    name: str
+    description: str
+    conversation_type: int
+    variant: str | None
+    meeting_form: Literal["individual", "group"]
+    channel: Literal["video", "in_person", "phone"]
+    place: str | None
+    phone: str | None
+    duration_minutes: int
+    reporting_minutes: int
+    start_minutes: list[int]
+    first_meeting_date: date
+    end_date: date | None
+    rolling_weeks: int | None
+    opens_on: date
+    timezone: str
+    advisor_ids: list[str]
+    citizen_may_choose_advisor: bool
+    accept_cancellation: bool
+    rebooking_days_before: int | None
+    active: bool
+    changed_at: AwareDatetime
+
+
+class BookableSlot(Contract):
+    advisor_id: str
+    start: AwareDatetime
+
+
+class AvailabilityPayload(Contract):
+    """``availability.computed``: every bookable start of one offer, per advisor.
+
+    Replaces what the receiver knew of that offer when ``computed_at`` is newer.
+    """
+
+    offer_id: str
+    computed_at: AwareDatetime
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    slots: list[BookableSlot]
+    withheld_advisor_ids: list[str] = []
+
+
+class BookingPayload(Contract):
+    """``booking.created``: a meeting to put in the advisor's calendar. Never a CPR number."""
+
+    booking_id: str
+    reference: str
+    offer_id: str
+    offer_name: str
+    advisor_id: str
+    channel: Literal["video", "in_person", "phone"]
+    place: str | None
+    phone: str | None
+    start: AwareDatetime
+    end: AwareDatetime
+    occupied_until: AwareDatetime

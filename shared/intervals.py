@@ -1,0 +1,108 @@
+"""Half-open time intervals ``[start, end)`` and the algebra availability needs.
+
+Pure: no framework imports. Every instant is timezone-aware; comparisons between
+instants of different zones are exact because Python compares aware datetimes in UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shared.timeutil import require_aware
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Interval:
+    """A half-open interval of time: ``start`` is inside, ``end`` is not."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        require_aware(self.start, "start")
+        require_aware(self.end, "end")
+        if not self.start < self.end:
+            raise ValueError(f"interval must end after it starts: {self.start} .. {self.end}")
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+    def overlaps(self, other: Interval) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def contains(self, other: Interval) -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+    def contains_instant(self, instant: datetime) -> bool:
+        return self.start <= instant < self.end
+
+    def clip(self, window: Interval) -> Interval | None:
+        """The part of this interval inside ``window``, or None."""
+        start, end = max(self.start, window.start), min(self.end, window.end)
+        return Interval(start, end) if start < end else None
+
+    def to_json(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted, non-overlapping intervals covering exactly the union of ``intervals``.
+
+    Touching intervals (one ends where the next starts) are joined.
+    """
+    result: list[Interval] = []
+    for current in sorted(intervals):
+        if result and current.start <= result[-1].end:
+            if current.end > result[-1].end:
+                result[-1] = Interval(result[-1].start, current.end)
+        else:
+            result.append(current)
+    return result
+
+
+def subtract(base: Iterable[Interval], cuts: Iterable[Interval]) -> list[Interval]:
+    """The parts of ``base`` not covered by any of ``cuts`` (sorted, merged)."""
+    free = merge(base)
+    busy = merge(cuts)
+    result: list[Interval] = []
+    j = 0
+    for piece in free:
+        start = piece.start
+        while j < len(busy) and busy[j].end <= start:
+            j += 1
+        k = j
+        while k < len(busy) and busy[k].start < piece.end:
+            if busy[k].start > start:
+                result.append(Interval(start, busy[k].start))
+            start = max(start, busy[k].end)
+            if start >= piece.end:
+                break
+            k += 1
+        if start < piece.end:
+            result.append(Interval(start, piece.end))
+    return result
+
+
+def intersect(a: Iterable[Interval], b: Iterable[Interval]) -> list[Interval]:
+    """The parts covered by both ``a`` and ``b`` (sorted, merged)."""
+    left, right = merge(a), merge(b)
+    result: list[Interval] = []
+    i = j = 0
+    while i < len(left) and j < len(right):
+        start = max(left[i].start, right[j].start)
+        end = min(left[i].end, right[j].end)
+        if start < end:
+            result.append(Interval(start, end))
+        if left[i].end < right[j].end:
+            i += 1
+        else:
+            j += 1
+    return result
+
+
+def clip_all(intervals: Iterable[Interval], window: Interval) -> list[Interval]:
+    """``intervals`` merged and cut to ``window``."""
+    return [c for c in (i.clip(window) for i in merge(intervals)) if c is not None]

@@ -1,0 +1,177 @@
+"""Events over RabbitMQ with kombu: topology, a confirming publisher, a consumer.
+
+One durable topic exchange carries every event, routed by its type. Each consuming
+service has one durable queue bound to the types it needs. Publisher and consumers
+both declare the whole topology, so an event published before a consumer ever ran
+still waits in that consumer's queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kombu import Connection, Exchange, Queue, binding
+from kombu.mixins import ConsumerMixin
+
+from shared import events as ev
+from shared.events import Envelope
+
+log = logging.getLogger(__name__)
+
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "booking": (ev.OFFER_PUBLISHED, ev.OFFER_CHANGED, ev.AVAILABILITY_COMPUTED),
+    "calendar_sync": (
+        ev.ADVISOR_CHANGED,
+        ev.ADVISOR_SYNC_REQUESTED,
+        ev.OFFER_PUBLISHED,
+        ev.OFFER_CHANGED,
+        ev.BOOKING_CREATED,
+    ),
+}
+"""Which event types each consuming service receives."""
+
+
+def events_exchange(name: str) -> Exchange:
+    return Exchange(name, type="topic", durable=True)
+
+
+def service_queue(service: str, exchange_name: str) -> Queue:
+    """The durable queue of ``service`` (``<exchange>.<service>``), bound to every type it
+    subscribes to."""
+    exchange = events_exchange(exchange_name)
+    return Queue(
+        f"{exchange_name}.{service}",
+        bindings=[binding(exchange, routing_key=t) for t in SUBSCRIPTIONS[service]],
+        durable=True,
+    )
+
+
+def declare_topology(connection: Connection, exchange_name: str) -> None:
+    """Declare the exchange and every service queue (idempotent)."""
+    channel = connection.default_channel
+    events_exchange(exchange_name)(channel).declare()
+    for service in SUBSCRIPTIONS:
+        service_queue(service, exchange_name)(channel).declare()
+
+
+def broker_connection(url: str) -> Connection:
+    """A kombu connection; AMQP connections use publisher confirms."""
+    options: dict[str, Any] = {"confirm_publish": True}
+    if url.startswith("memory"):
+        options = {"polling_interval": 0.05}
+    return Connection(url, transport_options=options, connect_timeout=5)
+
+
+class Publisher:
+    """Publishes events persistently and waits for the broker's confirm.
+
+    Thread-safe; reconnects on the next publish after a failure.
+    """
+
+    def __init__(self, broker_url: str, exchange_name: str):
+        self.broker_url, self.exchange_name = broker_url, exchange_name
+        self.exchange = events_exchange(exchange_name)
+        self._connection: Connection | None = None
+        self._lock = threading.Lock()
+
+    def _producer_connection(self) -> Connection:
+        if self._connection is None:
+            connection = broker_connection(self.broker_url)
+            connection.ensure_connection(max_retries=1)
+            declare_topology(connection, self.exchange_name)
+            self._connection = connection
+        return self._connection
+
+    def publish_raw(self, event_type: str, body: str, event_id: str) -> None:
+        with self._lock:
+            try:
+                connection = self._producer_connection()
+                producer = connection.Producer()
+                producer.publish(
+                    body,
+                    exchange=self.exchange,
+                    routing_key=event_type,
+                    content_type="application/json",
+                    content_encoding="utf-8",
+                    delivery_mode=2,
+                    message_id=event_id,
+                    type=event_type,
+                )
+            except Exception:
+                self.close_unlocked()
+                raise
+
+    def publish(self, envelope: Envelope) -> None:
+        self.publish_raw(envelope.type, envelope.to_json(), envelope.id)
+
+    def close_unlocked(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:  # noqa: BLE001 - already broken
+                pass
+            self._connection = None
+
+    def close(self) -> None:
+        with self._lock:
+            self.close_unlocked()
+
+
+def decode_envelope(body: Any) -> Envelope:
+    """The envelope in a message body (already JSON-decoded by kombu, or raw)."""
+    if isinstance(body, dict):
+        return Envelope.from_dict(body)
+    return Envelope.from_json(body)
+
+
+class EventConsumer(ConsumerMixin):
+    """Consumes one service's queue and hands each envelope to ``handle``.
+
+    The message is acknowledged only after ``handle`` returned (its transaction has
+    committed). A malformed message is rejected; a failing handler's message is put back
+    after a short, growing pause.
+    """
+
+    def __init__(self, connection: Connection, queue: Queue, handle: Callable[[Envelope], None]):
+        self.connection = connection
+        self.queue = queue
+        self.handle = handle
+        self._failures: dict[str, int] = {}
+        self.ready = threading.Event()
+
+    def get_consumers(self, consumer_cls: Any, channel: Any) -> list[Any]:
+        return [consumer_cls(queues=[self.queue], callbacks=[self.on_message], accept=["json"], prefetch_count=10)]
+
+    def on_consume_ready(self, connection: Any, channel: Any, consumers: Any, **kwargs: Any) -> None:
+        self.ready.set()
+
+    def on_message(self, body: Any, message: Any) -> None:
+        try:
+            envelope = decode_envelope(body)
+        except ValueError as exc:
+            log.error("rejecting a malformed event: %s", exc)
+            message.reject()
+            return
+        try:
+            self.handle(envelope)
+        except Exception:
+            count = self._failures.get(envelope.id, 0) + 1
+            self._failures[envelope.id] = count
+            log.exception("handling %s %s failed (attempt %d); it will be retried", envelope.type, envelope.id, count)
+            time.sleep(min(0.2 * 2**count, 10.0))
+            message.requeue()
+            return
+        self._failures.pop(envelope.id, None)
+        message.ack()
+
+
+def run_consumer(broker_url: str, exchange_name: str, service: str, handle: Callable[[Envelope], None]) -> EventConsumer:
+    """Build the consumer of ``service``; call ``.run()`` on it (blocks) or run it in a thread."""
+    connection = broker_connection(broker_url)
+    connection.ensure_connection(max_retries=3)
+    declare_topology(connection, exchange_name)
+    return EventConsumer(connection, service_queue(service, exchange_name), handle)

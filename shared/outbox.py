@@ -1,0 +1,160 @@
+"""Transactional outbox and processed-event inbox.
+
+A change and the event that announces it are written in the same database
+transaction (``record_event``). The relay publishes unsent events afterwards with
+publisher confirms and marks them sent; if the broker is down they wait in the table.
+Consumers write the ids of applied events in ``processed_event`` inside the
+transaction that applies them, so a redelivered event is skipped (``apply_once``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import BigInteger, Integer, String, Text, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from shared.db import AwareDateTime, Database
+from shared.events import Envelope
+from shared.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class OutboxMixin:
+    """Columns of a service's ``outbox`` table; mix into the service's Base."""
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)
+
+
+class ProcessedEventMixin:
+    """Columns of a service's ``processed_event`` table (ids of applied events)."""
+
+    __tablename__ = "processed_event"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    processed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+def record_event(session: Session, model: type[OutboxMixin], envelope: Envelope) -> None:
+    """Add ``envelope`` to the outbox in ``session``'s transaction."""
+    session.add(model(event_id=envelope.id, event_type=envelope.type, body=envelope.to_json()))
+    session.info["outbox_pending"] = True
+
+
+def apply_once(
+    db: Database,
+    model: type[ProcessedEventMixin],
+    envelope: Envelope,
+    apply: Callable[[Session, Envelope], None],
+) -> bool:
+    """Run ``apply`` in a transaction unless ``envelope`` was applied before.
+
+    Returns False for a duplicate. Two concurrent deliveries of one event cannot both
+    apply it: the second insert of the id fails on the primary key and is rolled back.
+    """
+    try:
+        with db.transaction() as session:
+            if session.get(model, envelope.id) is not None:
+                return False
+            session.add(model(event_id=envelope.id, event_type=envelope.type))
+            session.flush()
+            apply(session, envelope)
+    except IntegrityError:
+        with db.transaction() as session:
+            if session.get(model, envelope.id) is not None:
+                return False
+        raise
+    return True
+
+
+class RawPublisher(Protocol):
+    def publish_raw(self, event_type: str, body: str, event_id: str) -> None: ...
+
+
+class OutboxRelay:
+    """Sends unsent outbox rows in order, a batch per transaction.
+
+    Safe with several relays on one PostgreSQL database: rows are taken with
+    ``FOR UPDATE SKIP LOCKED``. A row whose publish was confirmed but whose commit was
+    lost is sent again; consumers skip it by its id.
+    """
+
+    def __init__(self, db: Database, model: type[OutboxMixin], publisher: RawPublisher, batch: int = 100):
+        self.db, self.model, self.publisher, self.batch = db, model, publisher, batch
+        self._lock = threading.Lock()
+
+    def relay_pending(self) -> int:
+        """Publish every unsent event; returns how many were sent."""
+        sent = 0
+        with self._lock:
+            while True:
+                with self.db.transaction() as session:
+                    query = (
+                        select(self.model)
+                        .where(self.model.published_at.is_(None))
+                        .order_by(self.model.seq)
+                        .limit(self.batch)
+                    )
+                    if not self.db.is_sqlite:
+                        query = query.with_for_update(skip_locked=True)
+                    rows = session.scalars(query).all()
+                    for row in rows:
+                        self.publisher.publish_raw(row.event_type, row.body, row.event_id)
+                        row.published_at = utcnow()
+                sent += len(rows)
+                if len(rows) < self.batch:
+                    return sent
+
+    def pending_count(self) -> int:
+        with self.db.transaction() as session:
+            return len(session.scalars(select(self.model.seq).where(self.model.published_at.is_(None))).all())
+
+
+class RelayThread(threading.Thread):
+    """Runs a relay in the background: at once after a commit that wrote events, and
+    every ``interval`` seconds to retry what the broker refused."""
+
+    def __init__(self, relay: OutboxRelay, interval: float):
+        super().__init__(name="outbox-relay", daemon=True)
+        self.relay, self.interval = relay, interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        relay.db.on_commit(self._after_commit)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop("outbox_pending", False):
+            self._wake.set()
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                self.relay.relay_pending()
+            except Exception as exc:  # noqa: BLE001 - the broker or database may be down; retry later
+                log.warning("outbox relay failed, will retry: %s", exc)
+
+

@@ -1,0 +1,72 @@
+"""What every Flask service does the same way: JSON problem documents (RFC 9457),
+health checks and the mapping of the shared error hierarchy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIFlask
+from apiflask.exceptions import HTTPError
+from flask import Response, jsonify
+
+from shared.errors import PlannerError
+
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "Ugyldig forespørgsel",
+    401: "Log ind for at fortsætte",
+    403: "Ikke tilladt",
+    404: "Ikke fundet",
+    405: "Metoden er ikke tilladt",
+    409: "Konflikt",
+    415: "Forkert indholdstype",
+    422: "Ugyldige oplysninger",
+    500: "Intern fejl",
+    503: "Tjenesten er midlertidigt utilgængelig",
+}
+
+
+def problem(status: int, detail: str, *, code: str, title: str | None = None, **extra: Any) -> Response:
+    """A JSON problem document response."""
+    body = {"type": f"urn:planner:problem:{code}", "title": title or _TITLES.get(status, "Fejl"), "status": status, "detail": detail, "code": code}
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    return response
+
+
+def install_error_handling(app: APIFlask) -> None:
+    """Map PlannerError and APIFlask's HTTP errors (validation included) to problems."""
+
+    @app.errorhandler(PlannerError)
+    def _planner_error(exc: PlannerError) -> Response:
+        return problem(exc.status, exc.detail, code=exc.code, title=exc.title, **exc.extra)
+
+    @app.error_processor
+    def _http_error(error: HTTPError) -> Response:
+        if error.status_code == 422:
+            return problem(
+                422,
+                "Oplysningerne er ikke gyldige. Ret felterne i 'errors' og prøv igen.",
+                code="validation_failed",
+                errors=error.detail,
+            )
+        detail = error.message if isinstance(error.message, str) else _TITLES.get(error.status_code, "Fejl")
+        response = problem(error.status_code, detail, code=f"http_{error.status_code}")
+        response.headers.update(error.headers or {})
+        return response
+
+
+def install_health(app: APIFlask, check: Any) -> None:
+    """``GET /healthz``: 200 when ``check()`` passes (database reachable), else 503."""
+
+    @app.get("/healthz")
+    @app.doc(summary="Liveness and database check", tags=["Drift"])
+    def healthz() -> Any:
+        try:
+            check()
+        except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+            return problem(503, f"Databasen svarer ikke: {type(exc).__name__}", code="unhealthy")
+        return {"status": "ok"}
