@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from shared.intervals import Interval, clip_all, merge, subtract
@@ -43,7 +44,7 @@ def parse_weekly_hours(data: Mapping[str, Sequence[Sequence[str]]]) -> WeeklyHou
                 raise ValueError(f"{key}: {start:%H:%M} must be before {end:%H:%M}")
             pairs.append((start, end))
         pairs.sort()
-        for (_, prev_end), (next_start, _) in zip(pairs, pairs[1:], strict=False):
+        for (_, prev_end), (next_start, _) in pairwise(pairs):
             if next_start < prev_end:
                 raise ValueError(f"{key}: working ranges overlap")
         hours[WEEKDAYS.index(key)] = pairs
@@ -117,9 +118,7 @@ def _offset_minutes(instant: datetime, tz: ZoneInfo) -> int:
 
 def _constant_offset_pieces(piece: Interval, tz: ZoneInfo) -> list[Interval]:
     """Split ``piece`` where the zone's UTC offset changes (daylight saving)."""
-    if _offset_minutes(piece.start, tz) == _offset_minutes(piece.end, tz) and (
-        piece.duration < timedelta(days=60)
-    ):
+    if _offset_minutes(piece.start, tz) == _offset_minutes(piece.end, tz) and (piece.duration < timedelta(days=60)):
         return [piece]
     pieces: list[Interval] = []
     start = piece.start

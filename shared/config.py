@@ -22,16 +22,32 @@ class Settings(BaseSettings):
     offers_database_url: str = Field(_PG + "planner_offers", description="Offers service database (SQLAlchemy URL).")
     booking_database_url: str = Field(_PG + "planner_booking", description="Booking service database.")
     calendar_sync_database_url: str = Field(_PG + "planner_calendar_sync", description="Calendar-sync worker database.")
-    broker_url: str = Field("amqp://guest:guest@127.0.0.1:5672//", description="RabbitMQ URL (events and Celery tasks); memory:// runs in-process.")
+    broker_url: str = Field(
+        "amqp://guest:guest@127.0.0.1:5672//",
+        description="RabbitMQ URL (events and Celery tasks); memory:// runs in-process.",
+    )
     events_exchange: str = Field("planner.events", description="Topic exchange that carries domain events.")
-    task_queue: str = Field("planner.calendar_sync.tasks", description="Celery queue of the calendar-sync worker's tasks.")
-    secret_keys: str = Field("", description="Comma-separated Fernet keys; the first encrypts calendar passwords, all decrypt (key rotation).")
+    task_queue: str = Field(
+        "planner.calendar_sync.tasks", description="Celery queue of the calendar-sync worker's tasks."
+    )
+    secret_keys: str = Field(
+        "",
+        description="Comma-separated Fernet keys; the first encrypts calendar passwords, all decrypt (key rotation).",
+    )
     timezone: str = Field("Europe/Copenhagen", description="Default time zone of job centres and advisors.")
-    booking_notice_days: int = Field(1, ge=0, description="Days of notice a self-booking needs (1: tomorrow at the earliest).")
-    availability_horizon_days: int = Field(70, ge=1, le=400, description="How far ahead free times are computed for offers without an end date.")
-    sync_interval_seconds: int = Field(300, ge=5, description="How often Celery beat re-reads every advisor's calendar.")
+    booking_notice_days: int = Field(
+        1, ge=0, description="Days of notice a self-booking needs (1: tomorrow at the earliest)."
+    )
+    availability_horizon_days: int = Field(
+        70, ge=1, le=400, description="How far ahead free times are computed for offers without an end date."
+    )
+    sync_interval_seconds: int = Field(
+        300, ge=5, description="How often Celery beat re-reads every advisor's calendar."
+    )
     caldav_timeout_seconds: float = Field(20.0, gt=0, description="Timeout of one CalDAV request.")
-    outbox_poll_seconds: float = Field(2.0, gt=0, description="How often the outbox relay looks for events that were not yet sent.")
+    outbox_poll_seconds: float = Field(
+        2.0, gt=0, description="How often the outbox relay looks for events that were not yet sent."
+    )
     celery_eager: bool = Field(False, description="Run Celery tasks in the calling process (demo only).")
     log_level: str = Field("INFO", description="Log level of all services.")
 

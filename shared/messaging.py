@@ -8,6 +8,7 @@ still waits in that consumer's queue.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -110,10 +111,8 @@ class Publisher:
 
     def close_unlocked(self) -> None:
         if self._connection is not None:
-            try:
+            with contextlib.suppress(Exception):  # already broken; nothing to release
                 self._connection.release()
-            except Exception:  # noqa: BLE001 - already broken
-                pass
             self._connection = None
 
     def close(self) -> None:
@@ -169,7 +168,9 @@ class EventConsumer(ConsumerMixin):
         message.ack()
 
 
-def run_consumer(broker_url: str, exchange_name: str, service: str, handle: Callable[[Envelope], None]) -> EventConsumer:
+def run_consumer(
+    broker_url: str, exchange_name: str, service: str, handle: Callable[[Envelope], None]
+) -> EventConsumer:
     """Build the consumer of ``service``; call ``.run()`` on it (blocks) or run it in a thread."""
     connection = broker_connection(broker_url)
     connection.ensure_connection(max_retries=3)

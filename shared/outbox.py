@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import BigInteger, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
@@ -156,5 +156,3 @@ class RelayThread(threading.Thread):
                 self.relay.relay_pending()
             except Exception as exc:  # noqa: BLE001 - the broker or database may be down; retry later
                 log.warning("outbox relay failed, will retry: %s", exc)
-
-

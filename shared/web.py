@@ -29,7 +29,13 @@ _TITLES = {
 
 def problem(status: int, detail: str, *, code: str, title: str | None = None, **extra: Any) -> Response:
     """A JSON problem document response."""
-    body = {"type": f"urn:planner:problem:{code}", "title": title or _TITLES.get(status, "Fejl"), "status": status, "detail": detail, "code": code}
+    body = {
+        "type": f"urn:planner:problem:{code}",
+        "title": title or _TITLES.get(status, "Fejl"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
     body.update(extra)
     response = jsonify(body)
     response.status_code = status

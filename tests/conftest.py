@@ -6,6 +6,7 @@ Tests that need PostgreSQL or RabbitMQ skip when those are missing, unless
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import uuid
@@ -94,10 +95,8 @@ def unique_exchange(request: pytest.FixtureRequest) -> Iterator[str]:
                     channel.queue_delete(queue)
                 except Exception:  # noqa: BLE001
                     channel = conn.channel()
-            try:
+            with contextlib.suppress(Exception):
                 channel.exchange_delete(name)
-            except Exception:  # noqa: BLE001
-                pass
     except Exception:  # noqa: BLE001 - broker gone; nothing to clean
         pass
 
