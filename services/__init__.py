@@ -1,0 +1,1 @@
+"""The three services of jobcenter-planner (offers, booking, calendar_sync), the demo and the command line."""

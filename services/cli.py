@@ -1,0 +1,143 @@
+"""The ``planner`` command: run each service, the worker, migrations and the demo.
+
+Every process reads its settings from ``PLANNER_*`` environment variables (see the
+README); the demo sets its own embedded defaults.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from shared.config import get_settings
+from shared.logs import configure_logging
+
+SERVICES = ("offers", "booking", "calendar_sync")
+
+
+def _service_module(service: str, name: str) -> Any:
+    return importlib.import_module(f"services.{service}.{name}")
+
+
+def _database_url(service: str) -> str:
+    return str(getattr(get_settings(), f"{service}_database_url"))
+
+
+def _serve(app: Any, host: str, port: int, threads: int) -> None:
+    from waitress import serve
+
+    click.echo(f"serving on http://{host}:{port}/ (OpenAPI: /openapi.json)")
+    serve(app, host=host, port=port, threads=threads, ident="planner")
+
+
+@click.group()
+@click.version_option(package_name="jobcenter-planner")
+def main() -> None:
+    """jobcenter-planner: online offers and self-booking for job centres."""
+    configure_logging(get_settings().log_level)
+
+
+@main.command()
+def keygen() -> None:
+    """Print a new key for PLANNER_SECRET_KEYS (encrypts calendar passwords)."""
+    from shared.secrets import new_key
+
+    click.echo(new_key())
+
+
+@main.command()
+@click.argument("service", type=click.Choice([*SERVICES, "all"]))
+def migrate(service: str) -> None:
+    """Upgrade SERVICE's database (or all three) to the newest schema."""
+    for name in SERVICES if service == "all" else (service,):
+        _service_module(name, "db").migrate(_database_url(name))
+        click.echo(f"{name}: database is up to date")
+
+
+def _serve_command(service: str, default_port: int) -> click.Command:
+    @click.command(name="serve", help=f"Run the {service} HTTP API (with its outbox relay).")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=default_port, show_default=True, type=int)
+    @click.option("--threads", default=8, show_default=True, type=int)
+    def serve(host: str, port: int, threads: int) -> None:
+        app = _service_module(service, "app").create_app(start_relay=True)
+        _serve(app, host, port, threads)
+
+    return serve
+
+
+@main.group()
+def offers() -> None:
+    """The staff service: admin data and offers."""
+
+
+offers.add_command(_serve_command("offers", 8001))
+
+
+@main.group()
+def booking() -> None:
+    """The citizen service: bookable times and bookings."""
+
+
+booking.add_command(_serve_command("booking", 8002))
+
+
+@booking.command()
+def consume() -> None:
+    """Apply the events booking subscribes to (offers, availability)."""
+    from services.booking.runner import run_consumer_forever
+
+    run_consumer_forever(get_settings())
+
+
+@main.command()
+@click.option("--concurrency", default=2, show_default=True, type=int)
+@click.option("--beat/--no-beat", default=False, help="Also run Celery beat (periodic re-sync) in this process.")
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(concurrency: int, beat: bool, loglevel: str) -> None:
+    """Run the calendar-sync Celery worker (and its event consumer)."""
+    from services.calendar_sync.celery_app import app
+
+    argv = ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "-Q", get_settings().task_queue]
+    if beat:
+        argv.append("--beat")
+    app.worker_main(argv)
+
+
+@main.command()
+@click.option("--loglevel", default="INFO", show_default=True)
+def beat(loglevel: str) -> None:
+    """Run Celery beat: periodic calendar re-sync and outbox relay (one per deployment)."""
+    from services.calendar_sync.celery_app import app
+
+    app.start(["beat", f"--loglevel={loglevel}"])
+
+
+@main.command()
+@click.option("--data-dir", type=click.Path(path_type=Path), default=Path("var/demo"), show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--offers-port", default=8001, show_default=True, type=int)
+@click.option("--booking-port", default=8002, show_default=True, type=int)
+def demo(data_dir: Path, host: str, offers_port: int, booking_port: int) -> None:
+    """Run everything in one process: SQLite, in-process broker, embedded CalDAV."""
+    from services.demo.run import run_demo
+
+    run_demo(data_dir=data_dir, host=host, offers_port=offers_port, booking_port=booking_port)
+
+
+def _attach_optional_groups() -> None:
+    try:
+        from services.rules_cli import rules
+    except ImportError:  # the rules command arrives with the eligibility module
+        return
+    main.add_command(rules)
+
+
+_attach_optional_groups()
+
+if __name__ == "__main__":
+    sys.exit(main())

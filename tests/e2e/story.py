@@ -1,0 +1,245 @@
+"""The foundation story, walked over HTTP against any running stack.
+
+A staff member creates an individual offer for two advisors; the worker reads both
+CalDAV calendars; a citizen lists the times and books one; the meeting appears in the
+advisor's calendar, and that time plus its reporting time disappears from this offer and
+from the advisor's other offer. Also: 20 simultaneous requests for one time give one
+booking, and a new event in an advisor's calendar removes the overlapping times after
+the next sync.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import caldav
+import icalendar
+import requests
+
+from tests.e2e.processes import eventually
+
+CPH = ZoneInfo("Europe/Copenhagen")
+WEEKDAYS = {d: [["08:00", "16:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+
+
+@dataclass
+class Stack:
+    offers_url: str
+    booking_url: str
+    radicale: Any  # services.demo.embedded_radicale.RadicaleServer
+    users: dict[str, str]
+    assert_running: Any = lambda: None
+
+
+def fictitious_cpr(n: int) -> str:
+    return f"0101{90 + n % 10:02d}{4000 + n:04d}"
+
+
+def story_day(today: date) -> date:
+    day = today + timedelta(days=2)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def at(day: date, hh: int, mm: int = 0) -> datetime:
+    return datetime.combine(day, time(hh, mm), tzinfo=CPH)
+
+
+def ics_event(uid: str, start: datetime, end: datetime, summary: str) -> str:
+    fmt = "%Y%m%dT%H%M%S"
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//planner tests//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Europe/Copenhagen:{start.strftime(fmt)}\r\n"
+        f"DTEND;TZID=Europe/Copenhagen:{end.strftime(fmt)}\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+def calendar(stack: Stack, user: str, url: str) -> Any:
+    client = caldav.DAVClient(url=url, username=user, password=stack.users[user])
+    return client.calendar(url=url)
+
+
+def post(url: str, body: dict[str, Any], expect: int = 201) -> dict[str, Any]:
+    response = requests.post(url, json=body, timeout=30)
+    assert response.status_code == expect, f"{url}: {response.status_code} {response.text}"
+    return response.json() if response.content else {}
+
+
+def times(stack: Stack, offer_id: str) -> list[dict[str, Any]]:
+    response = requests.get(f"{stack.booking_url}/api/v1/offers/{offer_id}/times", timeout=30)
+    if response.status_code == 404:  # the offer has not reached booking yet
+        return []
+    assert response.status_code == 200, response.text
+    return response.json()["times"]
+
+
+def local_starts(found: list[dict[str, Any]], advisor_id: str, day: date) -> set[str]:
+    result = set()
+    for item in found:
+        start = datetime.fromisoformat(item["start"]).astimezone(CPH)
+        assert start.utcoffset() is not None
+        if item.get("advisor_id") == advisor_id and start.date() == day:
+            result.add(start.strftime("%H:%M"))
+    return result
+
+
+def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
+    today = datetime.now(CPH).date()
+    day = story_day(today)
+    tag = uuid.uuid4().hex[:8]
+    o = f"{stack.offers_url}/api/v1"
+
+    # Staff: admin data and two advisors whose calendars live on the CalDAV server.
+    centre = post(f"{o}/job-centres", {"code": f"{int(tag[:4], 16) % 90000 + 10000}", "name": f"Jobcenter {tag}"})
+    team = post(f"{o}/teams", {"job_centre_id": centre["id"], "name": "Team Øst", "phone": "70000000"})
+    advisors: dict[str, str] = {}
+    calendars: dict[str, str] = {}
+    for user, name in (("anne", "Anne Jensen"), ("bo", "Bo Nielsen")):
+        calendars[user] = stack.radicale.create_calendar(user, stack.users[user], f"story-{tag}")
+        advisors[user] = post(
+            f"{o}/advisors",
+            {
+                "job_centre_id": centre["id"],
+                "team_ids": [team["id"]],
+                "name": name,
+                "email": f"{user}@example.org",
+                "phone": "70000001",
+                "working_hours": WEEKDAYS,
+                "caldav_url": calendars[user],
+                "caldav_username": user,
+                "caldav_password": stack.users[user],
+            },
+        )["id"]
+    calendar(stack, "anne", calendars["anne"]).add_event(ics_event(f"busy-{tag}", at(day, 10), at(day, 11), "Møde"))
+
+    common = {
+        "job_centre_id": centre["id"],
+        "team_id": team["id"],
+        "conversation_type": 7,
+        "meeting_form": "individual",
+        "description": "Samtale om job.",
+        "first_meeting_date": today.isoformat(),
+        "opens_on": today.isoformat(),
+        "rolling_weeks": 2,
+        "citizen_may_choose_advisor": True,
+        "accept_cancellation": True,
+        "rebooking_days_before": None,
+    }
+    offer = post(
+        f"{o}/offers",
+        {
+            **common,
+            "name": "Jobsamtale",
+            "channel": "in_person",
+            "place": "Torvet 1",
+            "duration_minutes": 30,
+            "reporting_minutes": 15,
+            "start_minutes": [0, 30],
+            "advisor_ids": [advisors["anne"], advisors["bo"]],
+        },
+    )
+    other = post(
+        f"{o}/offers",
+        {
+            **common,
+            "name": "Telefonsamtale",
+            "channel": "phone",
+            "phone": "70000001",
+            "duration_minutes": 60,
+            "reporting_minutes": 0,
+            "start_minutes": [0, 15, 30, 45],
+            "advisor_ids": [advisors["anne"]],
+        },
+    )
+
+    # The worker reads both calendars and computes the times; booking receives them.
+    def both_advisors_offered() -> list[dict[str, Any]] | None:
+        found = times(stack, offer["id"])
+        have = {t.get("advisor_id") for t in found}
+        return found if {advisors["anne"], advisors["bo"]} <= have else None
+
+    found = eventually(both_advisors_offered, timeout=90, what="times of both advisors", on_tick=stack.assert_running)
+    anne, bo = local_starts(found, advisors["anne"], day), local_starts(found, advisors["bo"], day)
+    assert {"08:00", "09:00", "11:00"} <= anne
+    assert not {"09:30", "10:00", "10:30"} & anne, "Anne's 10-11 meeting must block these starts"
+    assert {"09:30", "10:00", "10:30"} <= bo
+    assert all(datetime.fromisoformat(t["start"]).astimezone(CPH).date() > today for t in found), "1 day notice"
+    eventually(lambda: local_starts(times(stack, other["id"]), advisors["anne"], day), what="the second offer's times")
+
+    # A citizen books 08:00 with Anne: that time and its reporting time go at once, in both offers.
+    booking = post(
+        f"{stack.booking_url}/api/v1/bookings",
+        {
+            "offer_id": offer["id"],
+            "advisor_id": advisors["anne"],
+            "start": at(day, 8).isoformat(),
+            "citizen": {"cpr": fictitious_cpr(0)},
+        },
+    )
+    assert "cpr" not in str(booking).lower() and fictitious_cpr(0) not in str(booking)
+    anne_now = local_starts(times(stack, offer["id"]), advisors["anne"], day)
+    assert "08:00" not in anne_now and "08:30" not in anne_now and "09:00" in anne_now
+    other_now = local_starts(times(stack, other["id"]), advisors["anne"], day)
+    assert not {"08:00", "08:15", "08:30"} & other_now and "08:45" in other_now
+
+    # Twenty citizens press "Book" for the same time at once: one gets it.
+    barrier = threading.Barrier(concurrent_requests)
+    statuses: list[int] = []
+    bodies: list[dict[str, Any]] = []
+
+    def attempt(n: int) -> None:
+        body = {
+            "offer_id": other["id"],
+            "advisor_id": advisors["anne"],
+            "start": at(day, 13).isoformat(),
+            "citizen": {"cpr": fictitious_cpr(n + 1)},
+        }
+        barrier.wait()
+        response = requests.post(f"{stack.booking_url}/api/v1/bookings", json=body, timeout=60)
+        statuses.append(response.status_code)
+        bodies.append(response.json())
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(concurrent_requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201] + [409] * (concurrent_requests - 1), statuses
+    conflicts = [b for b in bodies if b.get("status") == 409]
+    assert all(b["detail"] and b["title"] for b in conflicts)
+
+    # The meeting appears in Anne's own calendar, at the booked time, without any CPR number.
+    def booked_event() -> str | None:
+        cal = calendar(stack, "anne", calendars["anne"])
+        for obj in cal.search(start=at(day, 0), end=at(day + timedelta(days=1), 0), event=True):
+            text = obj.data
+            if f"booking-{booking['id']}@jobcenter-planner" in text:
+                return text
+        return None
+
+    event_text = eventually(
+        booked_event, timeout=60, what="the meeting in Anne's calendar", on_tick=stack.assert_running
+    )
+    vevent = next(iter(icalendar.Calendar.from_ical(event_text).walk("VEVENT")))
+    assert vevent.decoded("DTSTART").astimezone(CPH) == at(day, 8)
+    assert vevent.decoded("DTEND").astimezone(CPH) == at(day, 8, 30)
+    assert not re.search(r"\d{6}-?\d{4}", event_text.replace(booking["id"], "")), "no CPR number in the calendar"
+
+    # Bo gets a new meeting in his own calendar; after the next sync its times are gone.
+    assert {"13:00", "13:30", "14:00", "14:30"} <= local_starts(times(stack, offer["id"]), advisors["bo"], day)
+    calendar(stack, "bo", calendars["bo"]).add_event(ics_event(f"new-{tag}", at(day, 14), at(day, 15), "Nyt møde"))
+    post(f"{o}/advisors/{advisors['bo']}/sync", {}, expect=202)
+
+    def bo_blocked() -> set[str] | None:
+        bo_now = local_starts(times(stack, offer["id"]), advisors["bo"], day)
+        return bo_now if "14:00" not in bo_now and "15:00" in bo_now else None
+
+    bo_now = eventually(bo_blocked, timeout=60, what="Bo's new meeting to block times", on_tick=stack.assert_running)
+    assert "13:00" in bo_now and not {"13:30", "14:00", "14:30"} & bo_now

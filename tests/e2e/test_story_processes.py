@@ -1,0 +1,59 @@
+"""The whole system as IT runs it: offers and booking as HTTP server processes, the
+booking consumer, a real Celery worker with beat, Radicale, PostgreSQL and RabbitMQ."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.demo.embedded_radicale import start_radicale
+from tests.conftest import free_port
+from tests.e2e.processes import ServiceProcesses, wait_healthy
+from tests.e2e.story import Stack, walk
+
+USERS = {"anne": "anne-secret", "bo": "bo-secret"}
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def stack(tmp_path: Path, create_database, rabbitmq_url, unique_exchange, secret_keys) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+    radicale = start_radicale(tmp_path / "radicale", USERS)
+    offers_port, booking_port = free_port(), free_port()
+    env = {
+        "PLANNER_OFFERS_DATABASE_URL": create_database("e2e_offers"),
+        "PLANNER_BOOKING_DATABASE_URL": create_database("e2e_booking"),
+        "PLANNER_CALENDAR_SYNC_DATABASE_URL": create_database("e2e_sync"),
+        "PLANNER_BROKER_URL": rabbitmq_url,
+        "PLANNER_EVENTS_EXCHANGE": unique_exchange,
+        "PLANNER_TASK_QUEUE": f"{unique_exchange}.tasks",
+        "PLANNER_SECRET_KEYS": secret_keys,
+        "PLANNER_OUTBOX_POLL_SECONDS": "0.5",
+        "PLANNER_SYNC_INTERVAL_SECONDS": "300",
+        "PLANNER_LOG_LEVEL": "INFO",
+    }
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    procs = ServiceProcesses(logs, env)
+    try:
+        procs.run("migrate", "all")
+        procs.start("offers", "offers", "serve", "--port", str(offers_port))
+        procs.start("booking", "booking", "serve", "--port", str(booking_port))
+        procs.start("booking-consumer", "booking", "consume")
+        procs.start("worker", "worker", "--beat", "--concurrency", "2")
+        offers_url, booking_url = f"http://127.0.0.1:{offers_port}", f"http://127.0.0.1:{booking_port}"
+        wait_healthy(offers_url, procs)
+        wait_healthy(booking_url, procs)
+        yield Stack(offers_url, booking_url, radicale, USERS, procs.assert_running)
+    except BaseException:
+        print(procs.logs())
+        raise
+    finally:
+        procs.stop()
+        radicale.stop()
+
+
+def test_story_across_processes_on_postgresql_rabbitmq_and_radicale(stack: Stack) -> None:
+    walk(stack, concurrent_requests=20)
