@@ -11,79 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from shared.intervals import Interval, clip_all, merge, subtract
+from shared.intervals import Interval, clip_all, subtract
 from shared.timeutil import local_midnight
+from shared.working_time import (  # noqa: F401 - re-exported for callers of availability
+    WEEKDAYS,
+    WeeklyHours,
+    parse_weekly_hours,
+    weekly_hours_to_json,
+    working_intervals,
+)
 
 ALLOWED_START_MINUTES = frozenset({0, 15, 20, 30, 40, 45})
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-WeeklyHours = dict[int, list[tuple[time, time]]]
-"""Working time per ISO weekday (0 = Monday): local ``(from, to)`` pairs; a gap is a break."""
-
-
-def parse_weekly_hours(data: Mapping[str, Sequence[Sequence[str]]]) -> WeeklyHours:
-    """Read ``{"mon": [["08:00", "12:00"], ["12:30", "15:30"]], ...}``.
-
-    Raises ValueError with a readable message on unknown days, bad times, ranges that
-    end before they start or that overlap.
-    """
-    hours: WeeklyHours = {}
-    for key, ranges in data.items():
-        if key not in WEEKDAYS:
-            raise ValueError(f"unknown weekday {key!r}; use one of {', '.join(WEEKDAYS)}")
-        pairs: list[tuple[time, time]] = []
-        for pair in ranges:
-            if len(pair) != 2:
-                raise ValueError(f"{key}: each range needs a start and an end")
-            start, end = (time.fromisoformat(str(v)) for v in pair)
-            if not start < end:
-                raise ValueError(f"{key}: {start:%H:%M} must be before {end:%H:%M}")
-            pairs.append((start, end))
-        pairs.sort()
-        for (_, prev_end), (next_start, _) in pairwise(pairs):
-            if next_start < prev_end:
-                raise ValueError(f"{key}: working ranges overlap")
-        hours[WEEKDAYS.index(key)] = pairs
-    return hours
-
-
-def weekly_hours_to_json(hours: WeeklyHours) -> dict[str, list[list[str]]]:
-    return {
-        WEEKDAYS[day]: [[s.strftime("%H:%M"), e.strftime("%H:%M")] for s, e in ranges]
-        for day, ranges in sorted(hours.items())
-    }
-
-
-def working_intervals(
-    hours: WeeklyHours,
-    first: date,
-    last_exclusive: date,
-    tz: ZoneInfo,
-    closed_days: Iterable[date] = (),
-) -> list[Interval]:
-    """The advisor's working time from ``first`` up to ``last_exclusive`` as instants.
-
-    Local wall-clock times are resolved in ``tz`` on each date, so 08:00 stays 08:00
-    across daylight-saving changes.
-    """
-    closed = set(closed_days)
-    result: list[Interval] = []
-    day = first
-    while day < last_exclusive:
-        if day not in closed:
-            for start, end in hours.get(day.weekday(), ()):
-                result.append(
-                    Interval(
-                        datetime.combine(day, start, tzinfo=tz),
-                        datetime.combine(day, end, tzinfo=tz),
-                    )
-                )
-        day += timedelta(days=1)
-    return merge(result)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,227 @@
+"""The one-command demo: the whole system in one process on embedded parts.
+
+SQLite files in ``data_dir``, kombu's in-memory broker, Celery in eager mode (tasks run
+in the thread that sends them), an embedded Radicale CalDAV server with three demo
+advisors, both HTTP APIs served by waitress threads, and the two event consumers in
+threads. The same code paths as production, with different parts underneath.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from waitress.server import create_server
+
+from services.demo.data import JOB_CENTRE, TEAM, WORKING_HOURS, demo_advisors, demo_offers
+from services.demo.embedded_radicale import RadicaleServer, start_radicale
+from shared.config import Settings, get_settings
+from shared.events import Envelope
+from shared.messaging import EventConsumer, run_consumer
+from shared.secrets import new_key
+
+
+@dataclass
+class DemoStack:
+    """A running demo; ``stop()`` ends every thread it started."""
+
+    settings: Settings
+    offers_url: str
+    booking_url: str
+    radicale: RadicaleServer
+    users: dict[str, str]
+    offer_ids: list[str] = field(default_factory=list)
+    _stoppers: list[Callable[[], None]] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for stop in reversed(self._stoppers):
+            stop()
+        self._stoppers.clear()
+
+
+def demo_environment(data_dir: Path) -> dict[str, str]:
+    """The embedded defaults, as PLANNER_* variables (the worker reads them too)."""
+    key_file = data_dir / "secret.key"
+    if not key_file.exists():
+        key_file.write_text(new_key())
+    return {
+        "PLANNER_OFFERS_DATABASE_URL": f"sqlite:///{data_dir / 'offers.db'}",
+        "PLANNER_BOOKING_DATABASE_URL": f"sqlite:///{data_dir / 'booking.db'}",
+        "PLANNER_CALENDAR_SYNC_DATABASE_URL": f"sqlite:///{data_dir / 'calendar_sync.db'}",
+        "PLANNER_BROKER_URL": "memory://",
+        "PLANNER_CELERY_EAGER": "true",
+        "PLANNER_SECRET_KEYS": key_file.read_text().strip(),
+        "PLANNER_OUTBOX_POLL_SECONDS": "1",
+        "PLANNER_SYNC_INTERVAL_SECONDS": "60",
+    }
+
+
+def _serve(app: Any, host: str, port: int, stack: DemoStack) -> str:
+    server = create_server(app, host=host, port=port, threads=8, ident="planner-demo")
+    thread = threading.Thread(target=server.run, name=f"http-{port}", daemon=True)
+    thread.start()
+    stack._stoppers.append(server.close)
+    return f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
+
+
+def _consume(settings: Settings, service: str, handle: Callable[[Envelope], None], stack: DemoStack) -> None:
+    consumer: EventConsumer = run_consumer(settings.broker_url, settings.events_exchange, service, handle)
+    thread = threading.Thread(target=consumer.run, name=f"consumer-{service}", daemon=True)
+    thread.start()
+    consumer.ready.wait(10)
+
+    def stop() -> None:
+        consumer.should_stop = True
+        thread.join(timeout=5)
+
+    stack._stoppers.append(stop)
+
+
+def _every(seconds: float, action: Callable[[], None], stack: DemoStack) -> None:
+    stopped = threading.Event()
+
+    def loop() -> None:
+        while not stopped.wait(seconds):
+            action()
+
+    threading.Thread(target=loop, name="demo-beat", daemon=True).start()
+    stack._stoppers.append(stopped.set)
+
+
+def start_demo(data_dir: Path, host: str = "127.0.0.1", offers_port: int = 8001, booking_port: int = 8002) -> DemoStack:
+    """Start every part on embedded defaults with fresh demo data; return the running stack."""
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    os.environ.update(demo_environment(data_dir))
+    get_settings.cache_clear()
+    settings = get_settings()
+
+    from services.booking import consumer as booking_consumer
+    from services.booking.app import create_app as booking_app
+    from services.booking.db import migrate as migrate_booking
+    from services.calendar_sync import consumer as sync_consumer
+    from services.calendar_sync.celery_app import get_context as sync_context
+    from services.calendar_sync.db import migrate as migrate_sync
+    from services.calendar_sync.tasks import resync_all
+    from services.offers.app import create_app as offers_app
+    from services.offers.db import migrate as migrate_offers
+
+    for migrate, url in (
+        (migrate_offers, settings.offers_database_url),
+        (migrate_booking, settings.booking_database_url),
+        (migrate_sync, settings.calendar_sync_database_url),
+    ):
+        migrate(url)
+
+    advisors = demo_advisors(datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date())
+    users = {a.user: a.password for a in advisors}
+    radicale = start_radicale(data_dir / "radicale", users, host=host)
+    stack = DemoStack(settings, "", "", radicale, users)
+    stack._stoppers.append(radicale.stop)
+
+    offers = offers_app(settings, start_relay=True)
+    booking = booking_app(settings, start_relay=True)
+    stack._stoppers.append(offers.extensions["planner"].close)
+    stack._stoppers.append(booking.extensions["planner"].close)
+    booking_ctx = booking.extensions["planner"]
+    _consume(settings, "booking", lambda e: booking_consumer.handle(booking_ctx, e), stack)
+    _consume(settings, "calendar_sync", lambda e: sync_consumer.handle(sync_context(), e), stack)
+    _every(settings.sync_interval_seconds, lambda: resync_all.delay(), stack)
+
+    stack.offers_url = _serve(offers, host, offers_port, stack)
+    stack.booking_url = _serve(booking, host, booking_port, stack)
+    stack.offer_ids = seed(offers, radicale, advisors)
+    return stack
+
+
+def seed(offers_app: Any, radicale: RadicaleServer, advisors: list[Any]) -> list[str]:
+    """Create the demo job centre, team, advisors with calendars, and offers."""
+    client = offers_app.test_client()
+
+    def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = client.post(f"/api/v1{path}", json=body)
+        if response.status_code != 201:
+            raise RuntimeError(f"demo seed {path}: {response.status_code} {response.get_data(as_text=True)}")
+        return dict(response.get_json())
+
+    centre = post("/job-centres", JOB_CENTRE)
+    team = post("/teams", {**TEAM, "job_centre_id": centre["id"]})
+    ids: dict[str, str] = {}
+    for advisor in advisors:
+        url = radicale.create_calendar(advisor.user, advisor.password, "arbejde")
+        for event in advisor.events:
+            radicale.put_event(advisor.user, advisor.password, url, event)
+        ids[advisor.user] = post(
+            "/advisors",
+            {
+                "job_centre_id": centre["id"],
+                "team_ids": [team["id"]],
+                "name": advisor.name,
+                "email": advisor.email,
+                "phone": advisor.phone,
+                "working_hours": WORKING_HOURS,
+                "caldav_url": url,
+                "caldav_username": advisor.user,
+                "caldav_password": advisor.password,
+            },
+        )["id"]
+    today = datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date()
+    bodies = demo_offers(today, ids, team["id"])
+    return [post("/offers", {**body, "job_centre_id": centre["id"]})["id"] for body in bodies]
+
+
+def wait_for_times(stack: DemoStack, timeout: float = 60) -> int:
+    """Wait until the booking API shows free times for the demo offers; returns how many."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        counts = []
+        for offer_id in stack.offer_ids:
+            response = requests.get(f"{stack.booking_url}/api/v1/offers/{offer_id}/times", timeout=10)
+            counts.append(len(response.json().get("times", [])) if response.status_code == 200 else 0)
+        if counts and all(counts):
+            return sum(counts)
+        time.sleep(0.5)
+    return 0
+
+
+def run_demo(data_dir: Path, host: str, offers_port: int, booking_port: int) -> None:
+    """``planner demo``: start, print where to look, run until Ctrl-C."""
+    print("Starter jobcenter-planner demo (SQLite, broker i processen, indbygget CalDAV) ...", flush=True)
+    stack = start_demo(data_dir, host, offers_port, booking_port)
+    found = wait_for_times(stack)
+    first = stack.offer_ids[0]
+    print(
+        f"""
+jobcenter-planner demo kører / is running ({found} ledige tider beregnet)
+
+  Medarbejdere (offers API):  {stack.offers_url}/api/v1/offers
+      OpenAPI:                {stack.offers_url}/openapi.json
+  Borgere (booking API):      {stack.booking_url}/api/v1/offers
+      ledige tider:           {stack.booking_url}/api/v1/offers/{first}/times
+      OpenAPI:                {stack.booking_url}/openapi.json
+  CalDAV (Radicale):          {stack.radicale.url}  brugere: {", ".join(f"{u}/{p}" for u, p in stack.users.items())}
+
+  Book en tid:
+    curl -X POST {stack.booking_url}/api/v1/bookings -H 'Content-Type: application/json' \\
+      -d '{{"offer_id": "{first}", "start": "<en start fra listen>", "citizen": {{"cpr": "0101901234"}}}}'
+
+Data ligger i {data_dir}. Stop med Ctrl-C.""",
+        flush=True,
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("\nStopper ...", flush=True)
+    finally:
+        stack.stop()

@@ -1,0 +1,34 @@
+"""The same story on the embedded defaults the demo uses: SQLite, the in-process
+broker, Celery in eager mode and the embedded Radicale server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.demo.run import DemoStack, demo_environment, start_demo, wait_for_times
+from tests.e2e.story import Stack, walk
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoStack]:
+    data_dir = tmp_path / "demo"
+    data_dir.mkdir()
+    for name, value in demo_environment(data_dir).items():
+        monkeypatch.setenv(name, value)  # restored after the test
+    stack = start_demo(data_dir, offers_port=0, booking_port=0)
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def test_demo_publishes_free_times_for_its_offers(demo: DemoStack) -> None:
+    assert len(demo.offer_ids) == 2
+    assert wait_for_times(demo) > 0
+
+
+def test_story_on_embedded_defaults(demo: DemoStack) -> None:
+    walk(Stack(demo.offers_url, demo.booking_url, demo.radicale, demo.users), concurrent_requests=20)
