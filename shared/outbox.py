@@ -132,7 +132,7 @@ class RelayThread(threading.Thread):
         super().__init__(name="outbox-relay", daemon=True)
         self.relay, self.interval = relay, interval
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         relay.db.on_commit(self._after_commit)
 
     def _after_commit(self, session: Session) -> None:
@@ -143,14 +143,14 @@ class RelayThread(threading.Thread):
         self._wake.set()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
         self._wake.set()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             self._wake.wait(self.interval)
             self._wake.clear()
-            if self._stop.is_set():
+            if self._stopping.is_set():
                 break
             try:
                 self.relay.relay_pending()

@@ -101,8 +101,10 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
     team = post(f"{o}/teams", {"job_centre_id": centre["id"], "name": "Team Øst", "phone": "70000000"})
     advisors: dict[str, str] = {}
     calendars: dict[str, str] = {}
-    for user, name in (("anne", "Anne Jensen"), ("bo", "Bo Nielsen")):
+    for user in ("anne", "bo"):
         calendars[user] = stack.radicale.create_calendar(user, stack.users[user], f"story-{tag}")
+    calendar(stack, "anne", calendars["anne"]).add_event(ics_event(f"busy-{tag}", at(day, 10), at(day, 11), "Møde"))
+    for user, name in (("anne", "Anne Jensen"), ("bo", "Bo Nielsen")):
         advisors[user] = post(
             f"{o}/advisors",
             {
@@ -117,7 +119,6 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
                 "caldav_password": stack.users[user],
             },
         )["id"]
-    calendar(stack, "anne", calendars["anne"]).add_event(ics_event(f"busy-{tag}", at(day, 10), at(day, 11), "Møde"))
 
     common = {
         "job_centre_id": centre["id"],

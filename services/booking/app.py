@@ -1,0 +1,66 @@
+"""The booking service's app factory (the citizen API)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from apiflask import APIFlask
+from sqlalchemy import text
+
+from services.booking.api import bp
+from services.booking.models import OutboxMessage
+from shared.config import Settings, get_settings
+from shared.db import Database
+from shared.messaging import Publisher
+from shared.outbox import OutboxRelay
+from shared.service import ServiceContext
+from shared.timeutil import utcnow
+from shared.web import install_error_handling, install_health
+
+TITLE = "jobcenter-planner booking"
+
+
+def build_booking_context(settings: Settings) -> ServiceContext:
+    """Database and outbox relay of the booking service.
+
+    The engine hides statement parameters in its errors, so a failing insert can never
+    carry a CPR number into a log.
+    """
+    db = Database(settings.booking_database_url, hide_parameters=True)
+    relay = OutboxRelay(db, OutboxMessage, Publisher(settings.broker_url, settings.events_exchange))
+    return ServiceContext(settings=settings, db=db, relay=relay)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    context: ServiceContext | None = None,
+    start_relay: bool = False,
+    clock: Callable[[], datetime] | None = None,
+) -> APIFlask:
+    """The citizen API; ``app.extensions["planner"]`` holds its ServiceContext.
+
+    ``start_relay`` sends ``booking.created`` events in a background thread right after
+    each commit. ``clock`` replaces the current instant (tests: the citizen's "today").
+    """
+    if context is None:
+        context = build_booking_context(settings or get_settings())
+    app = APIFlask(__name__, title=TITLE, version="1.0.0", docs_path="/docs")
+    app.config["DESCRIPTION"] = (
+        "Borgerens selvbooking: aktive tilbud, ledige tider og booking af en tid. "
+        "Alle tidspunkter er ISO-8601 med UTC-forskydning. Fejl er problem documents (RFC 9457)."
+    )
+    app.extensions["planner"] = context
+    app.extensions["booking.clock"] = clock or utcnow
+    install_error_handling(app)
+
+    def check() -> None:
+        with context.db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    install_health(app, check)
+    app.register_blueprint(bp)
+    if start_relay:
+        context.start_relay_thread()
+    return app

@@ -1,0 +1,111 @@
+"""The events booking applies: offers (read model) and computed availability.
+
+Each event is applied once (``apply_once`` records its id in the same transaction).
+Events arrive in any order: an offer event older than the stored offer, or an
+availability snapshot not newer than the stored one, changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
+
+from services.booking.models import AvailabilitySnapshot, BookableTime, OfferView, ProcessedEvent
+from shared import events as ev
+from shared.events import Envelope
+from shared.outbox import apply_once
+from shared.service import ServiceContext
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_VERSION = 1
+
+
+def apply_offer(session: Session, envelope: Envelope) -> None:
+    """Insert or replace the offer, unless the stored one changed later."""
+    payload = ev.OfferPayload.model_validate(envelope.payload)
+    offer_id = uuid.UUID(payload.offer_id)
+    offer = session.get(OfferView, offer_id, with_for_update=True)
+    if offer is not None and offer.changed_at > payload.changed_at:
+        log.info("ignoring %s %s: offer %s changed later", envelope.type, envelope.id, offer_id)
+        return
+    if offer is None:
+        offer = OfferView(id=offer_id)
+        session.add(offer)
+    offer.job_centre_code = payload.job_centre_code
+    offer.name = payload.name
+    offer.description = payload.description
+    offer.conversation_type = payload.conversation_type
+    offer.variant = payload.variant
+    offer.meeting_form = payload.meeting_form
+    offer.channel = payload.channel
+    offer.place = payload.place
+    offer.phone = payload.phone
+    offer.duration_minutes = payload.duration_minutes
+    offer.reporting_minutes = payload.reporting_minutes
+    offer.start_minutes = list(payload.start_minutes)
+    offer.first_meeting_date = payload.first_meeting_date
+    offer.end_date = payload.end_date
+    offer.rolling_weeks = payload.rolling_weeks
+    offer.opens_on = payload.opens_on
+    offer.timezone = payload.timezone
+    offer.advisor_ids = [str(uuid.UUID(a)) for a in payload.advisor_ids]
+    offer.citizen_may_choose_advisor = payload.citizen_may_choose_advisor
+    offer.accept_cancellation = payload.accept_cancellation
+    offer.rebooking_days_before = payload.rebooking_days_before
+    offer.active = payload.active
+    offer.changed_at = payload.changed_at
+
+
+def apply_availability(session: Session, envelope: Envelope) -> None:
+    """Replace the offer's bookable times when this snapshot is newer than the stored one."""
+    payload = ev.AvailabilityPayload.model_validate(envelope.payload)
+    offer_id = uuid.UUID(payload.offer_id)
+    snapshot = session.get(AvailabilitySnapshot, offer_id, with_for_update=True)
+    if snapshot is not None and snapshot.computed_at >= payload.computed_at:
+        log.info("ignoring %s %s: offer %s has a newer snapshot", envelope.type, envelope.id, offer_id)
+        return
+    if snapshot is None:
+        snapshot = AvailabilitySnapshot(offer_id=offer_id)
+        session.add(snapshot)
+    snapshot.computed_at = payload.computed_at
+    snapshot.window_start = payload.window_start
+    snapshot.window_end = payload.window_end
+    session.execute(delete(BookableTime).where(BookableTime.offer_id == offer_id))
+    rows = {(uuid.UUID(slot.advisor_id), slot.start) for slot in payload.slots}
+    if rows:
+        session.execute(
+            insert(BookableTime),
+            [{"offer_id": offer_id, "advisor_id": advisor, "start_at": start} for advisor, start in sorted(rows)],
+        )
+
+
+APPLIERS: dict[str, Callable[[Session, Envelope], None]] = {
+    ev.OFFER_PUBLISHED: apply_offer,
+    ev.OFFER_CHANGED: apply_offer,
+    ev.AVAILABILITY_COMPUTED: apply_availability,
+}
+
+
+def handle(context: ServiceContext, envelope: Envelope) -> bool:
+    """Apply one incoming event; True when it changed state, False when skipped.
+
+    Unknown types and versions are skipped, as are payloads that break the contract
+    (logged as errors: redelivering them could never succeed). A database error
+    propagates, so the consumer puts the message back and it is tried again.
+    """
+    apply = APPLIERS.get(envelope.type)
+    if apply is None:
+        return False
+    if envelope.version != SUPPORTED_VERSION:
+        log.error("skipping %s %s: version %d is not supported", envelope.type, envelope.id, envelope.version)
+        return False
+    try:
+        return apply_once(context.db, ProcessedEvent, envelope, apply)
+    except ValueError as exc:  # pydantic's ValidationError or a malformed id
+        log.error("skipping %s %s: payload breaks the contract: %s", envelope.type, envelope.id, exc)
+        return False

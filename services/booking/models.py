@@ -1,0 +1,155 @@
+"""Tables of the booking service: read models fed by events, and the bookings it owns.
+
+``offer_view`` mirrors ``offer.published`` / ``offer.changed``; ``availability_snapshot``
+and ``bookable_time`` mirror ``availability.computed``. ``booking`` is this service's own
+data. No advisor is ever double-booked: on PostgreSQL an exclusion constraint rejects
+two active bookings of one advisor whose occupations (meeting plus reporting time)
+overlap, and a partial unique index allows one active booking per citizen per offer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import AwareDateTime, make_metadata
+from shared.outbox import OutboxMixin, ProcessedEventMixin
+from shared.timeutil import utcnow
+
+ADVISOR_OVERLAP_CONSTRAINT = "ex_booking_advisor_overlap"
+"""Exclusion constraint: one advisor, no two overlapping active occupations (PostgreSQL)."""
+
+CITIZEN_OFFER_INDEX = "uq_booking_active_citizen_offer"
+"""Partial unique index: one active booking per citizen per offer."""
+
+REFERENCE_CONSTRAINT = "uq_booking_reference"
+
+
+class Base(DeclarativeBase):
+    metadata = make_metadata()
+
+
+class OfferView(Base):
+    """An offer as citizens may see it; replaced by each newer ``offer.*`` event."""
+
+    __tablename__ = "offer_view"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    job_centre_code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    conversation_type: Mapped[int] = mapped_column(Integer)
+    variant: Mapped[str | None] = mapped_column(String(200))
+    meeting_form: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    place: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    reporting_minutes: Mapped[int] = mapped_column(Integer)
+    start_minutes: Mapped[list[int]] = mapped_column(JSON)
+    first_meeting_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    rolling_weeks: Mapped[int | None] = mapped_column(Integer)
+    opens_on: Mapped[date] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(64))
+    advisor_ids: Mapped[list[str]] = mapped_column(JSON)
+    citizen_may_choose_advisor: Mapped[bool] = mapped_column(Boolean)
+    accept_cancellation: Mapped[bool] = mapped_column(Boolean)
+    rebooking_days_before: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+    def advisor_uuids(self) -> list[uuid.UUID]:
+        """The offer's advisors in the order staff listed them."""
+        return [uuid.UUID(str(a)) for a in self.advisor_ids]
+
+
+class AvailabilitySnapshot(Base):
+    """When the bookable times of an offer were last computed, and for which window."""
+
+    __tablename__ = "availability_snapshot"
+
+    offer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    window_start: Mapped[datetime] = mapped_column(AwareDateTime())
+    window_end: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class BookableTime(Base):
+    """One start at which one advisor was free for a meeting of the offer (per snapshot)."""
+
+    __tablename__ = "bookable_time"
+
+    offer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    advisor_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    start_at: Mapped[datetime] = mapped_column(AwareDateTime(), primary_key=True)
+
+
+class Booking(Base):
+    """A citizen's meeting with an advisor. ``cancelled_at`` None means active.
+
+    The advisor is occupied during ``[start_at, occupied_until)``: the meeting plus its
+    reporting time. The cancellation and rebooking terms are copied from the offer when
+    booking (V-6: existing bookings keep their terms). ``citizen_cpr`` is confidential:
+    never in a URL, a log, an event or a response.
+    """
+
+    __tablename__ = "booking"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    offer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    advisor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    citizen_cpr: Mapped[str] = mapped_column(String(10))
+    start_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    end_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    occupied_until: Mapped[datetime] = mapped_column(AwareDateTime())
+    accept_cancellation: Mapped[bool] = mapped_column(Boolean)
+    rebooking_days_before: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+    __table_args__: Any = (
+        CheckConstraint("start_at < end_at AND end_at <= occupied_until", name="period"),
+        Index("ix_booking_advisor_id_start_at", "advisor_id", "start_at"),
+        Index(
+            CITIZEN_OFFER_INDEX,
+            "offer_id",
+            "citizen_cpr",
+            unique=True,
+            postgresql_where=text("cancelled_at IS NULL"),
+            sqlite_where=text("cancelled_at IS NULL"),
+        ),
+        ExcludeConstraint(
+            ("advisor_id", "="),
+            (func.tstzrange(text("start_at"), text("occupied_until"), text("'[)'")), "&&"),
+            name=ADVISOR_OVERLAP_CONSTRAINT,
+            using="gist",
+            where=text("cancelled_at IS NULL"),
+        ),
+    )
+
+
+class OutboxMessage(OutboxMixin, Base):
+    pass
+
+
+class ProcessedEvent(ProcessedEventMixin, Base):
+    pass

@@ -1,0 +1,235 @@
+"""Every write of the booking service: a citizen books a time (B-2, B-6).
+
+Each function takes a Session inside the caller's transaction and raises shared.errors.
+The event ``booking.created`` is written to the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.booking.models import (
+    ADVISOR_OVERLAP_CONSTRAINT,
+    CITIZEN_OFFER_INDEX,
+    REFERENCE_CONSTRAINT,
+    Booking,
+    OfferView,
+    OutboxMessage,
+)
+from services.booking.queries import bookable_offer, booking_window, free_starts, last_bookable_day, offer_zone
+from shared import events as ev
+from shared.config import Settings
+from shared.cpr import InvalidCpr, parse_cpr
+from shared.errors import Conflict, NotFound, PlannerError, UserError, ValidationFailed
+from shared.outbox import record_event
+from shared.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+"""Letters and digits a person cannot mistake for one another (no 0/O, 1/I)."""
+REFERENCE_LENGTH = 8
+
+TIME_JUST_TAKEN = "Tiden er desværre lige blevet booket. Vælg en anden tid."
+TIME_NOT_FREE = "Tiden er ikke længere ledig. Vælg en anden tid."
+ALREADY_BOOKED = "Du har allerede en booking i dette tilbud. Du kan kun have én aktiv booking pr. tilbud."
+
+
+def new_reference() -> str:
+    """A short booking code a citizen can read aloud, e.g. ``K7QM2XHP``."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def _violated(exc: IntegrityError) -> str:
+    """Which guard an insert hit: 'advisor', 'citizen', 'reference' or 'other'."""
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    diag = getattr(orig, "diag", None)
+    constraint = getattr(diag, "constraint_name", None) or ""
+    message = str(orig)
+    if sqlstate == "23P01" or constraint == ADVISOR_OVERLAP_CONSTRAINT:
+        return "advisor"
+    if constraint == CITIZEN_OFFER_INDEX or "booking.offer_id, booking.citizen_cpr" in message:
+        return "citizen"
+    if constraint == REFERENCE_CONSTRAINT or "booking.reference" in message:
+        return "reference"
+    return "other"
+
+
+def _insert(session: Session, booking: Booking) -> str | None:
+    """Insert ``booking`` in a savepoint; None on success, else the guard it hit.
+
+    The error itself is dropped: its text holds the row's parameters, CPR included.
+    """
+    try:
+        with session.begin_nested():
+            session.add(booking)
+            session.flush()
+    except IntegrityError as exc:
+        return _violated(exc)
+    return None
+
+
+def _book_advisor(
+    session: Session, offer: OfferView, advisor: uuid.UUID, cpr: str, start: datetime, end: datetime, now: datetime
+) -> Booking | str:
+    """Insert the booking with ``advisor``: the Booking, or the guard it hit.
+
+    A clash of the random reference (32^8 codes) is retried with a new one.
+    """
+    violated = "reference"
+    for _attempt in range(5):
+        booking = Booking(
+            id=uuid.uuid4(),
+            reference=new_reference(),
+            offer_id=offer.id,
+            advisor_id=advisor,
+            citizen_cpr=cpr,
+            start_at=start,
+            end_at=end,
+            occupied_until=end + timedelta(minutes=offer.reporting_minutes),
+            accept_cancellation=offer.accept_cancellation,
+            rebooking_days_before=offer.rebooking_days_before,
+            created_at=now,
+        )
+        violated = _insert(session, booking) or ""
+        if not violated:
+            return booking
+        if violated != "reference":
+            break
+    return violated
+
+
+def _checked_cpr(text: str) -> str:
+    try:
+        return parse_cpr(text).digits
+    except InvalidCpr as exc:
+        raise ValidationFailed(str(exc), extra={"errors": {"json": {"citizen": {"cpr": [str(exc)]}}}}) from None
+
+
+def _check_period(offer: OfferView, settings: Settings, start: datetime, now: datetime) -> None:
+    window = booking_window(offer, settings, now)
+    if window is None:
+        raise UserError("Der er ingen ledige tider i tilbuddet lige nu.", code="outside_period")
+    if start <= now or not window.contains_instant(start):
+        first = window.start.astimezone(offer_zone(offer)).date()
+        last = last_bookable_day(window, offer)
+        raise UserError(
+            f"Tiden ligger uden for den periode, der kan bookes i. Vælg en tid fra {first:%d.%m.%Y} "
+            f"til og med {last:%d.%m.%Y}.",
+            code="outside_period",
+        )
+
+
+def _candidate_advisors(
+    session: Session, offer: OfferView, settings: Settings, start: datetime, now: datetime, advisor_id: uuid.UUID | None
+) -> list[uuid.UUID]:
+    """The advisors free at ``start``, in the order staff listed them on the offer."""
+    if advisor_id is not None:
+        if not offer.citizen_may_choose_advisor:
+            raise UserError(
+                "I dette tilbud kan du ikke vælge vejleder. Book tiden uden at angive en vejleder.",
+                code="advisor_not_choosable",
+            )
+        if advisor_id not in offer.advisor_uuids():
+            raise ValidationFailed(
+                "Vejlederen er ikke knyttet til dette tilbud.",
+                extra={"errors": {"json": {"advisor_id": ["Vejlederen er ikke knyttet til dette tilbud."]}}},
+            )
+    pairs = free_starts(
+        session, offer, settings, now, start_from=start, until=start + timedelta(microseconds=1), advisor_id=advisor_id
+    )
+    free = {advisor for _, advisor in pairs}
+    return [a for a in offer.advisor_uuids() if a in free]
+
+
+def book(
+    session: Session,
+    settings: Settings,
+    offer_id: uuid.UUID,
+    start: datetime,
+    citizen_cpr: str,
+    advisor_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book the meeting starting at ``start`` in ``offer_id`` for a citizen (B-2, B-6).
+
+    The CPR number is checked (ValidationFailed), the offer must be active and opened
+    (NotFound), ``start`` must lie in the offer's period for a citizen booking at ``now``
+    (UserError) and be a free time of the chosen advisor, or of any advisor of the offer
+    when the citizen may not choose (Conflict). A citizen holds at most one active booking
+    per offer (Conflict). Free advisors are tried in the offer's order, each in a
+    savepoint: when a concurrent booking just took one (the exclusion constraint on
+    PostgreSQL), the next is tried; when none is left, Conflict. On SQLite the check and
+    the insert run in the one immediate transaction, so they cannot race.
+
+    The booking keeps the offer's cancellation and rebooking terms of today (V-6).
+    ``booking.created`` goes to the outbox in the same transaction; it never holds the CPR.
+    """
+    digits = _checked_cpr(citizen_cpr)
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValidationFailed(
+            "Tidspunktet skal angives med tidszone, f.eks. 2026-12-01T09:00:00+01:00.",
+            extra={"errors": {"json": {"start": ["Tidspunktet mangler tidszone."]}}},
+        )
+    now = now or utcnow()
+    offer = bookable_offer(session, offer_id, now)
+    _check_period(offer, settings, start, now)
+
+    held = session.scalar(
+        select(Booking.id).where(
+            Booking.offer_id == offer.id, Booking.citizen_cpr == digits, Booking.cancelled_at.is_(None)
+        )
+    )
+    if held is not None:
+        raise Conflict(ALREADY_BOOKED, code="already_booked")
+
+    advisors = _candidate_advisors(session, offer, settings, start, now, advisor_id)
+    if not advisors:
+        raise Conflict(TIME_NOT_FREE, code="time_not_free")
+
+    end = start + timedelta(minutes=offer.duration_minutes)
+    for advisor in advisors:
+        violated = _book_advisor(session, offer, advisor, digits, start, end, now)
+        if isinstance(violated, Booking):
+            _announce(session, violated, offer)
+            log.info("booking %s created (offer %s, advisor %s)", violated.reference, offer.id, advisor)
+            return violated
+        if violated == "citizen":
+            raise Conflict(ALREADY_BOOKED, code="already_booked")
+        if violated != "advisor":
+            raise PlannerError("Bookingen kunne ikke gemmes. Prøv igen.")
+        # "advisor": someone took this advisor's time a moment ago; try the next one
+    raise Conflict(TIME_JUST_TAKEN, code="time_taken")
+
+
+def _announce(session: Session, booking: Booking, offer: OfferView) -> None:
+    payload = ev.BookingPayload(
+        booking_id=str(booking.id),
+        reference=booking.reference,
+        offer_id=str(offer.id),
+        offer_name=offer.name,
+        advisor_id=str(booking.advisor_id),
+        channel=offer.channel,  # type: ignore[arg-type]
+        place=offer.place,
+        phone=offer.phone,
+        start=booking.start_at,
+        end=booking.end_at,
+        occupied_until=booking.occupied_until,
+    )
+    record_event(session, OutboxMessage, payload.envelope(ev.BOOKING_CREATED))
+
+
+def get_booking(session: Session, booking_id: uuid.UUID) -> Booking:
+    """The booking with ``booking_id`` or NotFound."""
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound("Bookingen findes ikke.")
+    return booking

@@ -1,0 +1,176 @@
+"""What a citizen may see: bookable offers and their free times (B-1, B-2). Reads only.
+
+Free times come from the read model of ``availability.computed`` and are then narrowed
+for the citizen's booking day: the notice, the offer's period (opening date, first
+meeting date, fixed end date, rolling weeks counted from today) and this service's own
+bookings. A booking removes every start of that advisor whose occupation (meeting plus
+reporting time) overlaps it, in every offer at once, before the worker recomputes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.booking.models import BookableTime, Booking, OfferView
+from shared.availability import BookingPeriod
+from shared.config import Settings
+from shared.errors import NotFound
+from shared.intervals import Interval
+from shared.timeutil import today_in, zone
+
+OFFER_NOT_FOUND = "Tilbuddet findes ikke, eller det kan ikke bookes lige nu."
+
+
+@dataclass(frozen=True, slots=True)
+class TimeOption:
+    """A start a citizen may book; ``advisor_id`` None when the offer picks the advisor."""
+
+    start: datetime
+    end: datetime
+    advisor_id: uuid.UUID | None
+
+
+def offer_zone(offer: OfferView) -> ZoneInfo:
+    return zone(offer.timezone)
+
+
+def is_bookable(offer: OfferView, now: datetime) -> bool:
+    """Active, individual and opened on the citizen's day in the offer's zone (B-1, O-8)."""
+    return offer.active and offer.meeting_form == "individual" and offer.opens_on <= today_in(offer_zone(offer), now)
+
+
+def bookable_offers(session: Session, now: datetime) -> list[OfferView]:
+    """Every offer a citizen may see now, by name."""
+    offers = session.scalars(select(OfferView).where(OfferView.active.is_(True)).order_by(OfferView.name)).all()
+    return [offer for offer in offers if is_bookable(offer, now)]
+
+
+def bookable_offer(session: Session, offer_id: uuid.UUID, now: datetime) -> OfferView:
+    """The offer, or NotFound when it is unknown, inactive or not opened yet."""
+    offer = session.get(OfferView, offer_id)
+    if offer is None or not is_bookable(offer, now):
+        raise NotFound(OFFER_NOT_FOUND)
+    return offer
+
+
+def booking_window(offer: OfferView, settings: Settings, now: datetime) -> Interval | None:
+    """The instants in which a citizen booking at ``now`` may start a meeting, or None."""
+    tz = offer_zone(offer)
+    period = BookingPeriod(
+        first_meeting_date=offer.first_meeting_date,
+        end_date=offer.end_date,
+        rolling_weeks=offer.rolling_weeks,
+        opens_on=offer.opens_on,
+        notice_days=settings.booking_notice_days,
+    )
+    return period.window(today_in(tz, now), tz, horizon_days=settings.availability_horizon_days)
+
+
+def last_bookable_day(window: Interval, offer: OfferView) -> date:
+    """The last local date inside ``window`` (for messages)."""
+    return (window.end - timedelta(microseconds=1)).astimezone(offer_zone(offer)).date()
+
+
+def occupied_span(offer: OfferView) -> timedelta:
+    return timedelta(minutes=offer.duration_minutes + offer.reporting_minutes)
+
+
+def free_starts(
+    session: Session,
+    offer: OfferView,
+    settings: Settings,
+    now: datetime,
+    *,
+    start_from: datetime | None = None,
+    until: datetime | None = None,
+    advisor_id: uuid.UUID | None = None,
+) -> list[tuple[datetime, uuid.UUID]]:
+    """``(start, advisor)`` pairs free for a citizen booking at ``now``, sorted.
+
+    Only advisors still on the offer count; starts lie in the booking window, after
+    ``now``, in ``[start_from, until)`` when given, and clear of every active booking of
+    that advisor in any offer.
+    """
+    window = booking_window(offer, settings, now)
+    if window is None:
+        return []
+    low, high = max(window.start, now), window.end
+    if start_from is not None:
+        low = max(low, start_from)
+    if until is not None:
+        high = min(high, until)
+    advisors = offer.advisor_uuids()
+    if advisor_id is not None:
+        advisors = [a for a in advisors if a == advisor_id]
+    if low >= high or not advisors:
+        return []
+
+    candidates = session.execute(
+        select(BookableTime.start_at, BookableTime.advisor_id)
+        .where(
+            BookableTime.offer_id == offer.id,
+            BookableTime.advisor_id.in_(advisors),
+            BookableTime.start_at >= low,
+            BookableTime.start_at < high,
+        )
+        .order_by(BookableTime.start_at, BookableTime.advisor_id)
+    ).all()
+    if not candidates:
+        return []
+    span = occupied_span(offer)
+    taken = advisor_occupations(session, advisors, Interval(low, high + span))
+    result: list[tuple[datetime, uuid.UUID]] = []
+    for start, advisor in candidates:
+        occupation = Interval(start, start + span)
+        if not any(occupation.overlaps(busy) for busy in taken.get(advisor, ())):
+            result.append((start, advisor))
+    return result
+
+
+def advisor_occupations(
+    session: Session, advisors: list[uuid.UUID], during: Interval
+) -> dict[uuid.UUID, list[Interval]]:
+    """Occupations of the active bookings of ``advisors`` (any offer) overlapping ``during``."""
+    rows = session.execute(
+        select(Booking.advisor_id, Booking.start_at, Booking.occupied_until).where(
+            Booking.advisor_id.in_(advisors),
+            Booking.cancelled_at.is_(None),
+            Booking.start_at < during.end,
+            Booking.occupied_until > during.start,
+        )
+    ).all()
+    taken: dict[uuid.UUID, list[Interval]] = defaultdict(list)
+    for advisor, start, until in rows:
+        taken[advisor].append(Interval(start, until))
+    return taken
+
+
+def list_times(
+    session: Session,
+    offer: OfferView,
+    settings: Settings,
+    now: datetime,
+    *,
+    start_from: datetime | None = None,
+    until: datetime | None = None,
+    advisor_id: uuid.UUID | None = None,
+) -> list[TimeOption]:
+    """The times a citizen may book, in the offer's zone.
+
+    When the citizen may choose the advisor, one entry per advisor and start; otherwise
+    each start once, without an advisor (the service picks one when booking).
+    """
+    tz = offer_zone(offer)
+    duration = timedelta(minutes=offer.duration_minutes)
+    pairs = free_starts(session, offer, settings, now, start_from=start_from, until=until, advisor_id=advisor_id)
+    if offer.citizen_may_choose_advisor:
+        return [TimeOption(s.astimezone(tz), (s + duration).astimezone(tz), a) for s, a in pairs]
+    starts = sorted({s for s, _ in pairs})
+    return [TimeOption(s.astimezone(tz), (s + duration).astimezone(tz), None) for s in starts]

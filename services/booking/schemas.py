@@ -1,0 +1,99 @@
+"""Input and output schemas of the citizen API (they make the OpenAPI document).
+
+Every instant is ISO-8601 with a UTC offset; a time without one is refused (422).
+No output schema has a CPR field.
+"""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import UUID, AwareDateTime, Boolean, Date, DateTime, Integer, List, Nested, String
+from apiflask.validators import Length
+
+
+class OfferOut(Schema):
+    id = UUID(required=True)
+    name = String(required=True)
+    description = String(required=True)
+    job_centre_code = String(required=True)
+    conversation_type = Integer(required=True)
+    variant = String(allow_none=True)
+    meeting_form = String(required=True, metadata={"enum": ["individual", "group"]})
+    channel = String(required=True, metadata={"enum": ["video", "in_person", "phone"]})
+    place = String(allow_none=True)
+    phone = String(allow_none=True)
+    duration_minutes = Integer(required=True)
+    reporting_minutes = Integer(required=True)
+    first_meeting_date = Date(required=True)
+    end_date = Date(allow_none=True)
+    rolling_weeks = Integer(allow_none=True)
+    opens_on = Date(required=True)
+    timezone = String(required=True)
+    advisor_ids = List(UUID(), required=True)
+    citizen_may_choose_advisor = Boolean(required=True)
+    accept_cancellation = Boolean(required=True)
+    rebooking_days_before = Integer(allow_none=True)
+
+
+class OfferDetailOut(OfferOut):
+    """One offer (its own class: apispec registers a schema used both nested and alone twice)."""
+
+
+class OfferListOut(Schema):
+    offers = List(Nested(OfferOut), required=True)
+
+
+class TimesQuery(Schema):
+    from_ = AwareDateTime(
+        data_key="from",
+        load_default=None,
+        metadata={"description": "Only times starting at or after this instant (with UTC offset)."},
+    )
+    to = AwareDateTime(
+        load_default=None, metadata={"description": "Only times starting before this instant (with UTC offset)."}
+    )
+    advisor_id = UUID(load_default=None, metadata={"description": "Only this advisor's times."})
+
+
+class TimeOut(Schema):
+    start = DateTime(required=True, metadata={"description": "ISO-8601 with the offer's UTC offset."})
+    end = DateTime(required=True)
+    advisor_id = UUID(
+        metadata={"description": "Present only when the citizen may choose the advisor."},
+    )
+
+
+class TimesOut(Schema):
+    offer_id = UUID(required=True)
+    timezone = String(required=True)
+    citizen_may_choose_advisor = Boolean(required=True)
+    times = List(Nested(TimeOut), required=True)
+
+
+class CitizenIn(Schema):
+    cpr = String(
+        required=True,
+        validate=Length(min=1, max=20),
+        metadata={"description": "CPR number, DDMMYY-SSSS or ten digits. Confidential: never returned."},
+    )
+
+
+class BookingIn(Schema):
+    offer_id = UUID(required=True)
+    start = AwareDateTime(required=True, metadata={"description": "A start from the offer's times, with UTC offset."})
+    advisor_id = UUID(load_default=None, metadata={"description": "Only on offers where the citizen may choose."})
+    citizen = Nested(CitizenIn, required=True)
+
+
+class BookingOut(Schema):
+    id = UUID(required=True)
+    reference = String(required=True, metadata={"description": "Short code for the citizen and the job centre."})
+    offer_id = UUID(required=True)
+    offer_name = String()
+    advisor_id = UUID(required=True)
+    start = DateTime(required=True)
+    end = DateTime(required=True)
+    created_at = DateTime()
+    cancelled_at = DateTime(allow_none=True)
+    accept_cancellation = Boolean()
+    rebooking_days_before = Integer(allow_none=True)

@@ -1,0 +1,194 @@
+"""Fixtures of the booking tests: a migrated database, the app with a settable clock,
+and factories that feed the read models through the real event handler."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from apiflask import APIFlask
+from sqlalchemy import func, select
+
+from services.booking import consumer
+from services.booking.app import create_app
+from services.booking.db import migrate
+from services.booking.models import Booking, OutboxMessage
+from shared import events as ev
+from shared.service import ServiceContext
+from shared.timeutil import utcnow
+from tests.conftest import make_settings
+
+CPH = ZoneInfo("Europe/Copenhagen")
+TODAY = date(2026, 12, 7)  # a Monday; the citizen's booking day unless a test moves the clock
+TOMORROW = TODAY + timedelta(days=1)
+
+
+def at(day: date, hh: int, mm: int = 0) -> datetime:
+    """Local Copenhagen time on ``day``."""
+    return datetime.combine(day, time(hh, mm), tzinfo=CPH)
+
+
+def fictitious_cpr(n: int = 0) -> str:
+    """A made-up CPR number (1 January 1990 + serial), different for each ``n``."""
+    return f"010190{4000 + n:04d}"
+
+
+@dataclass
+class Clock:
+    """The instant the app believes it is; tests move it."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set_day(self, day: date, hh: int = 9) -> None:
+        self.now = at(day, hh)
+
+
+@dataclass
+class BookingService:
+    """The app under test plus ways to feed it events as the other services would."""
+
+    app: APIFlask
+    clock: Clock
+
+    @property
+    def context(self) -> ServiceContext:
+        return self.app.extensions["planner"]  # type: ignore[no-any-return]
+
+    def client(self) -> Any:
+        return self.app.test_client()
+
+    def deliver(self, envelope: ev.Envelope) -> bool:
+        return consumer.handle(self.context, envelope)
+
+    def publish_offer(self, event_type: str = ev.OFFER_PUBLISHED, **overrides: Any) -> ev.OfferPayload:
+        payload = offer_payload(**overrides)
+        assert self.deliver(payload.envelope(event_type))
+        return payload
+
+    def compute(
+        self,
+        offer_id: str,
+        slots: dict[str, list[datetime]],
+        computed_at: datetime | None = None,
+    ) -> ev.Envelope:
+        """Deliver ``availability.computed`` with ``slots`` per advisor id (computed now by default)."""
+        computed_at = computed_at or utcnow()
+        payload = ev.AvailabilityPayload(
+            offer_id=offer_id,
+            computed_at=computed_at,
+            window_start=at(TODAY, 0),
+            window_end=at(TODAY + timedelta(days=71), 0),
+            slots=[ev.BookableSlot(advisor_id=a, start=s) for a, starts in slots.items() for s in starts],
+        )
+        envelope = payload.envelope(ev.AVAILABILITY_COMPUTED)
+        self.deliver(envelope)
+        return envelope
+
+    def times(self, offer_id: str, **query: str) -> list[dict[str, Any]]:
+        response = self.client().get(f"/api/v1/offers/{offer_id}/times", query_string=query)
+        assert response.status_code == 200, response.get_json()
+        return list(response.get_json()["times"])
+
+    def local_starts(self, offer_id: str, advisor_id: str | None = None, day: date | None = None) -> list[str]:
+        """``"YYYY-MM-DD HH:MM"`` of the listed times (of one advisor / one day)."""
+        result = []
+        for item in self.times(offer_id):
+            start = datetime.fromisoformat(item["start"]).astimezone(CPH)
+            if advisor_id is not None and item.get("advisor_id") != advisor_id:
+                continue
+            if day is not None and start.date() != day:
+                continue
+            result.append(start.strftime("%Y-%m-%d %H:%M") if day is None else start.strftime("%H:%M"))
+        return result
+
+    def book(self, offer_id: str, start: datetime, n: int = 0, advisor_id: str | None = None) -> Any:
+        body: dict[str, Any] = {"offer_id": offer_id, "start": start.isoformat(), "citizen": {"cpr": fictitious_cpr(n)}}
+        if advisor_id is not None:
+            body["advisor_id"] = advisor_id
+        return self.client().post("/api/v1/bookings", json=body)
+
+    def count(self, model: type[Any]) -> int:
+        with self.context.db.transaction() as session:
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+    def bookings(self) -> list[Booking]:
+        with self.context.db.transaction() as session:
+            return list(session.scalars(select(Booking).order_by(Booking.start_at)).all())
+
+    def outbox(self) -> list[OutboxMessage]:
+        with self.context.db.transaction() as session:
+            return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.seq)).all())
+
+
+def offer_payload(**overrides: Any) -> ev.OfferPayload:
+    """An active individual offer, opened before TODAY, 30 min + 15 min reporting."""
+    values: dict[str, Any] = {
+        "offer_id": str(uuid.uuid4()),
+        "job_centre_code": "10101",
+        "name": "Jobsamtale",
+        "description": "Samtale om job.",
+        "conversation_type": 7,
+        "variant": None,
+        "meeting_form": "individual",
+        "channel": "in_person",
+        "place": "Torvet 1",
+        "phone": None,
+        "duration_minutes": 30,
+        "reporting_minutes": 15,
+        "start_minutes": [0, 30],
+        "first_meeting_date": date(2026, 12, 1),
+        "end_date": None,
+        "rolling_weeks": None,
+        "opens_on": date(2026, 12, 1),
+        "timezone": "Europe/Copenhagen",
+        "advisor_ids": [str(uuid.uuid4())],
+        "citizen_may_choose_advisor": True,
+        "accept_cancellation": True,
+        "rebooking_days_before": 2,
+        "active": True,
+        "changed_at": at(date(2026, 12, 1), 12),
+    }
+    values.update(overrides)
+    return ev.OfferPayload.model_validate(values)
+
+
+def daily_starts(first: date, days: int, hours: list[tuple[int, int]]) -> list[datetime]:
+    """``hours`` on each of ``days`` days from ``first``."""
+    return [at(first + timedelta(days=d), hh, mm) for d in range(days) for hh, mm in hours]
+
+
+@pytest.fixture
+def booking_pg_url(create_database: Callable[[str], str]) -> str:
+    url = create_database("booking")
+    migrate(url)
+    return url
+
+
+def build_service(url: str, **settings: Any) -> BookingService:
+    clock = Clock(at(TODAY, 9))
+    app = create_app(
+        make_settings(
+            booking_database_url=url,
+            broker_url="memory://",
+            events_exchange=f"planner.test.{uuid.uuid4().hex[:10]}",
+            **settings,
+        ),
+        clock=clock,
+    )
+    return BookingService(app, clock)
+
+
+@pytest.fixture
+def service(booking_pg_url: str) -> Iterator[BookingService]:
+    """The booking app on a fresh, migrated PostgreSQL database; today is TODAY 09:00."""
+    built = build_service(booking_pg_url)
+    yield built
+    built.context.close()

@@ -1,0 +1,126 @@
+"""The migrations build exactly the models, the database itself refuses a double booking,
+and the OpenAPI document describes every route."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from services.booking.db import MIGRATIONS, migrate
+from services.booking.models import Base, Booking
+from shared.db import Database, make_engine
+from shared.migrations import alembic_config, downgrade
+from tests.booking.conftest import TOMORROW, BookingService, at, build_service, fictitious_cpr
+
+
+def _diff(url: str) -> list[object]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "version_table": "alembic_version_booking"}
+            )
+            return list(compare_metadata(context, Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def test_migrations_match_the_models_on_postgresql(booking_pg_url: str) -> None:
+    assert _diff(booking_pg_url) == []
+
+
+def test_migrations_match_the_models_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'booking.db'}"
+    migrate(url)
+    migrate(url)  # idempotent
+    assert _diff(url) == []
+
+
+def test_there_is_one_head_and_downgrade_removes_everything(booking_pg_url: str) -> None:
+    script = ScriptDirectory.from_config(alembic_config(MIGRATIONS, booking_pg_url))
+    assert len(script.get_heads()) == 1
+
+    downgrade(MIGRATIONS, booking_pg_url)
+    engine = make_engine(booking_pg_url)
+    with engine.connect() as connection:
+        tables = connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars()
+        assert set(tables) == {"alembic_version_booking"}
+    engine.dispose()
+    migrate(booking_pg_url)
+    assert _diff(booking_pg_url) == []
+
+
+def _booking(advisor: uuid.UUID, start_hour: int, cpr: str, offer: uuid.UUID | None = None) -> Booking:
+    start = at(TOMORROW, start_hour)
+    return Booking(
+        reference=uuid.uuid4().hex[:8].upper(),
+        offer_id=offer or uuid.uuid4(),
+        advisor_id=advisor,
+        citizen_cpr=cpr,
+        start_at=start,
+        end_at=start + timedelta(minutes=30),
+        occupied_until=start + timedelta(minutes=75),
+        accept_cancellation=True,
+        rebooking_days_before=None,
+    )
+
+
+def test_the_exclusion_constraint_refuses_overlapping_active_bookings(booking_pg_url: str) -> None:
+    db = Database(booking_pg_url)
+    advisor = uuid.uuid4()
+    with db.transaction() as session:
+        session.add(_booking(advisor, 9, fictitious_cpr(1)))
+    with pytest.raises(IntegrityError) as caught, db.transaction() as session:
+        session.add(_booking(advisor, 10, fictitious_cpr(2)))  # 10:00 < 10:15, the end of 9:00's reporting time
+    assert isinstance(caught.value.orig, psycopg.errors.ExclusionViolation)
+
+    with db.transaction() as session:
+        session.execute(text("UPDATE booking SET cancelled_at = now()"))
+        session.add(_booking(advisor, 10, fictitious_cpr(2)))  # a cancelled booking frees the time
+        session.add(_booking(uuid.uuid4(), 10, fictitious_cpr(3)))  # another advisor at the same time
+    db.dispose()
+
+
+def test_one_active_booking_per_citizen_per_offer_in_the_database(booking_pg_url: str) -> None:
+    db = Database(booking_pg_url)
+    offer = uuid.uuid4()
+    with db.transaction() as session:
+        session.add(_booking(uuid.uuid4(), 9, fictitious_cpr(1), offer))
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        session.add(_booking(uuid.uuid4(), 12, fictitious_cpr(1), offer))
+    db.dispose()
+
+
+def test_openapi_documents_every_route(service: BookingService) -> None:
+    spec = service.client().get("/openapi.json").get_json()
+    assert spec["info"]["title"] == "jobcenter-planner booking"
+    for rule in service.app.url_map.iter_rules():
+        if rule.endpoint in ("static", "openapi.spec", "openapi.docs") or rule.endpoint.startswith("openapi."):
+            continue
+        path = rule.rule.replace("<uuid:", "{").replace(">", "}")
+        assert path in spec["paths"], path
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            operation = spec["paths"][path][method.lower()]
+            assert operation.get("summary"), (path, method)
+    booking_post = spec["paths"]["/api/v1/bookings"]["post"]
+    assert {"201", "404", "409", "422"} <= set(booking_post["responses"])
+    assert "cpr" not in str(spec["components"]["schemas"]["BookingOut"]).lower()
+
+
+def test_health_check_reports_the_database(service: BookingService, tmp_path: Path) -> None:
+    assert service.client().get("/healthz").get_json() == {"status": "ok"}
+    broken = build_service(f"postgresql+psycopg://postgres@127.0.0.1:1/{tmp_path.name}")
+    try:
+        response = broken.client().get("/healthz")
+        assert response.status_code == 503 and response.mimetype == "application/problem+json"
+    finally:
+        broken.context.close()
