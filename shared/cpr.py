@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-_CPR = re.compile(r"^\s*(\d{2})(\d{2})(\d{2})-?(\d{4})\s*$")
+_CPR = re.compile(r"([0-9]{2})([0-9]{2})([0-9]{2})-?([0-9]{4})")  # ASCII digits only
+FIRST_BIRTH_YEAR = 1858
+LAST_BIRTH_YEAR = 2057
 
 
 class InvalidCpr(ValueError):
@@ -20,6 +22,7 @@ class InvalidCpr(ValueError):
 
 
 def birth_century(seventh_digit: int, yy: int) -> int:
+    """1800, 1900 or 2000 from the first digit of the serial number and the two-digit year."""
     if seventh_digit <= 3:
         return 1900
     if seventh_digit in (4, 9):
@@ -53,8 +56,14 @@ class Cpr:
 
 
 def parse_cpr(text: str) -> Cpr:
-    """Check ``text`` as a CPR number (with or without the hyphen) and return it."""
-    match = _CPR.match(text or "")
+    """Check ``text`` as a CPR number (with or without the hyphen) and return it.
+
+    The first six digits must be a real date in the century the serial number gives, so
+    births run from 1858 to 2057; 29 February only in leap years. Modulus 11 is not checked.
+    """
+    if not isinstance(text, str):
+        raise InvalidCpr("CPR-nummeret skal angives som tekst (DDMMÅÅ-XXXX).")
+    match = _CPR.fullmatch(text.strip())
     if not match:
         raise InvalidCpr("CPR-nummeret skal have 10 cifre (DDMMÅÅ-XXXX).")
     dd, mm, yy, serial = match.groups()
