@@ -27,6 +27,25 @@ _TITLES = {
 }
 
 
+_DETAILS = {
+    400: "Forespørgslen kunne ikke læses. Send gyldig JSON med Content-Type: application/json.",
+    404: "Adressen findes ikke.",
+    405: "Metoden er ikke tilladt på denne adresse.",
+    415: "Send indholdet som JSON (Content-Type: application/json).",
+}
+
+
+def _flatten_locations(detail: Any) -> Any:
+    """APIFlask nests field errors by location (``{"json": {field: [...]}}``); the
+    operations report ``{field: [...]}``. Clients get one shape: the latter."""
+    if isinstance(detail, dict) and detail and all(isinstance(v, dict) for v in detail.values()):
+        flat: dict[str, Any] = {}
+        for errors in detail.values():
+            flat.update(errors)
+        return flat
+    return detail
+
+
 def problem(status: int, detail: str, *, code: str, title: str | None = None, **extra: Any) -> Response:
     """A JSON problem document response."""
     body = {
@@ -57,9 +76,9 @@ def install_error_handling(app: APIFlask) -> None:
                 422,
                 "Oplysningerne er ikke gyldige. Ret felterne i 'errors' og prøv igen.",
                 code="validation_failed",
-                errors=error.detail,
+                errors=_flatten_locations(error.detail),
             )
-        detail = error.message if isinstance(error.message, str) else _TITLES.get(error.status_code, "Fejl")
+        detail = _DETAILS.get(error.status_code) or _TITLES.get(error.status_code, "Fejl")
         response = problem(error.status_code, detail, code=f"http_{error.status_code}")
         response.headers.update(error.headers or {})
         return response

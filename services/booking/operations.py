@@ -111,7 +111,7 @@ def _checked_cpr(text: str) -> str:
     try:
         return parse_cpr(text).digits
     except InvalidCpr as exc:
-        raise ValidationFailed(str(exc), extra={"errors": {"json": {"citizen": {"cpr": [str(exc)]}}}}) from None
+        raise ValidationFailed(str(exc), extra={"errors": {"citizen": {"cpr": [str(exc)]}}}) from None
 
 
 def _check_period(offer: OfferView, settings: Settings, start: datetime, now: datetime) -> None:
@@ -141,7 +141,7 @@ def _candidate_advisors(
         if advisor_id not in offer.advisor_uuids():
             raise ValidationFailed(
                 "Vejlederen er ikke knyttet til dette tilbud.",
-                extra={"errors": {"json": {"advisor_id": ["Vejlederen er ikke knyttet til dette tilbud."]}}},
+                extra={"errors": {"advisor_id": ["Vejlederen er ikke knyttet til dette tilbud."]}},
             )
     pairs = free_starts(
         session, offer, settings, now, start_from=start, until=start + timedelta(microseconds=1), advisor_id=advisor_id
@@ -177,7 +177,7 @@ def book(
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValidationFailed(
             "Tidspunktet skal angives med tidszone, f.eks. 2026-12-01T09:00:00+01:00.",
-            extra={"errors": {"json": {"start": ["Tidspunktet mangler tidszone."]}}},
+            extra={"errors": {"start": ["Tidspunktet mangler tidszone."]}},
         )
     now = now or utcnow()
     offer = bookable_offer(session, offer_id, now)

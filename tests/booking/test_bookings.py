@@ -145,10 +145,10 @@ def test_an_invalid_cpr_number_is_refused_and_nothing_is_written(service: Bookin
         assert response.status_code == 422, cpr
         problem = response.get_json()
         assert response.mimetype == "application/problem+json"
-        assert "CPR-nummeret" in problem["detail"] and problem["errors"]["json"]["citizen"]["cpr"]
+        assert "CPR-nummeret" in problem["detail"] and problem["errors"]["citizen"]["cpr"]
         assert cpr not in response.get_data(as_text=True)
     missing = service.client().post("/api/v1/bookings", json=body)
-    assert missing.status_code == 422 and "citizen" in missing.get_json()["errors"]["json"]
+    assert missing.status_code == 422 and "citizen" in missing.get_json()["errors"]
     _nothing_written(service)
 
 
@@ -164,7 +164,7 @@ def test_a_time_without_utc_offset_is_refused(service: BookingService) -> None:
 
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
-    assert "start" in response.get_json()["errors"]["json"]
+    assert "start" in response.get_json()["errors"]
     _nothing_written(service)
 
 
@@ -199,7 +199,7 @@ def test_an_advisor_not_on_the_offer_is_refused(service: BookingService) -> None
     response = service.book(offer.offer_id, at(TOMORROW, 9), advisor_id=str(uuid.uuid4()))
 
     assert response.status_code == 422
-    assert "advisor_id" in response.get_json()["errors"]["json"]
+    assert "advisor_id" in response.get_json()["errors"]
     _nothing_written(service)
 
 

@@ -1,0 +1,195 @@
+"""Routes of the offers API under /api/v1: parse, call one operation or query, serialise."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from services.offers import operations, queries
+from services.offers import schemas as s
+from services.offers.models import Advisor, JobCentre, Offer
+from shared.service import ServiceContext
+
+bp = APIBlueprint("offers", __name__, url_prefix="/api/v1")
+
+CENTRES, TEAMS, ROOMS, ADVISORS, OFFERS = "Jobcentre", "Teams", "Mødelokaler", "Vejledere", "Tilbud"
+NO_CENTRE, NO_ADVISOR, NO_OFFER = "Jobcentret findes ikke.", "Vejlederen findes ikke.", "Tilbuddet findes ikke."
+
+
+def context() -> ServiceContext:
+    return current_app.extensions["planner"]  # type: ignore[no-any-return]
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    with context().db.transaction() as session:
+        yield session
+
+
+# --- job centres -------------------------------------------------------------------------------------------
+
+
+@bp.post("/job-centres")
+@bp.input(s.JobCentreIn, arg_name="body")
+@bp.output(s.JobCentreOut, status_code=201)
+@bp.doc(summary="Create a job centre", tags=[CENTRES], responses={409: "The code is taken"})
+def create_job_centre(body: dict[str, Any]) -> JobCentre:
+    with transaction() as session:
+        return operations.create_job_centre(session, body)
+
+
+@bp.get("/job-centres")
+@bp.output(s.JobCentreList)
+@bp.doc(summary="List job centres", tags=[CENTRES])
+def list_job_centres() -> dict[str, Any]:
+    with transaction() as session:
+        return {"items": queries.list_job_centres(session)}
+
+
+@bp.get("/job-centres/<uuid:job_centre_id>")
+@bp.output(s.JobCentreOut)
+@bp.doc(summary="Get a job centre with its closing days", tags=[CENTRES])
+def get_job_centre(job_centre_id: uuid.UUID) -> JobCentre:
+    with transaction() as session:
+        return queries.get_or_404(session, JobCentre, job_centre_id, NO_CENTRE)
+
+
+@bp.post("/job-centres/<uuid:job_centre_id>/closing-days")
+@bp.input(s.ClosingDayIn, arg_name="body")
+@bp.output(s.ClosingDayOut, status_code=201)
+@bp.doc(summary="Add a closing day of the job centre (A-3)", tags=[CENTRES], responses={409: "Already closed"})
+def add_closing_day(job_centre_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    with transaction() as session:
+        return operations.add_closing_day(session, job_centre_id, body)
+
+
+# --- teams and rooms ---------------------------------------------------------------------------------------
+
+
+@bp.post("/teams")
+@bp.input(s.TeamIn, arg_name="body")
+@bp.output(s.TeamOut, status_code=201)
+@bp.doc(summary="Create a team", tags=[TEAMS])
+def create_team(body: dict[str, Any]) -> Any:
+    with transaction() as session:
+        return operations.create_team(session, body)
+
+
+@bp.get("/teams")
+@bp.input(s.CentreFilter, location="query", arg_name="query")
+@bp.output(s.TeamList)
+@bp.doc(summary="List teams", tags=[TEAMS])
+def list_teams(query: dict[str, Any]) -> dict[str, Any]:
+    with transaction() as session:
+        return {"items": queries.list_teams(session, **query)}
+
+
+@bp.post("/rooms")
+@bp.input(s.RoomIn, arg_name="body")
+@bp.output(s.RoomOut, status_code=201)
+@bp.doc(summary="Create a meeting room", tags=[ROOMS])
+def create_room(body: dict[str, Any]) -> Any:
+    with transaction() as session:
+        return operations.create_room(session, body)
+
+
+@bp.get("/rooms")
+@bp.input(s.CentreFilter, location="query", arg_name="query")
+@bp.output(s.RoomList)
+@bp.doc(summary="List meeting rooms", tags=[ROOMS])
+def list_rooms(query: dict[str, Any]) -> dict[str, Any]:
+    with transaction() as session:
+        return {"items": queries.list_rooms(session, **query)}
+
+
+# --- advisors ------------------------------------------------------------------------------------------------
+
+
+@bp.post("/advisors")
+@bp.input(s.AdvisorIn, arg_name="body")
+@bp.output(s.AdvisorOut, status_code=201)
+@bp.doc(summary="Create an advisor with calendar and working hours", tags=[ADVISORS])
+def create_advisor(body: dict[str, Any]) -> Advisor:
+    with transaction() as session:
+        return operations.create_advisor(session, body, secret_keys=context().settings.secret_keys)
+
+
+@bp.get("/advisors")
+@bp.input(s.AdvisorFilter, location="query", arg_name="query")
+@bp.output(s.AdvisorList)
+@bp.doc(summary="List advisors", tags=[ADVISORS])
+def list_advisors(query: dict[str, Any]) -> dict[str, Any]:
+    with transaction() as session:
+        return {"items": queries.list_advisors(session, **query)}
+
+
+@bp.get("/advisors/<uuid:advisor_id>")
+@bp.output(s.AdvisorOut)
+@bp.doc(summary="Get an advisor (never the calendar password)", tags=[ADVISORS])
+def get_advisor(advisor_id: uuid.UUID) -> Advisor:
+    with transaction() as session:
+        return queries.get_or_404(session, Advisor, advisor_id, NO_ADVISOR)
+
+
+@bp.patch("/advisors/<uuid:advisor_id>")
+@bp.input(s.AdvisorPatch(partial=True), arg_name="body")
+@bp.output(s.AdvisorOut)
+@bp.doc(summary="Change an advisor (only the fields given)", tags=[ADVISORS])
+def update_advisor(advisor_id: uuid.UUID, body: dict[str, Any]) -> Advisor:
+    with transaction() as session:
+        return operations.update_advisor(session, advisor_id, body, secret_keys=context().settings.secret_keys)
+
+
+@bp.post("/advisors/<uuid:advisor_id>/sync")
+@bp.output(s.SyncRequested, status_code=202)
+@bp.doc(summary="Re-read the advisor's calendar now", tags=[ADVISORS], responses={409: "No calendar"})
+def request_calendar_sync(advisor_id: uuid.UUID) -> dict[str, Any]:
+    with transaction() as session:
+        operations.request_calendar_sync(session, advisor_id)
+    return {"advisor_id": advisor_id, "status": "requested"}
+
+
+# --- offers ----------------------------------------------------------------------------------------------------
+
+
+@bp.post("/offers")
+@bp.input(s.OfferIn, arg_name="body")
+@bp.input(s.StaffHeader, location="headers", arg_name="headers")
+@bp.output(s.OfferOut, status_code=201)
+@bp.doc(summary="Create an individual offer (published to citizens when active and open)", tags=[OFFERS])
+def create_offer(body: dict[str, Any], headers: dict[str, Any]) -> Offer:
+    with transaction() as session:
+        return operations.create_offer(session, body, staff=headers["staff"])
+
+
+@bp.get("/offers")
+@bp.input(s.OfferQuery, location="query", arg_name="query")
+@bp.output(s.OfferList)
+@bp.doc(summary="List offers, filtered and sorted (V-1, V-2)", tags=[OFFERS])
+def list_offers(query: dict[str, Any]) -> dict[str, Any]:
+    with transaction() as session:
+        return {"items": queries.list_offers(session, **query)}
+
+
+@bp.get("/offers/<uuid:offer_id>")
+@bp.output(s.OfferOut)
+@bp.doc(summary="Get an offer", tags=[OFFERS])
+def get_offer(offer_id: uuid.UUID) -> Offer:
+    with transaction() as session:
+        return queries.get_or_404(session, Offer, offer_id, NO_OFFER)
+
+
+@bp.patch("/offers/<uuid:offer_id>")
+@bp.input(s.OfferPatch(partial=True), arg_name="body")
+@bp.input(s.StaffHeader, location="headers", arg_name="headers")
+@bp.output(s.OfferOut)
+@bp.doc(summary="Change an offer (only the fields given); active=false hides it (V-5, V-6)", tags=[OFFERS])
+def update_offer(offer_id: uuid.UUID, body: dict[str, Any], headers: dict[str, Any]) -> Offer:
+    with transaction() as session:
+        return operations.update_offer(session, offer_id, body, staff=headers["staff"])

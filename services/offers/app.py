@@ -1,0 +1,49 @@
+"""The offers service's WSGI application (staff API)."""
+
+from __future__ import annotations
+
+from apiflask import APIFlask
+from sqlalchemy import text
+
+from services.offers.api import bp
+from services.offers.models import OutboxMessage
+from services.offers.schemas import Problem
+from shared.config import Settings, get_settings
+from shared.service import ServiceContext, build_context
+from shared.web import install_error_handling, install_health
+
+TAGS = [
+    {"name": "Jobcentre", "description": "Job centres, sub-job-centres and their closing days (A-1, A-3)."},
+    {"name": "Teams", "description": "Teams of a job centre."},
+    {"name": "Mødelokaler", "description": "Meeting rooms with address and capacity."},
+    {"name": "Vejledere", "description": "Advisors: CalDAV calendar, working hours, teams."},
+    {"name": "Tilbud", "description": "Online offers citizens book themselves (O-1 to O-10, V-1 to V-6)."},
+]
+
+
+def create_app(
+    settings: Settings | None = None, *, context: ServiceContext | None = None, start_relay: bool = False
+) -> APIFlask:
+    """The offers API. Builds its ServiceContext (database, outbox relay) unless given one;
+    ``start_relay`` also starts the thread that publishes outbox events after each commit."""
+    settings = settings or (context.settings if context else get_settings())
+    context = context or build_context(settings, settings.offers_database_url, OutboxMessage)
+    app = APIFlask(__name__, title="jobcenter-planner offers", version="1")
+    app.config.update(
+        DESCRIPTION="Staff API: admin data and online offers. Errors are application/problem+json.",
+        TAGS=TAGS,
+        HTTP_ERROR_SCHEMA=Problem,
+        VALIDATION_ERROR_SCHEMA=Problem,
+    )
+    app.extensions["planner"] = context
+    install_error_handling(app)
+
+    def database_answers() -> None:
+        with context.db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    install_health(app, database_answers)
+    app.register_blueprint(bp)
+    if start_relay:
+        context.start_relay_thread()
+    return app

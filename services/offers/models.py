@@ -1,0 +1,232 @@
+"""Tables of the offers service: admin data (A-1, A-3) and individual offers (O-1 to O-10).
+
+Every datetime is an ``AwareDateTime``; primary keys are UUIDs. The simple invariants
+(positive duration, reporting time, description length, period, room capacity) are CHECK
+constraints, so no code path can store an offer that breaks them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from shared.db import AwareDateTime, make_metadata
+from shared.outbox import OutboxMixin, ProcessedEventMixin
+from shared.timeutil import DEFAULT_TIMEZONE, utcnow
+
+CONVERSATION_TYPES: dict[int, str] = {
+    4: "Opfølgningssamtale",
+    7: "Jobsamtale",
+    8: "Henvisning",
+    9: "Informationsmøde",
+    10: "CV-samtale",
+    11: "Formidlingssamtale",
+    12: "Anden samtale",
+    13: "Informationsmøde uden mødepligt",
+    15: "Rådighedssamtale",
+    17: "Jobsamtale med a-kasse",
+    19: "Fælles jobsamtale med dagpengemodtager",
+}
+"""Conversation types (A-2) by their code in the public code lists."""
+
+MEETING_FORMS = ("individual", "group")
+CHANNELS = ("video", "in_person", "phone")
+
+
+class Base(DeclarativeBase):
+    metadata = make_metadata()
+
+
+def _id() -> Mapped[uuid.UUID]:
+    return mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+
+
+class JobCentre(Base):
+    """A job centre (5-digit code), possibly a sub-job-centre of ``parent``."""
+
+    __tablename__ = "job_centre"
+    __table_args__ = (CheckConstraint("length(code) = 5", name="code_five_digits"),)
+
+    id: Mapped[uuid.UUID] = _id()
+    code: Mapped[str] = mapped_column(String(5), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("job_centre.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    closing_days: Mapped[list[ClosingDay]] = relationship(
+        back_populates="job_centre", order_by="ClosingDay.day", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class ClosingDay(Base):
+    """A day the job centre itself is closed (A-3), on top of the public holidays."""
+
+    __tablename__ = "closing_day"
+    __table_args__ = (UniqueConstraint("job_centre_id", "day"),)
+
+    id: Mapped[uuid.UUID] = _id()
+    job_centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("job_centre.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+
+    job_centre: Mapped[JobCentre] = relationship(back_populates="closing_days")
+
+
+advisor_team = Table(
+    "advisor_team",
+    Base.metadata,
+    Column("advisor_id", Uuid, ForeignKey("advisor.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", Uuid, ForeignKey("team.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Team(Base):
+    __tablename__ = "team"
+
+    id: Mapped[uuid.UUID] = _id()
+    job_centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("job_centre.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class Room(Base):
+    """A meeting room (mødelokale) with an address and a capacity."""
+
+    __tablename__ = "room"
+    __table_args__ = (CheckConstraint("capacity > 0", name="capacity_positive"),)
+
+    id: Mapped[uuid.UUID] = _id()
+    job_centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("job_centre.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300))
+    capacity: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class Advisor(Base):
+    """An advisor (vejleder) whose free time is read from a CalDAV calendar.
+
+    The calendar password is stored only Fernet-encrypted (``shared.secrets``).
+    """
+
+    __tablename__ = "advisor"
+
+    id: Mapped[uuid.UUID] = _id()
+    job_centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("job_centre.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
+    working_hours: Mapped[dict[str, Any]] = mapped_column(JSON)
+    caldav_url: Mapped[str | None] = mapped_column(String(1000))
+    caldav_username: Mapped[str | None] = mapped_column(String(200))
+    caldav_password_encrypted: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    job_centre: Mapped[JobCentre] = relationship()
+    teams: Mapped[list[Team]] = relationship(secondary=advisor_team, lazy="selectin", order_by=Team.name)
+
+    @property
+    def team_ids(self) -> list[uuid.UUID]:
+        return [t.id for t in self.teams]
+
+    @property
+    def has_caldav_password(self) -> bool:
+        return self.caldav_password_encrypted is not None
+
+
+class OfferAdvisor(Base):
+    """An advisor on an offer; ``position`` keeps the order staff chose (the first one's
+    phone is the offer's default phone, O-4)."""
+
+    __tablename__ = "offer_advisor"
+
+    offer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), primary_key=True)
+    advisor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("advisor.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Offer(Base):
+    """An online offer (online tilbud) citizens book themselves."""
+
+    __tablename__ = "offer"
+    __table_args__ = (
+        CheckConstraint("length(description) <= 500", name="description_max_500"),
+        CheckConstraint("meeting_form IN ('individual', 'group')", name="meeting_form_known"),
+        CheckConstraint("channel IN ('video', 'in_person', 'phone')", name="channel_known"),
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        CheckConstraint("reporting_minutes >= 0", name="reporting_not_negative"),
+        CheckConstraint("end_date IS NULL OR end_date >= first_meeting_date", name="end_after_first_meeting"),
+        CheckConstraint("rolling_weeks IS NULL OR rolling_weeks >= 1", name="rolling_weeks_positive"),
+        CheckConstraint(
+            "rebooking_days_before IS NULL OR rebooking_days_before >= 0", name="rebooking_days_not_negative"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    job_centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("job_centre.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    conversation_type: Mapped[int] = mapped_column(Integer)
+    variant: Mapped[str | None] = mapped_column(String(100))
+    meeting_form: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    place: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    reporting_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    start_minutes: Mapped[list[int]] = mapped_column(JSON)
+    first_meeting_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    rolling_weeks: Mapped[int | None] = mapped_column(Integer)
+    opens_on: Mapped[date] = mapped_column(Date)
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("team.id"), index=True)
+    room_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("room.id"), index=True)
+    citizen_may_choose_advisor: Mapped[bool] = mapped_column(Boolean, default=False)
+    accept_cancellation: Mapped[bool] = mapped_column(Boolean, default=True)
+    rebooking_days_before: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+
+    job_centre: Mapped[JobCentre] = relationship()
+    advisor_links: Mapped[list[OfferAdvisor]] = relationship(
+        order_by=OfferAdvisor.position, lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    @property
+    def advisor_ids(self) -> list[uuid.UUID]:
+        return [link.advisor_id for link in self.advisor_links]
+
+    @property
+    def conversation_type_name(self) -> str | None:
+        return CONVERSATION_TYPES.get(self.conversation_type)
+
+
+class OutboxMessage(OutboxMixin, Base):
+    """Events waiting to be published (``shared.outbox``)."""
+
+
+class ProcessedEvent(ProcessedEventMixin, Base):
+    """Ids of events this service applied (none consumed yet; kept for symmetry)."""

@@ -1,0 +1,255 @@
+"""The rules of an individual offer (O-1, O-3, O-4, O-6 to O-10), checked as one whole.
+
+Creating and editing share these checks: an edit is applied to the current offer and
+the result is checked again, so no edit can leave an offer that breaks a rule.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.offers import validation as check
+from services.offers.models import CHANNELS, CONVERSATION_TYPES, Advisor, JobCentre, Offer, Room, Team
+from shared.availability import ALLOWED_START_MINUTES
+from shared.timeutil import today_in, zone
+
+OFFER_COLUMNS = (
+    "name",
+    "description",
+    "conversation_type",
+    "variant",
+    "meeting_form",
+    "channel",
+    "place",
+    "phone",
+    "duration_minutes",
+    "reporting_minutes",
+    "start_minutes",
+    "first_meeting_date",
+    "end_date",
+    "rolling_weeks",
+    "opens_on",
+    "team_id",
+    "room_id",
+    "citizen_may_choose_advisor",
+    "accept_cancellation",
+    "rebooking_days_before",
+    "active",
+)
+OFFER_INPUT = frozenset({*OFFER_COLUMNS, "job_centre_id", "advisor_ids"})
+_MINUTES = ", ".join(f"{m:02d}" for m in sorted(ALLOWED_START_MINUTES))
+
+
+def default_place(channel: str | None, room: Room | None) -> str | None:
+    """An in-person meeting takes place at its room's address unless staff wrote another."""
+    return room.address if channel == "in_person" and room is not None else None
+
+
+def default_phone(channel: str | None, advisors: Sequence[Advisor], team: Team | None) -> str | None:
+    """O-4: a phone meeting uses the first advisor's phone, else the team's."""
+    if channel != "phone":
+        return None
+    for candidate in (*(a.phone for a in advisors[:1]), team.phone if team else None):
+        if candidate:
+            return candidate
+    return None
+
+
+def offer_state(offer: Offer) -> tuple[Any, ...]:
+    """Everything staff can change on ``offer``, to tell whether an edit changed anything."""
+    return (*(getattr(offer, c) for c in OFFER_COLUMNS), tuple(offer.advisor_ids))
+
+
+def _current_values(session: Session, offer: Offer, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The offer as input values; a place or phone that was the default follows its source."""
+    values: dict[str, Any] = {c: getattr(offer, c) for c in OFFER_COLUMNS}
+    values |= {"job_centre_id": offer.job_centre_id, "advisor_ids": offer.advisor_ids}
+    room = session.get(Room, offer.room_id) if offer.room_id else None
+    if "place" not in changes and offer.place == default_place(offer.channel, room):
+        values["place"] = None
+    advisors = [a for a in (session.get(Advisor, i) for i in offer.advisor_ids[:1]) if a is not None]
+    team = session.get(Team, offer.team_id)
+    if "phone" not in changes and offer.phone == default_phone(offer.channel, advisors, team):
+        values["phone"] = None
+    return values
+
+
+def _choice(
+    problems: check.Problems, values: Mapping[str, Any], field: str, allowed: Sequence[Any], message: str
+) -> Any:
+    value = values.get(field)
+    if value is None:
+        problems.add(field, check.REQUIRED)
+    elif isinstance(value, bool) or value not in allowed:
+        problems.add(field, message)
+    return value
+
+
+def _start_minutes(problems: check.Problems, value: Any) -> list[int]:
+    if value is None:
+        problems.add("start_minutes", check.REQUIRED)
+        return []
+    if not isinstance(value, list | tuple) or not value:
+        problems.add("start_minutes", f"Vælg mindst ét starttidspunkt blandt {_MINUTES} minutter over hel time.")
+        return []
+    if any(isinstance(m, bool) or m not in ALLOWED_START_MINUTES for m in value):
+        problems.add("start_minutes", f"Starttidspunkterne skal vælges blandt {_MINUTES} minutter over hel time.")
+        return []
+    return sorted(set(value))
+
+
+def _resources(
+    problems: check.Problems, session: Session, values: Mapping[str, Any]
+) -> tuple[JobCentre | None, Team | None, Room | None, list[Advisor]]:
+    """The job centre, team, room and advisors the offer names, all of one job centre (O-9)."""
+    team_id = check.uuid_value(problems, "team_id", values.get("team_id"), required=True)
+    team = session.get(Team, team_id) if team_id else None
+    if team_id and team is None:
+        problems.add("team_id", "Teamet findes ikke.")
+    centre_id = check.uuid_value(problems, "job_centre_id", values.get("job_centre_id"))
+    centre = session.get(JobCentre, centre_id) if centre_id else None
+    if centre_id and centre is None:
+        problems.add("job_centre_id", "Jobcentret findes ikke.")
+    if centre is None and centre_id is None and team is not None:
+        centre = session.get(JobCentre, team.job_centre_id)
+    if centre is not None and team is not None and team.job_centre_id != centre.id:
+        problems.add("team_id", "Teamet hører til et andet jobcenter end tilbuddet.")
+    room_id = check.uuid_value(problems, "room_id", values.get("room_id"))
+    room = session.get(Room, room_id) if room_id else None
+    if room_id and room is None:
+        problems.add("room_id", "Mødelokalet findes ikke.")
+    elif room is not None and centre is not None and room.job_centre_id != centre.id:
+        problems.add("room_id", "Mødelokalet hører til et andet jobcenter.")
+    advisors: list[Advisor] = []
+    advisor_ids = values.get("advisor_ids")
+    ids = check.uuid_list(problems, "advisor_ids", advisor_ids) if advisor_ids is not None else []
+    if not ids and "advisor_ids" not in problems:
+        problems.add("advisor_ids", "Vælg mindst én vejleder.")
+    for ident in ids:
+        advisor = session.get(Advisor, ident)
+        if advisor is None:
+            problems.add("advisor_ids", f"Vejlederen {ident} findes ikke.")
+        elif centre is not None and advisor.job_centre_id != centre.id:
+            problems.add("advisor_ids", f"Vejlederen {advisor.name} hører til et andet jobcenter.")
+        else:
+            advisors.append(advisor)
+    return centre, team, room, advisors
+
+
+def offer_fields(
+    session: Session,
+    data: Mapping[str, Any],
+    *,
+    previous: Offer | None = None,
+    today: date | None = None,
+) -> tuple[dict[str, Any], JobCentre, list[uuid.UUID]]:
+    """Check a new offer (``data``) or an edit of ``previous`` (``data`` are the changes).
+
+    Returns the column values, the job centre and the advisor ids in order; raises
+    ValidationFailed listing every field problem.
+    """
+    problems = check.Problems()
+    allowed = OFFER_INPUT - {"job_centre_id"} if previous is not None else OFFER_INPUT
+    for key in sorted(set(data) - allowed):
+        problems.add(key, "Feltet kan ikke ændres på et tilbud." if key in OFFER_INPUT else "Ukendt felt.")
+    values = dict(data) if previous is None else _current_values(session, previous, data) | dict(data)
+    centre, team, room, advisors = _resources(problems, session, values)
+
+    description = check.text(problems, values, "description", max_length=500, required=False) or ""
+    check.plain_text(problems, "description", description)
+    conversation_type = _choice(
+        problems,
+        values,
+        "conversation_type",
+        list(CONVERSATION_TYPES),
+        "Ukendt samtaletype; brug en af " + ", ".join(f"{k} ({v})" for k, v in CONVERSATION_TYPES.items()) + ".",
+    )
+    meeting_form = values.get("meeting_form")
+    if meeting_form == "group":
+        problems.add("meeting_form", "Fællesmøder understøttes ikke endnu; opret tilbuddet som individuelt møde.")
+    else:
+        message = "Mødeformen skal være 'individual' (individuelt møde)."
+        _choice(problems, values, "meeting_form", ["individual"], message)
+    channel = _choice(
+        problems,
+        values,
+        "channel",
+        CHANNELS,
+        "Afholdelsesformen skal være 'video' (digitalt), 'in_person' (personlig kontakt) eller 'phone' (telefon).",
+    )
+    duration = check.integer(
+        problems,
+        "duration_minutes",
+        values.get("duration_minutes"),
+        minimum=1,
+        message="Varigheden skal være mindst 1 minut.",
+    )
+    if duration is None and "duration_minutes" not in problems:
+        problems.add("duration_minutes", check.REQUIRED)
+    reporting = check.integer(
+        problems,
+        "reporting_minutes",
+        values.get("reporting_minutes"),
+        minimum=0,
+        message="Afrapporteringstiden kan ikke være negativ.",
+    )
+
+    first = check.date_value(problems, values, "first_meeting_date", required=True)
+    end = check.date_value(problems, values, "end_date", required=False)
+    if first is not None and end is not None and end < first:
+        problems.add("end_date", "Den faste slutdato skal ligge på eller efter første mødedato.")
+    opens_on = check.date_value(problems, values, "opens_on", required=False)
+    if opens_on is None and centre is not None:
+        opens_on = today or today_in(zone(centre.timezone))
+    if opens_on is not None and end is not None and opens_on > end:
+        problems.add("opens_on", "Tilbuddet åbner først efter slutdatoen, så ingen borger kan booke det.")
+
+    place = check.text(problems, values, "place", max_length=300, required=False) or default_place(channel, room)
+    if channel == "in_person" and not place:
+        problems.add("place", "Angiv mødestedets adresse, eller vælg et mødelokale.")
+    phone = check.phone(problems, values, "phone") or default_phone(channel, advisors, team)
+    if channel == "phone" and not phone and "phone" not in problems:
+        problems.add("phone", "Angiv et telefonnummer; hverken den første vejleder eller teamet har et.")
+    fields = {
+        "name": check.text(problems, values, "name", max_length=200, required=True),
+        "description": description,
+        "conversation_type": conversation_type,
+        "variant": check.text(problems, values, "variant", max_length=100, required=False),
+        "meeting_form": "individual",
+        "channel": channel,
+        "place": place,
+        "phone": phone,
+        "duration_minutes": duration,
+        "reporting_minutes": reporting or 0,
+        "start_minutes": _start_minutes(problems, values.get("start_minutes")),
+        "first_meeting_date": first,
+        "end_date": end,
+        "rolling_weeks": check.integer(
+            problems,
+            "rolling_weeks",
+            values.get("rolling_weeks"),
+            minimum=1,
+            message="Den løbende slutdato skal være mindst 1 uge.",
+        ),
+        "opens_on": opens_on,
+        "team_id": team.id if team else None,
+        "room_id": room.id if room else None,
+        "citizen_may_choose_advisor": check.boolean(problems, values, "citizen_may_choose_advisor", False),
+        "accept_cancellation": check.boolean(problems, values, "accept_cancellation", True),
+        "rebooking_days_before": check.integer(
+            problems,
+            "rebooking_days_before",
+            values.get("rebooking_days_before"),
+            minimum=0,
+            message="Antal dage før mødet kan ikke være negativt.",
+        ),
+        "active": check.boolean(problems, values, "active", True),
+    }
+    problems.raise_if_any()
+    assert centre is not None
+    return fields, centre, [a.id for a in advisors]

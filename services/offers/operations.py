@@ -1,0 +1,318 @@
+"""Every write of the offers service, each in the caller's transaction (a Session).
+
+Each operation checks its input, raises ``shared.errors`` with Danish messages (field
+problems as one ``ValidationFailed`` listing every field), changes the rows and records
+the events that announce the change in the same transaction (``shared.outbox``).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.offers import validation as check
+from services.offers.events import announce_advisor, announce_offer, announce_sync_request
+from services.offers.models import Advisor, ClosingDay, JobCentre, Offer, OfferAdvisor, Room, Team
+from services.offers.offer_rules import offer_fields, offer_state
+from services.offers.queries import get_or_404
+from shared import events as ev
+from shared.errors import Conflict
+from shared.secrets import encrypt
+from shared.timeutil import DEFAULT_TIMEZONE, today_in, utcnow, zone
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _flush_unique(session: Session, message: str, code: str) -> None:
+    """Flush; a unique constraint hit by a concurrent request becomes a 409 with ``message``."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(message, code=code) from exc
+
+
+def create_job_centre(session: Session, data: Mapping[str, Any]) -> JobCentre:
+    """Create a job centre (A-1): unique 5-digit ``code``, ``name``, ``timezone`` (default
+    Europe/Copenhagen) and optionally ``parent_id``, making it a sub-job-centre."""
+    problems = check.Problems()
+    code = check.text(problems, data, "code", max_length=50, required=True)
+    if code is not None and not re.fullmatch(r"\d{5}", code):
+        problems.add("code", "Jobcenterkoden skal være 5 cifre, fx 10101.")
+    name = check.text(problems, data, "name", max_length=200, required=True)
+    timezone = check.timezone(problems, "timezone", data.get("timezone"), DEFAULT_TIMEZONE)
+    parent_id = check.uuid_value(problems, "parent_id", data.get("parent_id"))
+    if parent_id is not None and session.get(JobCentre, parent_id) is None:
+        problems.add("parent_id", "Det overordnede jobcenter findes ikke.")
+    problems.raise_if_any()
+    taken = f"Der findes allerede et jobcenter med koden {code}."
+    if session.scalar(select(JobCentre.id).where(JobCentre.code == code)) is not None:
+        raise Conflict(taken, code="job_centre_code_taken")
+    centre = JobCentre(code=code, name=name, timezone=timezone, parent_id=parent_id, closing_days=[])
+    session.add(centre)
+    _flush_unique(session, taken, "job_centre_code_taken")
+    return centre
+
+
+def add_closing_day(session: Session, job_centre_id: uuid.UUID, data: Mapping[str, Any]) -> ClosingDay:
+    """Add a local closing day (A-3) on ``day`` with an optional ``reason``.
+
+    The working time of every advisor of the centre changes, so each gets an
+    ``advisor.changed`` with the new closed days.
+    """
+    centre = get_or_404(session, JobCentre, job_centre_id, "Jobcentret findes ikke.", lock=True)
+    problems = check.Problems()
+    day = check.date_value(problems, data, "day", required=True)
+    reason = check.text(problems, data, "reason", max_length=200, required=False) or "Lukkedag"
+    if day is not None and day < today_in(zone(centre.timezone)):
+        problems.add("day", "Lukkedagen ligger i fortiden.")
+    problems.raise_if_any()
+    assert day is not None
+    taken = f"Jobcentret har allerede en lukkedag den {day:%d-%m-%Y}."
+    if any(existing.day == day for existing in centre.closing_days):
+        raise Conflict(taken, code="closing_day_exists")
+    closing = ClosingDay(day=day, reason=reason)
+    centre.closing_days.append(closing)
+    _flush_unique(session, taken, "closing_day_exists")
+    for advisor in session.scalars(select(Advisor).where(Advisor.job_centre_id == centre.id)):
+        announce_advisor(session, advisor)
+    return closing
+
+
+def _centre(problems: check.Problems, session: Session, data: Mapping[str, Any]) -> JobCentre | None:
+    ident = check.uuid_value(problems, "job_centre_id", data.get("job_centre_id"), required=True)
+    centre = session.get(JobCentre, ident) if ident is not None else None
+    if ident is not None and centre is None:
+        problems.add("job_centre_id", "Jobcentret findes ikke.")
+    return centre
+
+
+def create_team(session: Session, data: Mapping[str, Any]) -> Team:
+    """Create a team of a job centre: ``job_centre_id``, ``name`` and an optional ``phone``
+    (the fallback phone number of the team's phone offers, O-4)."""
+    problems = check.Problems()
+    centre = _centre(problems, session, data)
+    name = check.text(problems, data, "name", max_length=200, required=True)
+    phone = check.phone(problems, data, "phone")
+    problems.raise_if_any()
+    assert centre is not None
+    team = Team(job_centre_id=centre.id, name=name, phone=phone)
+    session.add(team)
+    session.flush()
+    return team
+
+
+def create_room(session: Session, data: Mapping[str, Any]) -> Room:
+    """Create a meeting room: ``job_centre_id``, ``name``, ``address`` and ``capacity`` (> 0)."""
+    problems = check.Problems()
+    centre = _centre(problems, session, data)
+    name = check.text(problems, data, "name", max_length=200, required=True)
+    address = check.text(problems, data, "address", max_length=300, required=True)
+    capacity = check.integer(problems, "capacity", data.get("capacity"), minimum=1, message="Skal være mindst 1.")
+    if "capacity" not in problems and capacity is None:
+        problems.add("capacity", check.REQUIRED)
+    problems.raise_if_any()
+    assert centre is not None
+    room = Room(job_centre_id=centre.id, name=name, address=address, capacity=capacity)
+    session.add(room)
+    session.flush()
+    return room
+
+
+def _teams(problems: check.Problems, session: Session, ids: Any, centre: JobCentre) -> list[Team]:
+    teams: list[Team] = []
+    for ident in check.uuid_list(problems, "team_ids", ids):
+        team = session.get(Team, ident)
+        if team is None:
+            problems.add("team_ids", f"Teamet {ident} findes ikke.")
+        elif team.job_centre_id != centre.id:
+            problems.add("team_ids", f"Teamet {team.name} hører til et andet jobcenter.")
+        else:
+            teams.append(team)
+    return teams
+
+
+def _advisor_fields(
+    problems: check.Problems, session: Session, centre: JobCentre, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    email = check.text(problems, values, "email", max_length=254, required=False)
+    if email is not None and not _EMAIL.match(email):
+        problems.add("email", "Skal være en gyldig e-mailadresse.")
+    if "working_hours" not in values:
+        problems.add("working_hours", check.REQUIRED)
+    return {
+        "name": check.text(problems, values, "name", max_length=200, required=True),
+        "email": email,
+        "phone": check.phone(problems, values, "phone"),
+        "timezone": check.timezone(problems, "timezone", values.get("timezone"), centre.timezone),
+        "working_hours": check.working_hours(problems, "working_hours", values.get("working_hours")),
+        "caldav_url": check.caldav_url(problems, values, "caldav_url"),
+        "caldav_username": check.text(problems, values, "caldav_username", max_length=200, required=False),
+        "teams": _teams(problems, session, values.get("team_ids") or [], centre),
+    }
+
+
+def _password(problems: check.Problems, values: Mapping[str, Any], secret_keys: str) -> str | None:
+    """The encrypted form of ``values["caldav_password"]`` (None when empty). Never logged."""
+    password = values.get("caldav_password")
+    if password is not None and not isinstance(password, str):
+        problems.add("caldav_password", "Skal være tekst.")
+        return None
+    if not password:
+        return None
+    if len(password) > 500:
+        problems.add("caldav_password", "Må højst være 500 tegn.")
+        return None
+    return encrypt(password, secret_keys)
+
+
+def _calendar_needs_url(problems: check.Problems, fields: Mapping[str, Any], encrypted: str | None) -> None:
+    if (encrypted or fields["caldav_username"]) and not fields["caldav_url"] and "caldav_url" not in problems:
+        problems.add("caldav_url", "Angiv kalenderens adresse, når brugernavn eller adgangskode er udfyldt.")
+
+
+CALENDAR_FIELDS = ("name", "timezone", "working_hours", "caldav_url", "caldav_username", "caldav_password_encrypted")
+"""What the calendar-sync worker uses of an advisor (the advisor.changed payload)."""
+
+
+def _calendar_state(advisor: Advisor) -> tuple[Any, ...]:
+    return tuple(getattr(advisor, k) for k in CALENDAR_FIELDS)
+
+
+def create_advisor(session: Session, data: Mapping[str, Any], *, secret_keys: str) -> Advisor:
+    """Create an advisor (A-1) with weekly ``working_hours``, optional CalDAV calendar
+    (``caldav_url``, ``caldav_username``, ``caldav_password``: encrypted with ``secret_keys``,
+    the plaintext is never stored) and ``team_ids`` of the same job centre.
+
+    Emits ``advisor.changed`` so the worker starts reading the calendar.
+    """
+    problems = check.Problems()
+    centre = _centre(problems, session, data)
+    if centre is None:
+        problems.raise_if_any()
+    assert centre is not None
+    fields = _advisor_fields(problems, session, centre, data)
+    encrypted = _password(problems, data, secret_keys)
+    _calendar_needs_url(problems, fields, encrypted)
+    problems.raise_if_any()
+    now = utcnow()
+    advisor = Advisor(job_centre=centre, caldav_password_encrypted=encrypted, created_at=now, updated_at=now, **fields)
+    session.add(advisor)
+    session.flush()
+    announce_advisor(session, advisor)
+    return advisor
+
+
+ADVISOR_CHANGES = frozenset(
+    (
+        "name",
+        "email",
+        "phone",
+        "timezone",
+        "working_hours",
+        "caldav_url",
+        "caldav_username",
+        "caldav_password",
+        "team_ids",
+    )
+)
+
+
+def update_advisor(session: Session, advisor_id: uuid.UUID, changes: Mapping[str, Any], *, secret_keys: str) -> Advisor:
+    """Change the given fields of an advisor (PATCH: absent fields stay; a null
+    ``caldav_password`` removes the stored password).
+
+    Emits ``advisor.changed`` when anything the worker uses changed: name, time zone,
+    working hours or calendar access.
+    """
+    advisor = get_or_404(session, Advisor, advisor_id, "Vejlederen findes ikke.", lock=True)
+    problems = check.Problems()
+    for key in set(changes) - ADVISOR_CHANGES:
+        problems.add(key, "Feltet kan ikke ændres her.")
+    current = {k: getattr(advisor, k) for k in ADVISOR_CHANGES - {"caldav_password"}}
+    fields = _advisor_fields(problems, session, advisor.job_centre, current | dict(changes))
+    encrypted = advisor.caldav_password_encrypted
+    if "caldav_password" in changes:
+        encrypted = _password(problems, changes, secret_keys)
+    _calendar_needs_url(problems, fields, encrypted)
+    problems.raise_if_any()
+    before = _calendar_state(advisor), advisor.email, advisor.phone, set(advisor.team_ids)
+    for key, value in fields.items():
+        setattr(advisor, key, value)
+    advisor.caldav_password_encrypted = encrypted
+    if (_calendar_state(advisor), advisor.email, advisor.phone, set(advisor.team_ids)) == before:
+        return advisor
+    advisor.updated_at = utcnow()
+    session.flush()
+    if _calendar_state(advisor) != before[0]:
+        announce_advisor(session, advisor)
+    return advisor
+
+
+def request_calendar_sync(session: Session, advisor_id: uuid.UUID) -> Advisor:
+    """Ask the worker to re-read the advisor's calendar now ("sync now"): ``advisor.sync_requested``."""
+    advisor = get_or_404(session, Advisor, advisor_id, "Vejlederen findes ikke.")
+    if not advisor.caldav_url:
+        raise Conflict("Vejlederen har ingen kalender tilknyttet; angiv kalenderens adresse først.", code="no_calendar")
+    announce_sync_request(session, advisor)
+    return advisor
+
+
+def _set_advisors(offer: Offer, advisor_ids: list[uuid.UUID]) -> None:
+    """Keep existing links (a delete and re-insert of one pair in a flush would collide)."""
+    existing = {link.advisor_id: link for link in offer.advisor_links}
+    links = []
+    for position, ident in enumerate(advisor_ids):
+        link = existing.get(ident) or OfferAdvisor(advisor_id=ident)
+        link.position = position
+        links.append(link)
+    offer.advisor_links = links
+
+
+def create_offer(
+    session: Session, data: Mapping[str, Any], *, staff: str | None = None, today: date | None = None
+) -> Offer:
+    """Create an individual offer (O-1, O-3, O-6 to O-10) and emit ``offer.published``.
+
+    ``job_centre_id`` may be left out (it is the team's); ``opens_on`` defaults to today in
+    the centre's time zone; ``place`` to the room's address; a phone offer's ``phone`` to
+    the first advisor's phone, else the team's. ``staff`` is who made it.
+    """
+    fields, centre, advisor_ids = offer_fields(session, data, today=today)
+    now = utcnow()
+    offer = Offer(job_centre=centre, created_at=now, updated_at=now, updated_by=staff, **fields)
+    _set_advisors(offer, advisor_ids)
+    session.add(offer)
+    session.flush()
+    announce_offer(session, offer, ev.OFFER_PUBLISHED)
+    return offer
+
+
+def update_offer(
+    session: Session, offer_id: uuid.UUID, changes: Mapping[str, Any], *, staff: str | None = None
+) -> Offer:
+    """Change the given fields of an offer (PATCH; activating and deactivating, V-5, is a
+    change of ``active``) and emit ``offer.changed`` when anything changed.
+
+    The whole offer is checked again after the change, so no edit can leave it invalid. A
+    place or phone that was the default (room's address; advisor's or team's phone)
+    follows a changed room, advisor or team.
+    """
+    offer = get_or_404(session, Offer, offer_id, "Tilbuddet findes ikke.", lock=True)
+    before = offer_state(offer)
+    fields, _, advisor_ids = offer_fields(session, changes, previous=offer)
+    for key, value in fields.items():
+        setattr(offer, key, value)
+    _set_advisors(offer, advisor_ids)
+    if offer_state(offer) == before:
+        return offer
+    offer.updated_at, offer.updated_by = utcnow(), staff
+    session.flush()
+    announce_offer(session, offer, ev.OFFER_CHANGED)
+    return offer

@@ -1,0 +1,344 @@
+"""Input and output schemas of the offers API; they make /openapi.json complete.
+
+Schemas check only the shape of a request (types, required fields) with Danish messages;
+the rules of the domain are checked by the operations, so they hold for every caller.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import Schema, fields
+from apiflask.validators import Length, OneOf
+from marshmallow.fields import Field
+
+from services.offers.models import CHANNELS, CONVERSATION_TYPES, MEETING_FORMS
+from services.offers.queries import OFFER_SORTS
+
+_MESSAGES: dict[type[Field], str] = {
+    fields.Integer: "Skal være et helt tal.",
+    fields.Boolean: "Skal være sand eller falsk (true/false).",
+    fields.Date: "Skal være en dato (ÅÅÅÅ-MM-DD).",
+    fields.List: "Skal være en liste.",
+    fields.Dict: "Skal være et objekt.",
+    fields.String: "Skal være tekst.",
+}
+
+
+def _danish(field: Field) -> None:
+    messages = field.error_messages
+    messages.update(required="Feltet skal udfyldes.", null="Feltet må ikke være tomt.")
+    messages.update(validator_failed="Ugyldig værdi.", invalid_uuid="Skal være et gyldigt id (UUID).")
+    messages.update(too_large="Tallet er for stort.", invalid_utf8="Skal være gyldig UTF-8-tekst.")
+    for kind, message in _MESSAGES.items():
+        if isinstance(field, kind):
+            messages["invalid"] = message
+            break
+    if isinstance(field, fields.List):
+        _danish(field.inner)
+
+
+class DanishSchema(Schema):
+    """Unknown fields are refused; every message is Danish."""
+
+    error_messages = {"unknown": "Ukendt felt.", "type": "Forventede et JSON-objekt."}  # noqa: RUF012
+
+    def on_bind_field(self, field_name: str, field_obj: Field) -> None:
+        _danish(field_obj)
+
+
+def _text(description: str, *, required: bool = False, max_length: int | None = None, **kw: Any) -> fields.String:
+    meta: dict[str, Any] = {"description": description}
+    if max_length:
+        meta["maxLength"] = max_length
+    return fields.String(required=required, allow_none=not required, metadata=meta, **kw)
+
+
+def _int(description: str, *, required: bool = False, minimum: int | None = None, **kw: Any) -> fields.Integer:
+    meta: dict[str, Any] = {"description": description}
+    if minimum is not None:
+        meta["minimum"] = minimum
+    return fields.Integer(strict=True, required=required, allow_none=not required, metadata=meta, **kw)
+
+
+def _id(description: str, *, required: bool = False) -> fields.UUID:
+    return fields.UUID(required=required, allow_none=not required, metadata={"description": description})
+
+
+def _date(description: str, *, required: bool = False) -> fields.Date:
+    return fields.Date(required=required, allow_none=not required, metadata={"description": description})
+
+
+class Problem(Schema):
+    """An error as an RFC 9457 problem document (application/problem+json)."""
+
+    type = fields.String(metadata={"description": "urn:planner:problem:<code>"})
+    title = fields.String(metadata={"description": "Short Danish title."})
+    status = fields.Integer(metadata={"description": "HTTP status."})
+    detail = fields.String(metadata={"description": "Danish explanation for the staff member."})
+    code = fields.String(metadata={"description": "Stable machine-readable error code."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": "For 422: the messages per field (APIFlask's nest them under the location)."},
+    )
+
+
+# --- job centres and closing days -----------------------------------------------------------------
+
+
+class JobCentreIn(DanishSchema):
+    code = _text("Five-digit job centre code, unique.", required=True, max_length=5)
+    name = _text("Name of the job centre.", required=True, max_length=200)
+    timezone = _text("IANA time zone of the centre (default Europe/Copenhagen).")
+    parent_id = _id("The job centre this one is a sub-job-centre of.")
+
+
+class ClosingDayIn(DanishSchema):
+    day = _date("A day the job centre is closed (today or later).", required=True)
+    reason = _text("Why it is closed (default 'Lukkedag').", max_length=200)
+
+
+class CentreClosingDay(Schema):
+    day = fields.Date()
+    reason = fields.String()
+
+
+class ClosingDayOut(CentreClosingDay):
+    id = fields.UUID()
+    job_centre_id = fields.UUID()
+
+
+class JobCentreOut(Schema):
+    id = fields.UUID()
+    code = fields.String()
+    name = fields.String()
+    timezone = fields.String()
+    parent_id = fields.UUID(allow_none=True)
+    closing_days = fields.List(fields.Nested(CentreClosingDay), metadata={"description": "Its own closing days (A-3)."})
+    created_at = fields.DateTime()
+
+
+class JobCentreList(Schema):
+    items = fields.List(fields.Nested(JobCentreOut))
+
+
+class CentreFilter(DanishSchema):
+    job_centre_id = _id("Only those of this job centre.")
+
+
+# --- teams and rooms ---------------------------------------------------------------------------------
+
+
+class TeamIn(DanishSchema):
+    job_centre_id = _id("The job centre of the team.", required=True)
+    name = _text("Name of the team.", required=True, max_length=200)
+    phone = _text("The team's phone number (fallback for phone offers, O-4).", max_length=30)
+
+
+class TeamOut(Schema):
+    id = fields.UUID()
+    job_centre_id = fields.UUID()
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class TeamList(Schema):
+    items = fields.List(fields.Nested(TeamOut))
+
+
+class RoomIn(DanishSchema):
+    job_centre_id = _id("The job centre of the room.", required=True)
+    name = _text("Name of the room.", required=True, max_length=200)
+    address = _text("Address (the default place of in-person offers in this room).", required=True, max_length=300)
+    capacity = _int("Seats in the room (at least 1).", required=True, minimum=1)
+
+
+class RoomOut(Schema):
+    id = fields.UUID()
+    job_centre_id = fields.UUID()
+    name = fields.String()
+    address = fields.String()
+    capacity = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class RoomList(Schema):
+    items = fields.List(fields.Nested(RoomOut))
+
+
+# --- advisors -------------------------------------------------------------------------------------------
+
+_HOURS = (
+    'Weekly working hours per weekday (mon..sun), local "HH:MM" ranges; a gap is a break. '
+    'Example: {"mon": [["08:00", "12:00"], ["12:30", "15:30"]]}'
+)
+
+
+class AdvisorIn(DanishSchema):
+    job_centre_id = _id("The job centre of the advisor.", required=True)
+    name = _text("Name of the advisor.", required=True, max_length=200)
+    email = _text("E-mail address.", max_length=254)
+    phone = _text("Phone number (default phone of the advisor's phone offers, O-4).", max_length=30)
+    timezone = _text("IANA time zone (default: the job centre's).")
+    working_hours = fields.Dict(
+        keys=fields.String(), values=fields.Raw(), required=True, metadata={"description": _HOURS}
+    )
+    caldav_url = _text("URL of the advisor's CalDAV calendar.", max_length=1000)
+    caldav_username = _text("CalDAV user name.", max_length=200)
+    caldav_password = fields.String(
+        load_only=True,
+        allow_none=True,
+        metadata={
+            "description": "CalDAV password. Write-only: stored encrypted, never returned; null removes it.",
+            "writeOnly": True,
+            "format": "password",
+        },
+    )
+    team_ids = fields.List(fields.UUID(), metadata={"description": "Teams (same job centre)."})
+
+
+class AdvisorPatch(AdvisorIn):
+    """Only the fields given change (use with ``partial=True``)."""
+
+    class Meta:
+        exclude = ("job_centre_id",)
+
+
+class AdvisorOut(Schema):
+    id = fields.UUID()
+    job_centre_id = fields.UUID()
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    timezone = fields.String()
+    working_hours = fields.Dict(metadata={"description": _HOURS})
+    caldav_url = fields.String(allow_none=True)
+    caldav_username = fields.String(allow_none=True)
+    has_caldav_password = fields.Boolean(metadata={"description": "Whether a calendar password is stored."})
+    team_ids = fields.List(fields.UUID())
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class AdvisorList(Schema):
+    items = fields.List(fields.Nested(AdvisorOut))
+
+
+class AdvisorFilter(CentreFilter):
+    team_id = _id("Only members of this team.")
+
+
+class SyncRequested(Schema):
+    advisor_id = fields.UUID()
+    status = fields.String(metadata={"description": "'requested': the worker re-reads the calendar soon."})
+
+
+# --- offers ---------------------------------------------------------------------------------------------
+
+_TYPES = ", ".join(f"{k} = {v}" for k, v in CONVERSATION_TYPES.items())
+
+
+class OfferIn(DanishSchema):
+    job_centre_id = _id("Job centre (default: the team's).")
+    name = _text("Name shown to citizens (O-1).", required=True, max_length=200)
+    description = _text("Plain text, at most 500 characters (O-1).", max_length=500)
+    conversation_type = _int(f"Conversation type code (A-2): {_TYPES}.", required=True)
+    variant = _text("Conversation type variant (optional).", max_length=100)
+    meeting_form = fields.String(
+        required=True,
+        metadata={"description": "'individual'. 'group' (fællesmøde) is not supported yet.", "enum": MEETING_FORMS},
+    )
+    channel = fields.String(
+        required=True,
+        metadata={"description": "video (digitalt), in_person (personlig kontakt), phone (telefon).", "enum": CHANNELS},
+    )
+    place = _text("Address of an in-person meeting (default: the room's address).", max_length=300)
+    phone = _text("Phone number of a phone meeting (default: first advisor's, else team's, O-4).", max_length=30)
+    duration_minutes = _int("Meeting length in minutes (O-6).", required=True, minimum=1)
+    reporting_minutes = _int("Reporting time after the meeting, minutes (O-6; default 0).", minimum=0)
+    start_minutes = fields.List(
+        fields.Integer(strict=True),
+        required=True,
+        metadata={"description": "Allowed start minutes in the hour, a subset of {0, 15, 20, 30, 40, 45} (O-7)."},
+    )
+    first_meeting_date = _date("First day a meeting can take place (O-8).", required=True)
+    end_date = _date("Fixed end date, inclusive (optional, not before the first meeting date).")
+    rolling_weeks = _int("Rolling end: whole weeks from the day the citizen books (optional).", minimum=1)
+    opens_on = _date("Day the offer becomes visible to citizens (default today).")
+    team_id = _id("The team (O-9).", required=True)
+    room_id = _id("Meeting room (optional).")
+    advisor_ids = fields.List(fields.UUID(), required=True, metadata={"description": "One or more advisors, in order."})
+    citizen_may_choose_advisor = fields.Boolean(allow_none=True, metadata={"description": "Default false."})
+    accept_cancellation = fields.Boolean(allow_none=True, metadata={"description": "Default true (O-10)."})
+    rebooking_days_before = _int("null: no rebooking; else rebooking allowed until N days before (O-10).", minimum=0)
+    active = fields.Boolean(allow_none=True, metadata={"description": "Shown to citizens (V-5). Default true."})
+
+
+class OfferPatch(OfferIn):
+    """Only the fields given change (use with ``partial=True``); the offer is checked as a whole."""
+
+    class Meta:
+        exclude = ("job_centre_id",)
+
+
+class OfferOut(Schema):
+    id = fields.UUID()
+    job_centre_id = fields.UUID()
+    name = fields.String()
+    description = fields.String()
+    conversation_type = fields.Integer()
+    conversation_type_name = fields.String(allow_none=True)
+    variant = fields.String(allow_none=True)
+    meeting_form = fields.String()
+    channel = fields.String()
+    place = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    duration_minutes = fields.Integer()
+    reporting_minutes = fields.Integer()
+    start_minutes = fields.List(fields.Integer())
+    first_meeting_date = fields.Date()
+    end_date = fields.Date(allow_none=True)
+    rolling_weeks = fields.Integer(allow_none=True)
+    opens_on = fields.Date()
+    team_id = fields.UUID()
+    room_id = fields.UUID(allow_none=True)
+    advisor_ids = fields.List(fields.UUID())
+    citizen_may_choose_advisor = fields.Boolean()
+    accept_cancellation = fields.Boolean()
+    rebooking_days_before = fields.Integer(allow_none=True)
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime(metadata={"description": "Last changed (V-3)."})
+    updated_by = fields.String(allow_none=True, metadata={"description": "Who changed it last (X-Planner-Staff)."})
+
+
+class OfferList(Schema):
+    items = fields.List(fields.Nested(OfferOut))
+
+
+class OfferQuery(DanishSchema):
+    sort = fields.String(
+        load_default="name",
+        validate=OneOf(OFFER_SORTS, error="Sortér efter en af: " + ", ".join(OFFER_SORTS) + "."),
+        metadata={"description": "Column to sort by (V-1)."},
+    )
+    order = fields.String(
+        load_default="asc", validate=OneOf(("asc", "desc"), error="Rækkefølgen skal være asc eller desc.")
+    )
+    active = fields.Boolean(metadata={"description": "true: active offers only; false: inactive only."})
+    job_centre_id = fields.UUID()
+    team_id = fields.UUID()
+    conversation_type = fields.Integer()
+    meeting_form = fields.String(metadata={"enum": MEETING_FORMS})
+    channel = fields.String(metadata={"enum": CHANNELS})
+    name = fields.String(metadata={"description": "Part of the name (any case)."})
+
+
+class StaffHeader(DanishSchema):
+    staff = fields.String(
+        data_key="X-Planner-Staff",
+        load_default=None,
+        validate=Length(max=200, error="Højst 200 tegn."),
+        metadata={"description": "Id of the staff member making the change (until staff login exists)."},
+    )

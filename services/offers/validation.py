@@ -1,0 +1,244 @@
+"""Field checks of the offers service, with Danish messages for the staff member.
+
+``Problems`` collects every field problem of one request and raises them together as one
+``ValidationFailed`` (422) whose ``extra["errors"]`` maps each field to its messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from itertools import pairwise
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shared.errors import ValidationFailed
+from shared.working_time import WEEKDAYS, parse_weekly_hours, weekly_hours_to_json
+
+GENERAL = "Oplysningerne er ikke gyldige. Ret felterne i 'errors' og prøv igen."
+REQUIRED = "Feltet skal udfyldes."
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
+_HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^>]*>")
+
+
+LABELS = {
+    "code": "Jobcenterkode",
+    "name": "Navn",
+    "timezone": "Tidszone",
+    "parent_id": "Overordnet jobcenter",
+    "day": "Lukkedag",
+    "reason": "Årsag",
+    "job_centre_id": "Jobcenter",
+    "phone": "Telefonnummer",
+    "address": "Adresse",
+    "capacity": "Antal pladser",
+    "email": "E-mail",
+    "working_hours": "Arbejdstid",
+    "caldav_url": "Kalenderadresse",
+    "caldav_username": "Kalenderbrugernavn",
+    "caldav_password": "Kalenderadgangskode",
+    "team_ids": "Teams",
+    "description": "Beskrivelse",
+    "conversation_type": "Samtaletype",
+    "variant": "Samtaletypevariant",
+    "meeting_form": "Mødeform",
+    "channel": "Afholdelsesform",
+    "place": "Mødested",
+    "duration_minutes": "Varighed",
+    "reporting_minutes": "Afrapportering",
+    "start_minutes": "Mulige starttider",
+    "first_meeting_date": "Første mødedato",
+    "end_date": "Fast slutdato",
+    "rolling_weeks": "Løbende slutdato",
+    "opens_on": "Tilbud åbnes for booking",
+    "team_id": "Team",
+    "room_id": "Mødelokale",
+    "advisor_ids": "Vejledere",
+    "citizen_may_choose_advisor": "Borgeren kan vælge vejleder",
+    "accept_cancellation": "Accepter afbud",
+    "rebooking_days_before": "Accepter ombooking",
+    "active": "Aktiv",
+}
+"""The Danish names staff know the fields by (the guide's labels)."""
+
+
+class Problems:
+    """The field problems found so far in one request."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def __contains__(self, field: str) -> bool:
+        return field in self.errors
+
+    def raise_if_any(self) -> None:
+        """Raise ValidationFailed listing every problem; the detail spells out a single one."""
+        if not self.errors:
+            return
+        problems = [(field, m) for field, ms in self.errors.items() for m in ms]
+        field, message = problems[0]
+        detail = f"{LABELS.get(field, field)}: {message}" if len(problems) == 1 else GENERAL
+        raise ValidationFailed(detail, extra={"errors": self.errors})
+
+
+def text(problems: Problems, data: Mapping[str, Any], field: str, *, max_length: int, required: bool) -> str | None:
+    """The stripped text in ``data[field]`` (None when empty and not required)."""
+    value = data.get(field)
+    if value is not None and not isinstance(value, str):
+        problems.add(field, "Skal være tekst.")
+        return None
+    value = (value or "").strip()
+    if not value:
+        if required:
+            problems.add(field, REQUIRED)
+        return None
+    if len(value) > max_length:
+        problems.add(field, f"Må højst være {max_length} tegn (er {len(value)}).")
+    return value
+
+
+def plain_text(problems: Problems, field: str, value: str | None) -> None:
+    if value and _HTML_TAG.search(value):
+        problems.add(field, "Skal være almindelig tekst uden HTML-formatering.")
+
+
+def phone(problems: Problems, data: Mapping[str, Any], field: str) -> str | None:
+    """An optional phone number: at least 8 digits, spaces, hyphens and a leading + allowed."""
+    value = text(problems, data, field, max_length=30, required=False)
+    if value is not None and not _PHONE.match(value):
+        problems.add(field, "Skal være et telefonnummer med mindst 8 cifre, fx 70101010 eller +45 70 10 10 10.")
+    return value
+
+
+def timezone(problems: Problems, field: str, value: str | None, default: str) -> str:
+    name = value or default
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.add(field, f"'{name}' er ikke en kendt tidszone; brug fx Europe/Copenhagen.")
+    return name
+
+
+def integer(problems: Problems, field: str, value: Any, *, minimum: int, message: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.add(field, "Skal være et helt tal.")
+        return None
+    if value < minimum:
+        problems.add(field, message)
+    return value
+
+
+def caldav_url(problems: Problems, data: Mapping[str, Any], field: str) -> str | None:
+    """An optional calendar address: an absolute http(s) URL."""
+    value = text(problems, data, field, max_length=1000, required=False)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.add(field, "Skal være kalenderens fulde adresse (http:// eller https://).")
+    return value
+
+
+def _clock(value: Any) -> time | None:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{2}:\d{2}", value):
+        return None
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def working_hours(problems: Problems, field: str, value: Any) -> dict[str, list[list[str]]] | None:
+    """Weekly working hours as ``{"mon": [["08:00", "12:00"], ["12:30", "15:30"]]}``; a gap is a break."""
+    if not isinstance(value, Mapping):
+        problems.add(field, 'Skal være et objekt som {"mon": [["08:00", "12:00"], ["12:30", "15:30"]]}.')
+        return None
+    found = False
+    for day, ranges in value.items():
+        if day not in WEEKDAYS:
+            problems.add(field, f"Ukendt ugedag '{day}'; brug {', '.join(WEEKDAYS)}.")
+            found = True
+            continue
+        if not isinstance(ranges, list):
+            problems.add(field, f"{day}: skal være en liste af tidsrum.")
+            found = True
+            continue
+        pairs: list[tuple[time, time]] = []
+        for pair in ranges:
+            clocks = [_clock(v) for v in pair] if isinstance(pair, list) and len(pair) == 2 else [None]
+            start, end = [*clocks, None][:2]
+            if start is None or end is None:
+                problems.add(field, f'{day}: hvert tidsrum skal være ["TT:MM", "TT:MM"], fx ["08:00", "12:00"].')
+                found = True
+            elif not start < end:
+                problems.add(field, f"{day}: {start:%H:%M} skal være før {end:%H:%M}.")
+                found = True
+            else:
+                pairs.append((start, end))
+        if any(b[0] < a[1] for a, b in pairwise(sorted(pairs))):
+            problems.add(field, f"{day}: tidsrummene overlapper hinanden.")
+            found = True
+    if found:
+        return None
+    return weekly_hours_to_json(parse_weekly_hours(value))
+
+
+def uuid_value(problems: Problems, field: str, value: Any, *, required: bool = False) -> uuid.UUID | None:
+    if value is None:
+        if required:
+            problems.add(field, REQUIRED)
+        return None
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        problems.add(field, "Skal være et gyldigt id (UUID).")
+        return None
+
+
+def uuid_list(problems: Problems, field: str, value: Any) -> list[uuid.UUID]:
+    """Distinct ids in the given order."""
+    if not isinstance(value, list | tuple):
+        problems.add(field, "Skal være en liste af id'er.")
+        return []
+    result: list[uuid.UUID] = []
+    for item in value:
+        ident = uuid_value(problems, field, item)
+        if ident is not None and ident not in result:
+            result.append(ident)
+    return result
+
+
+def date_value(problems: Problems, data: Mapping[str, Any], field: str, *, required: bool) -> date | None:
+    value = data.get(field)
+    if value is None:
+        if required:
+            problems.add(field, REQUIRED)
+        return None
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = date.fromisoformat(value)
+    if not isinstance(value, date) or isinstance(value, datetime):
+        problems.add(field, "Skal være en dato (ÅÅÅÅ-MM-DD).")
+        return None
+    return value
+
+
+def boolean(problems: Problems, data: Mapping[str, Any], field: str, default: bool) -> bool:
+    value = data.get(field, default)
+    if value is None:
+        value = default
+    if not isinstance(value, bool):
+        problems.add(field, "Skal være sand eller falsk (true/false).")
+        return default
+    return value
