@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from services.availability_cli import availability
+from services.rules_cli import rules
 from shared.config import get_settings
 from shared.logs import configure_logging
 
@@ -129,15 +131,8 @@ def demo(data_dir: Path, host: str, offers_port: int, booking_port: int) -> None
     run_demo(data_dir=data_dir, host=host, offers_port=offers_port, booking_port=booking_port)
 
 
-def _attach_optional_groups() -> None:
-    try:
-        from services.rules_cli import rules
-    except ImportError:  # the rules command arrives with the eligibility module
-        return
-    main.add_command(rules)
-
-
-_attach_optional_groups()
+main.add_command(availability)
+main.add_command(rules)
 
 if __name__ == "__main__":
     sys.exit(main())
