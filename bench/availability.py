@@ -1,0 +1,115 @@
+"""Benchmark: free times from calendars (issue 3, point 8). Prints figures, asserts nothing.
+
+Run from the repository root: ``.venv/bin/python -m bench.availability [--advisors 50]
+[--events 2000] [--weeks 8] [--repeats 20]``.
+
+(a) One advisor with N events (15 % recurring) over the window: expanding everything, and
+    applying one changed event (re-expand that object, merge the advisor's busy time).
+(b) An offer with 50 such advisors: computing every bookable start from the cached busy
+    intervals (what the worker does after each sync or booking).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from services.calendar_sync.expansion import busy_intervals
+from shared.availability import MeetingShape, bookable_starts
+from shared.intervals import Interval, merge
+from shared.timeutil import local_midnight
+from shared.working_time import parse_weekly_hours, working_intervals
+
+CPH = ZoneInfo("Europe/Copenhagen")
+FIRST = date(2026, 12, 7)
+HOURS = parse_weekly_hours({d: [["08:00", "12:00"], ["12:30", "15:30"]] for d in ("mon", "tue", "wed", "thu", "fri")})
+
+
+def calendar_objects(rng: random.Random, count: int, weeks: int) -> list[str]:
+    """``count`` single-event calendars, 15 % of them weekly recurring, over ``weeks``."""
+    objects = []
+    for n in range(count):
+        day = FIRST + timedelta(days=rng.randrange(weeks * 7))
+        start = datetime(day.year, day.month, day.day, rng.randint(7, 16), rng.choice((0, 15, 30, 45)), tzinfo=CPH)
+        end = start + timedelta(minutes=rng.choice((15, 30, 45, 60, 90)))
+        rrule = "RRULE:FREQ=WEEKLY;COUNT=8\r\n" if rng.random() < 0.15 else ""
+        objects.append(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:bench-{n}\r\nDTSTAMP:20260101T000000Z\r\n"
+            f"DTSTART;TZID=Europe/Copenhagen:{start:%Y%m%dT%H%M%S}\r\n"
+            f"DTEND;TZID=Europe/Copenhagen:{end:%Y%m%dT%H%M%S}\r\n{rrule}SUMMARY:Møde\r\n"
+            "END:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    return objects
+
+
+def timed(action: Callable[[], object], repeats: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--advisors", type=int, default=50)
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--weeks", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    last = FIRST + timedelta(weeks=args.weeks)
+    window = Interval(local_midnight(FIRST, CPH), local_midnight(last, CPH))
+    objects = calendar_objects(rng, args.events, args.weeks)
+
+    def expand_all() -> list[list[Interval]]:
+        return [busy_intervals(text, window, CPH) for text in objects]
+
+    started = time.process_time()
+    cached = expand_all()
+    full_cpu = (time.process_time() - started) * 1000
+    print(f"(a) one advisor, {args.events} events ({int(args.events * 0.15)} recurring), {args.weeks} weeks")
+    print(f"    re-expand everything: {full_cpu:.0f} ms CPU")
+
+    def apply_one_change() -> list[Interval]:
+        cached[0] = busy_intervals(objects[0], window, CPH)
+        return merge(i for per_object in cached for i in per_object)
+
+    median, p95 = timed(apply_one_change, args.repeats)
+    print(
+        "    apply one changed event (expand it, merge the advisor's busy time): "
+        f"median {median:.2f} ms, p95 {p95:.2f} ms"
+    )
+
+    advisor_busy = merge(i for per_object in cached for i in per_object)
+    working = working_intervals(HOURS, FIRST, last, CPH)
+    shape = MeetingShape(timedelta(minutes=45), timedelta(minutes=15), frozenset({0, 15, 30, 45}))
+    light = merge(i for per_object in cached[: len(cached) // 10] for i in per_object)
+    per_advisor = [advisor_busy if n % 2 else light for n in range(args.advisors)]
+
+    def compute_offer() -> int:
+        return sum(
+            len(bookable_starts(window=window, working=working, busy=busy, booked=[], shape=shape, tz=CPH))
+            for busy in per_advisor
+        )
+
+    starts = compute_offer()
+    median, p95 = timed(compute_offer, args.repeats)
+    print(
+        f"(b) an offer with {args.advisors} advisors over {args.weeks} weeks, half as above, half with a tenth "
+        f"of the events ({starts} bookable starts)"
+    )
+    print(f"    bookable starts from cached busy time: median {median:.1f} ms, p95 {p95:.1f} ms (target < 20 ms)")
+
+
+if __name__ == "__main__":
+    main()
