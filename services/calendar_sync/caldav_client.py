@@ -1,0 +1,157 @@
+"""Talking to an advisor's CalDAV calendar with the caldav library.
+
+Reading is ONE calendar-query REPORT with a time-range filter and no expansion on the
+server (the worker expands locally, the same way for every server). Writing is one PUT
+with ``If-None-Match: *``, so a redelivered booking never makes a second event.
+
+Errors are mapped for the callers: the server not answering (connection refused, timeout,
+5xx, rate limit) is ``shared.errors.UpstreamUnavailable`` and worth retrying; anything
+else the server refuses (wrong password, unknown calendar) is ``CalendarAccessRefused``,
+which retrying will not fix. Messages are Danish: staff see them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+import caldav
+from caldav.lib import error as dav_error
+from caldav.lib.http_sync import requests as http
+
+from shared.errors import PlannerError, UpstreamUnavailable
+from shared.intervals import Interval
+
+log = logging.getLogger(__name__)
+
+
+class CalendarAccessRefused(PlannerError):
+    """The calendar server answered, but refused (login, rights, unknown calendar)."""
+
+    status = 502
+    title = "Kalenderen afviste forespørgslen"
+    code = "calendar_access_refused"
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarAccount:
+    """Where an advisor's calendar is and how to log in (the password in plain text, in memory only)."""
+
+    url: str
+    username: str | None
+    password: str | None
+
+    def __repr__(self) -> str:
+        return f"CalendarAccount(url={self.url!r}, username={self.username!r}, password=***)"
+
+
+class RemoteObject(NamedTuple):
+    """One calendar object as the server holds it: ``(href, etag, ics_text)``."""
+
+    href: str
+    etag: str | None
+    ics_text: str
+
+
+def _calendar_url(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+@contextmanager
+def _translated_errors(account: CalendarAccount, action: str) -> Iterator[None]:
+    try:
+        yield
+    except (http.exceptions.ConnectionError, http.exceptions.Timeout, dav_error.RateLimitError) as exc:
+        raise UpstreamUnavailable(f"Kalenderserveren svarer ikke ({action}): {exc}") from exc
+    except dav_error.AuthorizationError as exc:
+        raise CalendarAccessRefused(
+            f"Kalenderserveren afviste login eller adgang for {account.username or 'ukendt bruger'} ({action})."
+        ) from exc
+    except dav_error.DAVError as exc:
+        status = getattr(exc, "status", None)
+        if status is not None and status >= 500:
+            raise UpstreamUnavailable(f"Kalenderserveren fejlede ({action}): HTTP {status}") from exc
+        raise CalendarAccessRefused(f"Kalenderserveren afviste forespørgslen ({action}): {exc.reason}") from exc
+    except http.exceptions.RequestException as exc:
+        raise CalendarAccessRefused(f"Kalenderen kan ikke nås ({action}): {exc}") from exc
+
+
+class CalDAVCalendar:
+    """One advisor's calendar; use as a context manager (closes the HTTP session)."""
+
+    def __init__(self, account: CalendarAccount, timeout: float):
+        self.account = account
+        self.url = _calendar_url(account.url)
+        self.client = caldav.DAVClient(
+            url=self.url, username=account.username, password=account.password, timeout=timeout
+        )
+        self.calendar = self.client.calendar(url=self.url)
+
+    def __enter__(self) -> CalDAVCalendar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def fetch_events(self, start: datetime, end: datetime) -> list[RemoteObject]:
+        """Every VEVENT object with an occurrence in ``[start, end)``, unexpanded.
+
+        One REPORT (calendar-query, comp-filter VEVENT, time-range); the server decides
+        which objects overlap, so the caller should ask for a day more on each side when
+        all-day or floating events near the edges matter.
+        """
+        with _translated_errors(self.account, "læsning"):
+            found: list[Any] = self.calendar.search(start=start, end=end, event=True, expand=False, post_filter=False)
+        objects: list[RemoteObject] = []
+        for item in found:
+            text = item.data
+            if not text:
+                continue
+            objects.append(RemoteObject(href=str(item.url), etag=item.etag, ics_text=str(text)))
+        return objects
+
+    def put_event(self, uid: str, ics_text: str) -> tuple[str, str | None]:
+        """Create ``<calendar>/<uid>.ics`` unless it exists; returns (href, etag).
+
+        412 (it exists already, e.g. a redelivered booking) counts as done: the existing
+        object is left as it is.
+        """
+        href = self.url + quote(f"{uid}.ics", safe="@")
+        with _translated_errors(self.account, "skrivning"):
+            response = self.client.put(
+                href, ics_text, {"Content-Type": "text/calendar; charset=utf-8", "If-None-Match": "*"}
+            )
+        if response.status in (200, 201, 204):
+            return href, response.headers.get("ETag")
+        if response.status == 412:
+            log.info("calendar object %s exists already; not writing it again", href)
+            return href, None
+        if response.status >= 500:
+            raise UpstreamUnavailable(f"Kalenderserveren fejlede (skrivning): HTTP {response.status}")
+        raise CalendarAccessRefused(f"Kalenderserveren afviste mødet: HTTP {response.status}")
+
+
+def fetch_window(
+    url: str, username: str | None, password: str | None, window: Interval, *, timeout: float = 20.0
+) -> list[RemoteObject]:
+    """The VEVENT objects of the calendar at ``url`` with an occurrence in ``window`` (one
+    day more on each side, for all-day and floating events), as (href, etag, ics_text)."""
+
+    with CalDAVCalendar(CalendarAccount(url, username, password), timeout) as calendar:
+        return calendar.fetch_events(window.start - timedelta(days=1), window.end + timedelta(days=1))
+
+
+def put_event(
+    url: str, username: str | None, password: str | None, uid: str, ics_text: str, *, timeout: float = 20.0
+) -> tuple[str, str | None]:
+    """PUT ``ics_text`` as ``<url>/<uid>.ics`` with If-None-Match: * ; returns (href, etag)."""
+    with CalDAVCalendar(CalendarAccount(url, username, password), timeout) as calendar:
+        return calendar.put_event(uid, ics_text)

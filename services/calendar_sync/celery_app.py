@@ -1,0 +1,121 @@
+"""The calendar-sync Celery app: tasks, the periodic schedule and the event consumer.
+
+Start the worker (with beat, one beat per deployment)::
+
+    celery -A services.calendar_sync.celery_app worker -B -Q "$PLANNER_TASK_QUEUE" --loglevel=INFO
+    # or: planner worker --beat
+
+Besides the tasks, the worker consumes the service's event queue
+(``<exchange>.calendar_sync``) with a consumer bootstep: each event is handed to
+``consumer.handle`` and acknowledged only after it returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from celery import Celery, bootsteps, signals
+from kombu import Consumer, Message
+
+from services.calendar_sync import consumer, runtime
+from services.calendar_sync import tasks as _tasks  # noqa: F401 - registers the shared tasks
+from services.calendar_sync.runtime import get_context
+from shared.config import Settings, get_settings
+from shared.logs import configure_logging
+from shared.messaging import SUBSCRIPTIONS, decode_envelope, events_exchange, service_queue
+
+log = logging.getLogger(__name__)
+
+SERVICE = "calendar_sync"
+OUTBOX_RELAY_SECONDS = 10.0
+
+__all__ = ["EventConsumerStep", "app", "get_context", "make_celery"]
+
+
+class EventConsumerStep(bootsteps.ConsumerStep):
+    """Consumes the worker's event queue inside the Celery worker process."""
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        self.settings = runtime.settings_of(parent.app)
+        self._failures: dict[str, int] = {}
+
+    def get_consumers(self, channel: Any) -> list[Consumer]:
+        exchange = self.settings.events_exchange
+        events_exchange(exchange)(channel).declare()
+        for service in SUBSCRIPTIONS:  # every queue, so no event is published into the void
+            service_queue(service, exchange)(channel).declare()
+        return [
+            Consumer(
+                channel,
+                queues=[service_queue(SERVICE, exchange)],
+                callbacks=[self.on_message],
+                accept=["json"],
+                prefetch_count=10,
+            )
+        ]
+
+    def on_message(self, body: Any, message: Message) -> None:
+        try:
+            envelope = decode_envelope(body)
+        except ValueError as exc:
+            log.error("rejecting a malformed event: %s", exc)
+            message.reject()
+            return
+        try:
+            consumer.handle(get_context(self.settings), envelope)
+        except Exception:
+            count = self._failures.get(envelope.id, 0) + 1
+            self._failures[envelope.id] = count
+            log.exception("handling %s %s failed (attempt %d); it will be retried", envelope.type, envelope.id, count)
+            time.sleep(min(0.2 * 2**count, 5.0))
+            message.requeue()
+            return
+        self._failures.pop(envelope.id, None)
+        message.ack()
+
+
+@signals.setup_logging.connect
+def _setup_logging(loglevel: Any = None, **kwargs: Any) -> None:
+    """Our logging (one line per record, CPR redaction) instead of Celery's."""
+    configure_logging(get_settings().log_level)
+
+
+def make_celery(settings: Settings | None = None) -> Celery:
+    """A Celery app for ``settings``: JSON only, late acks, prefetch 1, the beat schedule,
+    and the event-consumer bootstep. ``settings.celery_eager`` runs tasks in the caller."""
+    settings = settings or get_settings()
+    app = Celery("calendar_sync", broker=settings.broker_url, set_as_current=False)
+    app.conf.update(
+        task_default_queue=settings.task_queue,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        task_always_eager=settings.celery_eager,
+        enable_utc=True,
+        timezone="UTC",
+        beat_schedule_filename=str(Path(tempfile.gettempdir()) / f"celerybeat-{settings.task_queue}"),
+        beat_schedule={
+            "resync-all-advisors": {
+                "task": "calendar_sync.resync_all",
+                "schedule": float(settings.sync_interval_seconds),
+            },
+            "relay-outbox": {"task": "calendar_sync.relay_outbox", "schedule": OUTBOX_RELAY_SECONDS},
+        },
+    )
+    app.steps["consumer"].add(EventConsumerStep)
+    runtime.register_app(app, settings)
+    return app
+
+
+app = make_celery(get_settings())
+app.set_default()

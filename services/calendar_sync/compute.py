@@ -1,0 +1,159 @@
+"""An offer's bookable starts per advisor, from what the worker has stored (B-1, B-2).
+
+For each advisor of the offer: the booking window of the offer (``BookingPeriod``) for
+today, one day wider at the end (booking filters again by the citizen's own booking day,
+which may be a day later than this computation), cut to the part the advisor's calendar
+was read for; free time = working hours (without public holidays and the job centre's
+closed days) minus the calendar's busy time minus the advisor's booked meetings in
+EVERY offer; then every allowed start where the meeting and its reporting time fit.
+
+An advisor whose calendar has never been read successfully is withheld: the payload
+names them instead of guessing that they are free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, CalendarObject, OfferSchedule
+from shared.availability import BookingPeriod, MeetingShape, bookable_starts, parse_weekly_hours, working_intervals
+from shared.config import Settings
+from shared.events import AvailabilityPayload, BookableSlot, OfferPayload
+from shared.intervals import Interval
+from shared.timeutil import local_midnight, today_in, zone
+from shared.working_time import ClosingPolicy, closed_days
+
+PUBLIC_HOLIDAYS_ONLY = ClosingPolicy(closed_optional_days=frozenset())
+
+
+def booking_window(offer: OfferPayload, settings: Settings, now: datetime) -> Interval | None:
+    """The instants a citizen may book today, plus one day at the end (not past a fixed
+    end date); None when the offer cannot be booked today."""
+    tz = zone(offer.timezone)
+    period = BookingPeriod(
+        first_meeting_date=offer.first_meeting_date,
+        end_date=offer.end_date,
+        rolling_weeks=offer.rolling_weeks,
+        opens_on=offer.opens_on,
+        notice_days=settings.booking_notice_days,
+    )
+    window = period.window(today_in(tz, now), tz, settings.availability_horizon_days)
+    if window is None:
+        return None
+    day_after = window.end.astimezone(tz).date()
+    if offer.end_date is not None and day_after > offer.end_date:
+        return window  # the fixed end date holds for every booking day
+    return Interval(window.start, local_midnight(day_after + timedelta(days=1), tz))
+
+
+def shape_of(offer: OfferPayload) -> MeetingShape:
+    return MeetingShape(
+        duration=timedelta(minutes=offer.duration_minutes),
+        reporting=timedelta(minutes=offer.reporting_minutes),
+        start_minutes=frozenset(offer.start_minutes),
+    )
+
+
+def advisor_working_time(advisor: AdvisorCalendar, window: Interval) -> list[Interval]:
+    """The advisor's working hours in ``window``, without holidays and closed days."""
+    tz = zone(advisor.timezone)
+    first = window.start.astimezone(tz).date()
+    last_exclusive = window.end.astimezone(tz).date() + timedelta(days=1)
+    closed: set[date] = {date.fromisoformat(str(d)) for d in advisor.closed_days}
+    closed |= set(closed_days(PUBLIC_HOLIDAYS_ONLY, first, last_exclusive))
+    hours = parse_weekly_hours(advisor.working_hours)
+    return working_intervals(hours, first, last_exclusive, tz, sorted(closed))
+
+
+def advisor_busy(session: Session, advisor_id: str) -> list[Interval]:
+    """The cached busy time of every object of the advisor's calendar."""
+    rows = session.scalars(select(CalendarObject).where(CalendarObject.advisor_id == advisor_id))
+    return [interval for row in rows for interval in row.busy_intervals()]
+
+
+def advisor_booked(session: Session, advisor_id: str, window: Interval) -> list[Interval]:
+    """Occupations (meeting + reporting time) of the advisor's bookings in every offer."""
+    rows = session.scalars(
+        select(BookedMeeting).where(
+            BookedMeeting.advisor_id == advisor_id,
+            BookedMeeting.start_at < window.end,
+            BookedMeeting.occupied_until > window.start,
+        )
+    )
+    return [row.occupation for row in rows]
+
+
+def advisor_starts(
+    session: Session, advisor: AdvisorCalendar, window: Interval, shape: MeetingShape, tz: ZoneInfo
+) -> list[datetime]:
+    synced = advisor.synced_window
+    clipped = window.clip(synced) if synced is not None else None
+    if clipped is None:
+        return []
+    return bookable_starts(
+        window=clipped,
+        working=advisor_working_time(advisor, clipped),
+        busy=advisor_busy(session, advisor.advisor_id),
+        booked=advisor_booked(session, advisor.advisor_id, clipped),
+        shape=shape,
+        tz=tz,
+    )
+
+
+def offers_of_advisor(session: Session, advisor_id: str) -> list[str]:
+    """Ids of every offer (active or not) the advisor takes part in."""
+    rows = session.execute(select(OfferSchedule.offer_id, OfferSchedule.advisor_ids)).all()
+    return sorted(offer_id for offer_id, advisor_ids in rows if advisor_id in (advisor_ids or []))
+
+
+def _empty(offer_id: str, now: datetime, window: Interval | None, withheld: Sequence[str] = ()) -> AvailabilityPayload:
+    start, end = (window.start, window.end) if window is not None else (now, now)
+    return AvailabilityPayload(
+        offer_id=offer_id,
+        computed_at=now,
+        window_start=start,
+        window_end=end,
+        slots=[],
+        withheld_advisor_ids=list(withheld),
+    )
+
+
+def compute_offer_availability(
+    session: Session, settings: Settings, offer_id: str, now: datetime
+) -> AvailabilityPayload | None:
+    """Every bookable start of the offer per advisor as of ``now``; None for an unknown offer.
+
+    An inactive offer, a group offer (its meetings are fixed by staff) or an offer that is
+    not open for booking today gets no starts.
+    """
+    row = session.get(OfferSchedule, offer_id)
+    if row is None:
+        return None
+    offer = OfferPayload.model_validate(row.payload)
+    window = booking_window(offer, settings, now)
+    if not row.active or not offer.active or offer.meeting_form != "individual" or window is None:
+        return _empty(offer_id, now, window)
+    tz, shape = zone(offer.timezone), shape_of(offer)
+    slots: list[BookableSlot] = []
+    withheld: list[str] = []
+    for advisor_id in offer.advisor_ids:
+        advisor = session.get(AdvisorCalendar, advisor_id)
+        if advisor is None or advisor.last_success_at is None:
+            withheld.append(advisor_id)
+            continue
+        for start in advisor_starts(session, advisor, window, shape, tz):
+            slots.append(BookableSlot(advisor_id=advisor_id, start=start))
+    slots.sort(key=lambda slot: (slot.start, slot.advisor_id))
+    return AvailabilityPayload(
+        offer_id=offer_id,
+        computed_at=now,
+        window_start=window.start,
+        window_end=window.end,
+        slots=slots,
+        withheld_advisor_ids=withheld,
+    )

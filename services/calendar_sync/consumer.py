@@ -1,0 +1,141 @@
+"""Incoming events: update the worker's read models once, then start the follow-up tasks.
+
+The change is applied with ``apply_once`` (a redelivered event is skipped). The tasks are
+sent only after that transaction committed, and also for a redelivered event: a crash
+between the commit and the sending must not lose a sync, a computation or a calendar
+write, and every task is idempotent.
+
+In the demo (``celery_eager``) the tasks run right here, in the consumer's thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from services.calendar_sync import runtime
+from services.calendar_sync.compute import offers_of_advisor
+from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, CalendarObject, OfferSchedule, ProcessedEvent
+from shared import events as ev
+from shared.events import Envelope
+from shared.outbox import apply_once
+from shared.service import ServiceContext
+
+log = logging.getLogger(__name__)
+
+SYNC_ADVISOR = "calendar_sync.sync_advisor"
+COMPUTE_OFFER = "calendar_sync.compute_offer"
+WRITE_BOOKING = "calendar_sync.write_booking"
+
+FollowUp = tuple[str, tuple[Any, ...]]
+
+
+def apply_advisor_changed(session: Session, envelope: Envelope) -> None:
+    """Store the advisor's calendar settings unless a newer change was applied already.
+
+    A different calendar (URL or user) makes the cached busy time worthless: it is
+    dropped, and the advisor is withheld from offers until the new calendar was read.
+    """
+    payload = ev.AdvisorCalendarPayload.model_validate(envelope.payload)
+    row = session.get(AdvisorCalendar, payload.advisor_id)
+    if row is not None and row.changed_at > envelope.occurred_at:
+        return
+    if row is None:
+        row = AdvisorCalendar(advisor_id=payload.advisor_id)
+        session.add(row)
+    elif (row.caldav_url, row.caldav_username) != (payload.caldav_url, payload.caldav_username):
+        session.execute(delete(CalendarObject).where(CalendarObject.advisor_id == payload.advisor_id))
+        row.last_success_at = row.synced_from = row.synced_until = row.last_error = None
+    row.job_centre_code, row.name, row.timezone = payload.job_centre_code, payload.name, payload.timezone
+    row.caldav_url, row.caldav_username = payload.caldav_url, payload.caldav_username
+    row.caldav_password_encrypted = payload.caldav_password_encrypted
+    row.working_hours = payload.working_hours
+    row.closed_days = [day.isoformat() for day in payload.closed_days]
+    row.changed_at = envelope.occurred_at
+
+
+def apply_offer(session: Session, envelope: Envelope) -> None:
+    """Store the offer unless the stored version is as new or newer (``changed_at``)."""
+    payload = ev.OfferPayload.model_validate(envelope.payload)
+    row = session.get(OfferSchedule, payload.offer_id)
+    if row is not None and row.changed_at >= payload.changed_at:
+        return
+    if row is None:
+        row = OfferSchedule(offer_id=payload.offer_id)
+        session.add(row)
+    row.payload = payload.model_dump(mode="json")
+    row.advisor_ids = list(payload.advisor_ids)
+    row.active = payload.active
+    row.changed_at = payload.changed_at
+
+
+def apply_booking_created(session: Session, envelope: Envelope) -> None:
+    """Store the booked meeting: busy time of its advisor in every offer from now on."""
+    payload = ev.BookingPayload.model_validate(envelope.payload)
+    if session.get(BookedMeeting, payload.booking_id) is not None:
+        return
+    session.add(
+        BookedMeeting(
+            booking_id=payload.booking_id,
+            advisor_id=payload.advisor_id,
+            offer_id=payload.offer_id,
+            start_at=payload.start,
+            end_at=payload.end,
+            occupied_until=payload.occupied_until,
+            payload=payload.model_dump(mode="json"),
+        )
+    )
+
+
+APPLY: dict[str, Callable[[Session, Envelope], None]] = {
+    ev.ADVISOR_CHANGED: apply_advisor_changed,
+    ev.OFFER_PUBLISHED: apply_offer,
+    ev.OFFER_CHANGED: apply_offer,
+    ev.BOOKING_CREATED: apply_booking_created,
+}
+
+
+def _apply(session: Session, envelope: Envelope) -> None:
+    apply = APPLY.get(envelope.type)
+    if apply is None:
+        return
+    try:
+        apply(session, envelope)
+    except ValidationError as exc:  # a message that can never be applied: record it as seen, do not loop
+        log.error("ignoring %s %s with an invalid payload: %s", envelope.type, envelope.id, exc)
+
+
+def follow_ups(context: ServiceContext, envelope: Envelope) -> list[FollowUp]:
+    """The tasks an event starts (derived from the event, so a redelivery starts them again)."""
+    payload = envelope.payload
+    try:
+        if envelope.type in (ev.ADVISOR_CHANGED, ev.ADVISOR_SYNC_REQUESTED):
+            advisor_id = ev.AdvisorSyncRequestedPayload.model_validate(payload).advisor_id
+            return [(SYNC_ADVISOR, (advisor_id, True))]
+        if envelope.type in (ev.OFFER_PUBLISHED, ev.OFFER_CHANGED):
+            return [(COMPUTE_OFFER, (ev.OfferPayload.model_validate(payload).offer_id,))]
+        if envelope.type == ev.BOOKING_CREATED:
+            booking = ev.BookingPayload.model_validate(payload)
+            with context.db.transaction() as session:
+                offer_ids = set(offers_of_advisor(session, booking.advisor_id)) | {booking.offer_id}
+            return [
+                *((COMPUTE_OFFER, (offer_id,)) for offer_id in sorted(offer_ids)),
+                (WRITE_BOOKING, (booking.booking_id,)),
+            ]
+    except ValidationError:
+        return []
+    return []
+
+
+def handle(context: ServiceContext, envelope: Envelope) -> None:
+    """Apply ``envelope`` once, then send its follow-up tasks (after the commit)."""
+    applied = apply_once(context.db, ProcessedEvent, envelope, _apply)
+    if not applied:
+        log.info("event %s %s was applied before; sending its tasks again", envelope.type, envelope.id)
+    for task_name, args in follow_ups(context, envelope):
+        runtime.enqueue(context.settings, task_name, *args)

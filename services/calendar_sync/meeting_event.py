@@ -1,0 +1,64 @@
+"""The VEVENT of a booked meeting, as it is written into the advisor's calendar (B-5). Pure.
+
+Only what the advisor needs to hold the meeting: the offer's name, the channel in Danish,
+the place or phone number, and the booking reference. Never the citizen's CPR number or
+name: ``BookingPayload`` does not even carry them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import icalendar
+
+from shared.events import BookingPayload
+
+PRODID = "-//jobcenter-planner//calendar-sync//DA"
+
+CHANNEL_TEXT = {
+    "video": "Digitalt møde (video)",
+    "in_person": "Personligt fremmøde",
+    "phone": "Telefonmøde",
+}
+
+
+def meeting_uid(booking_id: str) -> str:
+    """The UID of a booking's event; stable, so writing it again changes nothing."""
+    return f"booking-{booking_id}@jobcenter-planner"
+
+
+def meeting_description(booking: BookingPayload) -> str:
+    lines = [f"Afholdelsesform: {CHANNEL_TEXT[booking.channel]}"]
+    if booking.place:
+        lines.append(f"Sted: {booking.place}")
+    if booking.phone:
+        lines.append(f"Telefon: {booking.phone}")
+    lines.append(f"Bookingreference: {booking.reference}")
+    lines.append("Booket af borgeren via selvbooking (jobcenter-planner).")
+    return "\n".join(lines)
+
+
+def meeting_event(booking: BookingPayload, *, stamp: datetime) -> str:
+    """The iCalendar text (one VCALENDAR with one VEVENT) of ``booking``.
+
+    Times are written in UTC, so every client shows them in its own zone. The event is
+    OPAQUE: the advisor is busy. Reporting time is not part of the event; the worker
+    counts it from its own record of the booking.
+    """
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    event = icalendar.Event()
+    event.add("uid", meeting_uid(booking.booking_id))
+    event.add("dtstamp", stamp.astimezone(UTC))
+    event.add("dtstart", booking.start.astimezone(UTC))
+    event.add("dtend", booking.end.astimezone(UTC))
+    event.add("summary", booking.offer_name)
+    event.add("description", meeting_description(booking))
+    if booking.channel == "in_person" and booking.place:
+        event.add("location", booking.place)
+    event.add("transp", "OPAQUE")
+    event.add("status", "CONFIRMED")
+    event.add("class", "PRIVATE")
+    calendar.add_component(event)
+    return calendar.to_ical().decode("utf-8")

@@ -1,0 +1,131 @@
+"""Tables of the calendar-sync worker: what it knows of advisors, offers and bookings
+(read models fed by events) and its cache of each calendar object's busy time.
+
+Busy intervals are stored as ``[[start, end], ...]`` ISO-8601 strings with offsets; every
+datetime column is an ``AwareDateTime``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Index, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import AwareDateTime, make_metadata
+from shared.intervals import Interval
+from shared.outbox import OutboxMixin, ProcessedEventMixin
+from shared.timeutil import parse_aware, utcnow
+
+ID = String(64)
+
+
+class Base(DeclarativeBase):
+    metadata = make_metadata()
+
+
+class AdvisorCalendar(Base):
+    """An advisor as ``advisor.changed`` last described them, and how their calendar sync went."""
+
+    __tablename__ = "advisor_calendar"
+
+    advisor_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    job_centre_code: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    caldav_url: Mapped[str | None] = mapped_column(String(2000))
+    caldav_username: Mapped[str | None] = mapped_column(String(200))
+    caldav_password_encrypted: Mapped[str | None] = mapped_column(Text)
+    working_hours: Mapped[dict[str, Any]] = mapped_column(JSON)
+    closed_days: Mapped[list[str]] = mapped_column(JSON)
+    changed_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    """When the applied ``advisor.changed`` event occurred (an older one is ignored)."""
+    last_attempt_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    last_success_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    synced_from: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    synced_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    """The window the cached busy time covers (of the last successful sync)."""
+
+    @property
+    def synced_window(self) -> Interval | None:
+        if self.synced_from is None or self.synced_until is None:
+            return None
+        return Interval(self.synced_from, self.synced_until)
+
+
+class CalendarObject(Base):
+    """One object (href) of an advisor's calendar and its busy time over the sync window."""
+
+    __tablename__ = "calendar_object"
+
+    advisor_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    href: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    uid: Mapped[str | None] = mapped_column(String(500))
+    busy: Mapped[list[list[str]]] = mapped_column(JSON)
+    window_start: Mapped[datetime] = mapped_column(AwareDateTime())
+    window_end: Mapped[datetime] = mapped_column(AwareDateTime())
+    """The window ``busy`` was expanded over; another window means expanding again."""
+    error: Mapped[str | None] = mapped_column(Text)
+    """Why the object could not be read (it then counts as no busy time)."""
+    synced_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    def busy_intervals(self) -> list[Interval]:
+        return intervals_from_json(self.busy)
+
+
+class OfferSchedule(Base):
+    """An offer as the last ``offer.published`` / ``offer.changed`` described it."""
+
+    __tablename__ = "offer_schedule"
+
+    offer_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The ``OfferPayload`` as JSON."""
+    advisor_ids: Mapped[list[str]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class BookedMeeting(Base):
+    """A booking from ``booking.created``: busy time of its advisor in every offer, and the
+    meeting to write into the advisor's calendar."""
+
+    __tablename__ = "booked_meeting"
+    __table_args__ = (Index("ix_booked_meeting_advisor_time", "advisor_id", "start_at"),)
+
+    booking_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    advisor_id: Mapped[str] = mapped_column(ID)
+    offer_id: Mapped[str] = mapped_column(ID)
+    start_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    end_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    occupied_until: Mapped[datetime] = mapped_column(AwareDateTime())
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The ``BookingPayload`` as JSON (it carries no CPR number)."""
+    calendar_href: Mapped[str | None] = mapped_column(String(2000))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    written_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    write_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    @property
+    def occupation(self) -> Interval:
+        return Interval(self.start_at, self.occupied_until)
+
+
+class OutboxMessage(OutboxMixin, Base):
+    pass
+
+
+class ProcessedEvent(ProcessedEventMixin, Base):
+    pass
+
+
+def intervals_to_json(intervals: list[Interval]) -> list[list[str]]:
+    return [[i.start.isoformat(), i.end.isoformat()] for i in intervals]
+
+
+def intervals_from_json(data: list[list[str]]) -> list[Interval]:
+    return [Interval(parse_aware(start), parse_aware(end)) for start, end in data]

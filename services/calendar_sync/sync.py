@@ -1,0 +1,193 @@
+"""Reading one advisor's calendar into the cache of busy intervals.
+
+A full load of the sync window ``[today, today + horizon + 8 days)`` (local days of the
+advisor) each time: one REPORT lists every object with its etag; only objects whose etag
+(or the window) changed are expanded again, unchanged ones keep their cached busy time,
+and objects that disappeared are deleted. No network call happens inside a database
+transaction.
+
+A sync never raises for the calendar's sake: an unreachable server, a refused login or a
+broken object is recorded in ``last_error`` (in Danish, for staff) and the cached busy
+time of the last good read stays in use.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from services.calendar_sync.caldav_client import CalendarAccount, RemoteObject, fetch_window
+from services.calendar_sync.compute import offers_of_advisor
+from services.calendar_sync.expansion import CalendarDataError, busy_intervals, object_uid
+from services.calendar_sync.models import AdvisorCalendar, CalendarObject, intervals_to_json
+from shared.errors import PlannerError
+from shared.intervals import Interval
+from shared.secrets import decrypt
+from shared.service import ServiceContext
+from shared.timeutil import local_midnight, today_in, zone
+
+log = logging.getLogger(__name__)
+
+EXTRA_SYNC_DAYS = 8
+"""Days read beyond the availability horizon (the widened booking window, other zones)."""
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What a sync did; ``affected_offer_ids`` need their availability computed again."""
+
+    advisor_id: str
+    ok: bool
+    changed: bool = False
+    offer_ids: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def affected_offer_ids(self) -> list[str]:
+        return self.offer_ids if self.changed else []
+
+
+@dataclass(frozen=True)
+class _Cached:
+    etag: str | None
+    window: tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class _Expanded:
+    remote: RemoteObject
+    busy: list[list[str]]
+    error: str | None
+
+
+def sync_window(now: datetime, timezone: str, horizon_days: int) -> Interval:
+    """The local days whose busy time is kept: today up to horizon + 8 days."""
+    tz = zone(timezone)
+    today = today_in(tz, now)
+    return Interval(
+        local_midnight(today, tz), local_midnight(today + timedelta(days=horizon_days + EXTRA_SYNC_DAYS), tz)
+    )
+
+
+def advisor_account(advisor: AdvisorCalendar, secret_keys: str) -> CalendarAccount | None:
+    if not advisor.caldav_url:
+        return None
+    password = decrypt(advisor.caldav_password_encrypted, secret_keys) if advisor.caldav_password_encrypted else None
+    return CalendarAccount(url=advisor.caldav_url, username=advisor.caldav_username, password=password)
+
+
+def _expand(remote: RemoteObject, window: Interval, timezone: str) -> _Expanded:
+    try:
+        busy = busy_intervals(remote.ics_text, window, zone(timezone))
+    except CalendarDataError as exc:
+        log.warning("calendar object %s cannot be read: %s", remote.href, exc)
+        return _Expanded(remote, [], str(exc))
+    return _Expanded(remote, intervals_to_json(busy), None)
+
+
+def _record_failure(context: ServiceContext, advisor_id: str, message: str) -> SyncOutcome:
+    with context.db.transaction() as session:
+        advisor = session.get(AdvisorCalendar, advisor_id)
+        if advisor is not None:
+            advisor.last_error = message
+        offer_ids = offers_of_advisor(session, advisor_id)
+    return SyncOutcome(advisor_id, ok=False, offer_ids=offer_ids, error=message)
+
+
+def _read_calendar(context: ServiceContext, advisor: AdvisorCalendar, window: Interval) -> list[RemoteObject]:
+    account = advisor_account(advisor, context.settings.secret_keys)
+    if account is None:  # no calendar connected: working hours and bookings only
+        return []
+    return fetch_window(
+        account.url, account.username, account.password, window, timeout=context.settings.caldav_timeout_seconds
+    )
+
+
+def sync_advisor(context: ServiceContext, advisor_id: str, now: datetime) -> SyncOutcome:
+    """Read the advisor's calendar and bring the cache up to date. Never raises for
+    calendar trouble; returns what changed and which offers it affects."""
+    with context.db.transaction() as session:
+        advisor = session.get(AdvisorCalendar, advisor_id)
+        if advisor is None:
+            return SyncOutcome(advisor_id, ok=False, error="Rådgiveren er ukendt for kalendersynkroniseringen.")
+        advisor.last_attempt_at = now
+    window = sync_window(now, advisor.timezone, context.settings.availability_horizon_days)
+    try:
+        remote = _read_calendar(context, advisor, window)
+    except PlannerError as exc:
+        log.warning("reading the calendar of advisor %s failed: %s", advisor_id, exc.detail)
+        return _record_failure(context, advisor_id, exc.detail)
+    except Exception as exc:
+        log.exception("reading the calendar of advisor %s failed unexpectedly", advisor_id)
+        return _record_failure(context, advisor_id, f"Kalenderen kunne ikke læses: {exc}")
+
+    with context.db.transaction() as session:
+        cached = {
+            row.href: _Cached(row.etag, (row.window_start, row.window_end))
+            for row in session.scalars(select(CalendarObject).where(CalendarObject.advisor_id == advisor_id))
+        }
+    by_href = {obj.href: obj for obj in remote}
+    key = (window.start, window.end)
+    expanded = [
+        _expand(obj, window, advisor.timezone)
+        for href, obj in by_href.items()
+        if not (
+            href in cached and obj.etag is not None and cached[href].etag == obj.etag and cached[href].window == key
+        )
+    ]
+    return _store(context, advisor, now, window, by_href, expanded)
+
+
+def _store(
+    context: ServiceContext,
+    read: AdvisorCalendar,
+    now: datetime,
+    window: Interval,
+    by_href: dict[str, RemoteObject],
+    expanded: list[_Expanded],
+) -> SyncOutcome:
+    advisor_id = read.advisor_id
+    with context.db.transaction() as session:
+        advisor = session.get(AdvisorCalendar, advisor_id, with_for_update=True)
+        if advisor is None:
+            return SyncOutcome(advisor_id, ok=False, error="Rådgiveren er slettet under synkroniseringen.")
+        offer_ids = offers_of_advisor(session, advisor_id)
+        if advisor.last_success_at is not None and advisor.last_success_at > now:
+            return SyncOutcome(advisor_id, ok=True, offer_ids=offer_ids)  # a newer read was stored meanwhile
+        if (advisor.caldav_url, advisor.caldav_username) != (read.caldav_url, read.caldav_username):
+            return SyncOutcome(advisor_id, ok=True, offer_ids=offer_ids)  # another calendar now; its sync follows
+        rows = {
+            row.href: row
+            for row in session.scalars(select(CalendarObject).where(CalendarObject.advisor_id == advisor_id))
+        }
+        deleted = [row for href, row in rows.items() if href not in by_href]
+        for row in deleted:
+            session.delete(row)
+        for item in expanded:
+            row = rows.get(item.remote.href)
+            if row is None:
+                row = CalendarObject(advisor_id=advisor_id, href=item.remote.href)
+                session.add(row)
+            row.etag, row.uid = item.remote.etag, object_uid(item.remote.ics_text)
+            row.busy, row.error = item.busy, item.error
+            row.window_start, row.window_end, row.synced_at = window.start, window.end, now
+        session.flush()
+        failures = [
+            f"{row.href}: {row.error}"
+            for row in session.scalars(
+                select(CalendarObject).where(CalendarObject.advisor_id == advisor_id, CalendarObject.error.is_not(None))
+            )
+        ]
+        changed = bool(deleted or expanded) or advisor.last_success_at is None or advisor.synced_window != window
+        advisor.last_success_at = now
+        advisor.synced_from, advisor.synced_until = window.start, window.end
+        advisor.last_error = (
+            f"{len(failures)} kalenderobjekt(er) kunne ikke læses og tæller ikke som optaget tid: "
+            + "; ".join(failures)
+            if failures
+            else None
+        )
+    return SyncOutcome(advisor_id, ok=True, changed=changed, offer_ids=offer_ids, error=advisor.last_error)

@@ -1,0 +1,143 @@
+"""The worker's Celery tasks: ids in, JSON out, explicit names, idempotent.
+
+``sync_advisor`` reads a calendar and then computes that advisor's offers again;
+``compute_offer`` records ``availability.computed`` in the outbox and relays it at once;
+``write_booking`` puts the booked meeting into the advisor's calendar, retrying while
+the calendar server does not answer and recording the final failure for staff to see.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task, shared_task
+from sqlalchemy import select
+
+from services.calendar_sync import sync
+from services.calendar_sync.caldav_client import CalDAVCalendar
+from services.calendar_sync.compute import compute_offer_availability
+from services.calendar_sync.meeting_event import meeting_event, meeting_uid
+from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, OutboxMessage
+from services.calendar_sync.runtime import get_context, settings_of
+from shared.errors import PlannerError, UpstreamUnavailable
+from shared.events import AVAILABILITY_COMPUTED, BookingPayload
+from shared.outbox import record_event
+from shared.service import ServiceContext
+from shared.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+WRITE_MAX_RETRIES = 8
+"""Retries of a calendar write (backoff 1, 2, 4 ... s, at most 10 minutes apart)."""
+
+
+def _context(task: Task) -> ServiceContext:
+    return get_context(settings_of(task.app))
+
+
+@shared_task(bind=True, name="calendar_sync.sync_advisor")
+def sync_advisor(self: Task, advisor_id: str, recompute: bool = False) -> dict[str, Any]:
+    """Read the advisor's calendar; compute their offers again when it changed (or always,
+    with ``recompute``: their working hours may have changed)."""
+    outcome = sync.sync_advisor(_context(self), advisor_id, utcnow())
+    offer_ids = outcome.offer_ids if recompute else outcome.affected_offer_ids
+    for offer_id in offer_ids:
+        self.app.tasks["calendar_sync.compute_offer"].delay(offer_id)
+    return {"advisor_id": advisor_id, "ok": outcome.ok, "changed": outcome.changed, "error": outcome.error}
+
+
+@shared_task(bind=True, name="calendar_sync.resync_all")
+def resync_all(self: Task) -> int:
+    """Start a sync of every known advisor (Celery beat runs this periodically)."""
+    with _context(self).db.transaction() as session:
+        advisor_ids = list(session.scalars(select(AdvisorCalendar.advisor_id).order_by(AdvisorCalendar.advisor_id)))
+    for advisor_id in advisor_ids:
+        self.app.tasks["calendar_sync.sync_advisor"].delay(advisor_id)
+    return len(advisor_ids)
+
+
+@shared_task(bind=True, name="calendar_sync.compute_offer")
+def compute_offer(self: Task, offer_id: str) -> int | None:
+    """Compute the offer's bookable starts, record ``availability.computed``, relay it.
+
+    Returns how many starts were published (None for an offer the worker does not know).
+    """
+    context = _context(self)
+    with context.db.transaction() as session:
+        payload = compute_offer_availability(session, context.settings, offer_id, utcnow())
+        if payload is None:
+            return None
+        record_event(session, OutboxMessage, payload.envelope(AVAILABILITY_COMPUTED))
+    try:
+        context.relay.relay_pending()
+    except Exception as exc:  # noqa: BLE001 - the broker may be down; beat relays the outbox later
+        log.warning("availability of offer %s stays in the outbox for now: %s", offer_id, exc)
+    return len(payload.slots)
+
+
+@shared_task(bind=True, name="calendar_sync.relay_outbox")
+def relay_outbox(self: Task) -> int:
+    """Publish every event still waiting in the outbox."""
+    return _context(self).relay.relay_pending()
+
+
+def _record_write(context: ServiceContext, booking_id: str, **values: Any) -> None:
+    with context.db.transaction() as session:
+        meeting = session.get(BookedMeeting, booking_id)
+        if meeting is not None:
+            for name, value in values.items():
+                setattr(meeting, name, value)
+
+
+class WriteBookingTask(Task):  # type: ignore[misc]
+    """Records the final failure of a calendar write on the booked meeting."""
+
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        booking_id = args[0] if args else kwargs.get("booking_id")
+        detail = exc.detail if isinstance(exc, PlannerError) else str(exc)
+        message = f"Mødet kunne ikke skrives i rådgiverens kalender; der forsøges ikke igen: {detail}"
+        _record_write(_context(self), str(booking_id), write_error=message)
+
+
+@shared_task(
+    bind=True,
+    base=WriteBookingTask,
+    name="calendar_sync.write_booking",
+    autoretry_for=(UpstreamUnavailable,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=WRITE_MAX_RETRIES,
+)
+def write_booking(self: Task, booking_id: str) -> str | None:
+    """Put the booked meeting into the advisor's calendar once; returns its href.
+
+    A meeting written before, or a 412 because the event exists (a redelivery), is done.
+    A refused write (login, rights) is recorded at once: retrying cannot fix it.
+    """
+    context = _context(self)
+    with context.db.transaction() as session:
+        meeting = session.get(BookedMeeting, booking_id)
+        if meeting is None or meeting.written_at is not None:
+            return meeting.calendar_href if meeting is not None else None
+        advisor = session.get(AdvisorCalendar, meeting.advisor_id)
+        booking = BookingPayload.model_validate(meeting.payload)
+        stamp = meeting.created_at
+    if advisor is None or not advisor.caldav_url:
+        _record_write(
+            context, booking_id, write_error="Rådgiveren har ingen kalender tilknyttet; mødet er ikke skrevet."
+        )
+        return None
+    try:
+        account = sync.advisor_account(advisor, context.settings.secret_keys)
+        assert account is not None
+        with CalDAVCalendar(account, context.settings.caldav_timeout_seconds) as calendar:
+            href, etag = calendar.put_event(meeting_uid(booking_id), meeting_event(booking, stamp=stamp))
+    except UpstreamUnavailable as exc:
+        _record_write(context, booking_id, write_error=f"Forsøg {self.request.retries + 1}: {exc.detail}")
+        raise
+    except PlannerError as exc:
+        _record_write(context, booking_id, write_error=exc.detail)
+        return None
+    _record_write(context, booking_id, calendar_href=href, etag=etag, written_at=utcnow(), write_error=None)
+    return href
