@@ -23,7 +23,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
 def ensure_installed() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs before anything checks requires-python
         sys.exit("jobcenter-planner needs Python 3.11 or newer")
     if not (BIN / "python").exists():
         print("creating .venv ...", flush=True)

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from services.availability_cli import availability
+from services.booking.commands import import_citizens
 from services.rules_cli import rules
 from shared.config import get_settings
 from shared.logs import configure_logging
@@ -86,6 +87,7 @@ def booking() -> None:
 
 
 booking.add_command(_serve_command("booking", 8002))
+booking.add_command(import_citizens)
 
 
 @booking.command()

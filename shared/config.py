@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         2.0, gt=0, description="How often the outbox relay looks for events that were not yet sent."
     )
     celery_eager: bool = Field(False, description="Run Celery tasks in the calling process (demo only).")
+    citizen_registry_url: str | None = Field(
+        None,
+        description="Base URL of an citizen registry (POST {url}/citizens/lookup); empty: booking's own store.",
+    )
+    citizen_registry_timeout_seconds: float = Field(5.0, gt=0, description="Timeout of one citizen registry request.")
     log_level: str = Field("INFO", description="Log level of all services.")
 
 

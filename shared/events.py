@@ -122,6 +122,11 @@ class OfferPayload(Contract):
     rebooking_days_before: int | None
     active: bool
     changed_at: AwareDatetime
+    rules: dict[str, Any] | None = None
+    """Participant rules (wizard step 3) in the JSON form of ``shared.eligibility``; None in events
+    from before rules existed (booking shows such an offer to nobody)."""
+    marker_routes: dict[str, list[str]] = {}
+    """R-5: person-group marker code -> the advisor ids a citizen with that marker may book."""
 
 
 class BookableSlot(Contract):

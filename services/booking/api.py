@@ -1,6 +1,13 @@
 """The citizen API under /api/v1: offers, free times, bookings. Thin: parse, call, serialise.
 
-A CPR number arrives only in a POST body; it is never in a URL, a response or a log.
+A CPR number arrives only in a POST body; it is never in a URL, a response or a log, and
+every lookup of one is written to the CPR access log (``citizens.look_up_citizen``).
+
+Anonymous browsing (GET /offers, /offers/{id}, /offers/{id}/times) shows the public facts of
+every active, opened offer with rules and all its free times; whether a citizen may book one
+depends on their profile, so the citizen's own views are POSTs carrying the CPR number:
+/eligible-offers (B-1), /offers/{id}/times (their times: R-5 advisors, personal deadline)
+and /bookings (checked again on the booking day).
 """
 
 from __future__ import annotations
@@ -13,17 +20,37 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask import current_app
 
-from services.booking import operations, queries
+from services.booking import eligibility, operations, queries
+from services.booking.citizens import CitizenProvider, look_up_citizen
 from services.booking.models import Booking, OfferView
-from services.booking.schemas import BookingIn, BookingOut, OfferDetailOut, OfferListOut, OfferOut, TimesOut, TimesQuery
+from services.booking.schemas import (
+    BookingIn,
+    BookingOut,
+    CitizenRefIn,
+    CitizenTimesIn,
+    OfferDetailOut,
+    OfferListOut,
+    OfferOut,
+    StaffHeader,
+    TimesOut,
+    TimesQuery,
+)
+from shared.audit import CITIZEN_SELF
+from shared.eligibility import CitizenProfile
 from shared.service import ServiceContext
-from shared.timeutil import zone
+from shared.timeutil import today_in, zone
 
 bp = APIBlueprint("booking", __name__, url_prefix="/api/v1", tag="Borgere")
 
 PROBLEMS = {
     404: "Tilbuddet eller bookingen findes ikke (problem document).",
     409: "Tiden er ikke længere ledig, eller borgeren har allerede en booking i tilbuddet (problem document).",
+}
+CITIZEN_PROBLEMS = {
+    403: "Borgeren er ukendt, eller opfylder ikke tilbuddets regler for deltagere: 'detail' siger hvorfor, "
+    "'failed' hvilke grupper og regler (problem document).",
+    422: "CPR-nummeret er ikke gyldigt (problem document).",
+    503: "Borgerregistret svarer ikke (problem document).",
 }
 
 
@@ -36,9 +63,27 @@ def _now() -> datetime:
     return clock()
 
 
+def _citizen(json_data: dict[str, Any], headers: dict[str, Any], purpose: str) -> CitizenProfile:
+    provider: CitizenProvider = current_app.extensions["booking.citizens"]
+    actor = headers["staff"] or CITIZEN_SELF
+    return look_up_citizen(_context().db, provider, json_data["citizen"]["cpr"], actor=actor, purpose=purpose)
+
+
 def _offer_out(offer: OfferView) -> dict[str, Any]:
     fields = OfferOut().fields
-    return {name: getattr(offer, name) for name in fields}
+    return {name: getattr(offer, name) for name in fields if name != "eligibility_required"} | {
+        "eligibility_required": True
+    }
+
+
+def _times_out(offer: OfferView, options: list[queries.TimeOption]) -> dict[str, Any]:
+    times = [{"start": o.start, "end": o.end} | ({"advisor_id": o.advisor_id} if o.advisor_id else {}) for o in options]
+    return {
+        "offer_id": offer.id,
+        "timezone": offer.timezone,
+        "citizen_may_choose_advisor": offer.citizen_may_choose_advisor,
+        "times": times,
+    }
 
 
 def _booking_out(booking: Booking, offer: OfferView | None) -> dict[str, Any]:
@@ -60,7 +105,10 @@ def _booking_out(booking: Booking, offer: OfferView | None) -> dict[str, Any]:
 
 @bp.get("/offers")
 @bp.output(OfferListOut)
-@bp.doc(summary="Offers a citizen can book now (active and opened)")
+@bp.doc(
+    summary="Public facts of every active, opened offer (anonymous browsing)",
+    description="Booking needs eligibility: POST /api/v1/eligible-offers lists the offers one citizen may book.",
+)
 def list_offers() -> dict[str, Any]:
     with _context().db.transaction() as session:
         return {"offers": [_offer_out(o) for o in queries.bookable_offers(session, _now())]}
@@ -77,7 +125,7 @@ def get_offer(offer_id: uuid.UUID) -> dict[str, Any]:
 @bp.get("/offers/<uuid:offer_id>/times")
 @bp.input(TimesQuery, location="query")
 @bp.output(TimesOut)
-@bp.doc(summary="Free times of an offer for a citizen booking today", responses=PROBLEMS)
+@bp.doc(summary="All free times of an offer for anyone booking today (anonymous browsing)", responses=PROBLEMS)
 def list_times(offer_id: uuid.UUID, query_data: dict[str, Any]) -> dict[str, Any]:
     context, now = _context(), _now()
     with context.db.transaction() as session:
@@ -91,22 +139,64 @@ def list_times(offer_id: uuid.UUID, query_data: dict[str, Any]) -> dict[str, Any
             until=query_data["to"],
             advisor_id=query_data["advisor_id"],
         )
-        times = [
-            {"start": o.start, "end": o.end} | ({"advisor_id": o.advisor_id} if o.advisor_id else {}) for o in options
-        ]
-        return {
-            "offer_id": offer.id,
-            "timezone": offer.timezone,
-            "citizen_may_choose_advisor": offer.citizen_may_choose_advisor,
-            "times": times,
-        }
+        return _times_out(offer, options)
+
+
+@bp.post("/eligible-offers")
+@bp.input(CitizenRefIn, location="json")
+@bp.input(StaffHeader, location="headers", arg_name="headers")
+@bp.output(OfferListOut)
+@bp.doc(summary="The offers this citizen may see and book now (B-1)", responses=CITIZEN_PROBLEMS)
+def list_eligible_offers(json_data: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
+    citizen = _citizen(json_data, headers, "eligible_offers")
+    context, now = _context(), _now()
+    cache: eligibility.EligibilityCache = current_app.extensions["booking.eligibility"]
+    with context.db.transaction() as session:
+        day = today_in(zone(context.settings.timezone), now)
+        offers = eligibility.eligible_offers(session, cache, citizen, now, day)
+        return {"offers": [_offer_out(o) for o in offers]}
+
+
+@bp.post("/offers/<uuid:offer_id>/times")
+@bp.input(CitizenTimesIn, location="json")
+@bp.input(StaffHeader, location="headers", arg_name="headers")
+@bp.output(TimesOut)
+@bp.doc(
+    summary="The times this citizen may book in the offer",
+    description="Only the advisors a routed person-group marker allows (R-5), and nothing after the citizen's "
+    "personal deadline or last allowed meeting date (B-2).",
+    responses=PROBLEMS | CITIZEN_PROBLEMS,
+)
+def list_citizen_times(offer_id: uuid.UUID, json_data: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
+    citizen = _citizen(json_data, headers, "times")
+    context, now = _context(), _now()
+    with context.db.transaction() as session:
+        offer = queries.bookable_offer(session, offer_id, now)
+        eligibility.require_eligible(offer, citizen, today_in(queries.offer_zone(offer), now))
+        ends = [t for t in (json_data["to"], eligibility.personal_end(offer, citizen)) if t is not None]
+        options = queries.list_times(
+            session,
+            offer,
+            context.settings,
+            now,
+            start_from=json_data["from_"],
+            until=min(ends) if ends else None,
+            advisor_id=json_data["advisor_id"],
+            advisors_allowed=eligibility.allowed_advisor_ids(offer, citizen),
+        )
+        return _times_out(offer, options)
 
 
 @bp.post("/bookings")
 @bp.input(BookingIn, location="json")
+@bp.input(StaffHeader, location="headers", arg_name="headers")
 @bp.output(BookingOut, status_code=201)
-@bp.doc(summary="Book a time", responses=PROBLEMS)
-def create_booking(json_data: dict[str, Any]) -> dict[str, Any]:
+@bp.doc(
+    summary="Book a time (the citizen's eligibility is checked again on the booking day)",
+    responses=PROBLEMS | CITIZEN_PROBLEMS,
+)
+def create_booking(json_data: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
+    citizen = _citizen(json_data, headers, "booking")
     context = _context()
     with context.db.transaction() as session:
         booking = operations.book(
@@ -114,7 +204,7 @@ def create_booking(json_data: dict[str, Any]) -> dict[str, Any]:
             context.settings,
             json_data["offer_id"],
             json_data["start"],
-            json_data["citizen"]["cpr"],
+            citizen,
             advisor_id=json_data["advisor_id"],
             now=_now(),
         )

@@ -9,6 +9,10 @@ from apiflask import APIFlask
 from sqlalchemy import text
 
 from services.booking.api import bp
+from services.booking.citizens import CitizenProvider, HttpCitizenProvider, StoreProvider
+from services.booking.citizens.api import bp as citizens_bp
+from services.booking.citizens.api import document_import_as_list
+from services.booking.eligibility import EligibilityCache
 from services.booking.models import OutboxMessage
 from shared.config import Settings, get_settings
 from shared.db import Database
@@ -32,17 +36,28 @@ def build_booking_context(settings: Settings) -> ServiceContext:
     return ServiceContext(settings=settings, db=db, relay=relay)
 
 
+def citizen_provider(context: ServiceContext) -> CitizenProvider:
+    """The external registry when ``citizen_registry_url`` is configured, else the booking store."""
+    url = context.settings.citizen_registry_url
+    if url:
+        timeout = context.settings.citizen_registry_timeout_seconds
+        return HttpCitizenProvider(url, timeout_seconds=timeout)
+    return StoreProvider(context.db)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     context: ServiceContext | None = None,
     start_relay: bool = False,
     clock: Callable[[], datetime] | None = None,
+    citizens: CitizenProvider | None = None,
 ) -> APIFlask:
     """The citizen API; ``app.extensions["planner"]`` holds its ServiceContext.
 
     ``start_relay`` sends ``booking.created`` events in a background thread right after
     each commit. ``clock`` replaces the current instant (tests: the citizen's "today").
+    ``citizens`` is where citizen profiles come from (default: ``citizen_provider``).
     """
     if context is None:
         context = build_booking_context(settings or get_settings())
@@ -53,6 +68,8 @@ def create_app(
     )
     app.extensions["planner"] = context
     app.extensions["booking.clock"] = clock or utcnow
+    app.extensions["booking.citizens"] = citizens or citizen_provider(context)
+    app.extensions["booking.eligibility"] = EligibilityCache()
     install_error_handling(app)
 
     def check() -> None:
@@ -61,6 +78,8 @@ def create_app(
 
     install_health(app, check)
     app.register_blueprint(bp)
+    app.register_blueprint(citizens_bp)
+    app.spec_processor(document_import_as_list)
     if start_relay:
         context.start_relay_thread()
     return app

@@ -11,11 +11,13 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
-from services.booking.models import AvailabilitySnapshot, BookableTime, OfferView, ProcessedEvent
+from services.booking.eligibility import CATALOGUE
+from services.booking.models import AvailabilitySnapshot, BookableTime, CatalogueVersion, OfferView, ProcessedEvent
 from shared import events as ev
+from shared.eligibility import parse_rules
 from shared.events import Envelope
 from shared.outbox import apply_once
 from shared.service import ServiceContext
@@ -26,9 +28,16 @@ SUPPORTED_VERSION = 1
 
 
 def apply_offer(session: Session, envelope: Envelope) -> None:
-    """Insert or replace the offer, unless the stored one changed later."""
+    """Insert or replace the offer, unless the stored one changed later.
+
+    The participant rules are checked for their structure (the offers service checked the
+    values against its reference lists); broken rules break the contract (ValueError).
+    Every applied change bumps the catalogue version, so the API processes recompile.
+    """
     payload = ev.OfferPayload.model_validate(envelope.payload)
     offer_id = uuid.UUID(payload.offer_id)
+    rules = parse_rules(payload.rules, None).to_json() if payload.rules is not None else None
+    routes = {code: [str(uuid.UUID(a)) for a in advisors] for code, advisors in payload.marker_routes.items()}
     offer = session.get(OfferView, offer_id, with_for_update=True)
     if offer is not None and offer.changed_at > payload.changed_at:
         log.info("ignoring %s %s: offer %s changed later", envelope.type, envelope.id, offer_id)
@@ -59,6 +68,18 @@ def apply_offer(session: Session, envelope: Envelope) -> None:
     offer.rebooking_days_before = payload.rebooking_days_before
     offer.active = payload.active
     offer.changed_at = payload.changed_at
+    offer.rules = rules
+    offer.marker_routes = routes
+    bump_catalogue(session)
+
+
+def bump_catalogue(session: Session) -> None:
+    """Tell every API process that the offers changed (``eligibility.EligibilityCache``)."""
+    bumped = session.execute(
+        update(CatalogueVersion).where(CatalogueVersion.name == CATALOGUE).values(version=CatalogueVersion.version + 1)
+    )
+    if bumped.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(CatalogueVersion(name=CATALOGUE, version=1))
 
 
 def apply_availability(session: Session, envelope: Envelope) -> None:

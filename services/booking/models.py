@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -29,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.audit import CprAccessLogMixin
 from shared.db import AwareDateTime, make_metadata
 from shared.outbox import OutboxMixin, ProcessedEventMixin
 from shared.timeutil import utcnow
@@ -75,6 +77,8 @@ class OfferView(Base):
     rebooking_days_before: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean)
     changed_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    rules: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))  # None: shown to no citizen
+    marker_routes: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
     def advisor_uuids(self) -> list[uuid.UUID]:
         """The offer's advisors in the order staff listed them."""
@@ -145,6 +149,46 @@ class Booking(Base):
             where=text("cancelled_at IS NULL"),
         ),
     )
+
+
+class CatalogueVersion(Base):
+    """A counter the consumer bumps whenever an offer changes, so every API process knows
+    when to rebuild its compiled eligibility index (one row, ``name`` = "offers")."""
+
+    __tablename__ = "catalogue_version"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+class CitizenProfileRow(Base):
+    """A citizen as the participant rules see them (the profile import's fields), by CPR.
+
+    Confidential: ``cpr`` and ``name`` never go into a URL, a log, an event or a response,
+    and every lookup is written to ``cpr_access_log``.
+    """
+
+    __tablename__ = "citizen_profile"
+
+    cpr: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    contact_group: Mapped[str | None] = mapped_column(String(200))
+    assessment_group: Mapped[str | None] = mapped_column(String(200))
+    sick_pay_category: Mapped[str | None] = mapped_column(String(20))
+    person_group_markers: Mapped[list[str]] = mapped_column(JSON)
+    job_centre: Mapped[str | None] = mapped_column(String(5))
+    other_actor: Mapped[bool | None] = mapped_column(Boolean)
+    other_actor_referrals: Mapped[list[str]] = mapped_column(JSON)
+    registration_date: Mapped[date | None] = mapped_column(Date)
+    in_activation: Mapped[bool | None] = mapped_column(Boolean)
+    unemployment_fund: Mapped[str | None] = mapped_column(String(200))
+    booking_deadline: Mapped[date | None] = mapped_column(Date)
+    last_meeting_date: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class CprAccessLog(CprAccessLogMixin, Base):
+    """Who looked up whose CPR number, when and why (listing offers, times, booking)."""
 
 
 class OutboxMessage(OutboxMixin, Base):

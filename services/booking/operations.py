@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.booking.eligibility import allowed_advisor_ids, require_before_deadline, require_eligible
 from services.booking.models import (
     ADVISOR_OVERLAP_CONSTRAINT,
     CITIZEN_OFFER_INDEX,
@@ -26,10 +27,10 @@ from services.booking.models import (
 from services.booking.queries import bookable_offer, booking_window, free_starts, last_bookable_day, offer_zone
 from shared import events as ev
 from shared.config import Settings
-from shared.cpr import InvalidCpr, parse_cpr
-from shared.errors import Conflict, NotFound, PlannerError, UserError, ValidationFailed
+from shared.eligibility import CitizenProfile
+from shared.errors import Conflict, Forbidden, NotFound, PlannerError, UserError, ValidationFailed
 from shared.outbox import record_event
-from shared.timeutil import utcnow
+from shared.timeutil import today_in, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -107,13 +108,6 @@ def _book_advisor(
     return violated
 
 
-def _checked_cpr(text: str) -> str:
-    try:
-        return parse_cpr(text).digits
-    except InvalidCpr as exc:
-        raise ValidationFailed(str(exc), extra={"errors": {"citizen": {"cpr": [str(exc)]}}}) from None
-
-
 def _check_period(offer: OfferView, settings: Settings, start: datetime, now: datetime) -> None:
     window = booking_window(offer, settings, now)
     if window is None:
@@ -129,9 +123,15 @@ def _check_period(offer: OfferView, settings: Settings, start: datetime, now: da
 
 
 def _candidate_advisors(
-    session: Session, offer: OfferView, settings: Settings, start: datetime, now: datetime, advisor_id: uuid.UUID | None
+    session: Session,
+    offer: OfferView,
+    settings: Settings,
+    start: datetime,
+    now: datetime,
+    advisor_id: uuid.UUID | None,
+    allowed: list[uuid.UUID],
 ) -> list[uuid.UUID]:
-    """The advisors free at ``start``, in the order staff listed them on the offer."""
+    """The advisors the citizen may book (R-5) free at ``start``, in the offer's order."""
     if advisor_id is not None:
         if not offer.citizen_may_choose_advisor:
             raise UserError(
@@ -143,8 +143,20 @@ def _candidate_advisors(
                 "Vejlederen er ikke knyttet til dette tilbud.",
                 extra={"errors": {"advisor_id": ["Vejlederen er ikke knyttet til dette tilbud."]}},
             )
+        if advisor_id not in allowed:
+            raise Forbidden(
+                "Du kan ikke booke denne vejleder i dette tilbud. Vælg en af de tider, du får vist.",
+                code="advisor_not_allowed",
+            )
     pairs = free_starts(
-        session, offer, settings, now, start_from=start, until=start + timedelta(microseconds=1), advisor_id=advisor_id
+        session,
+        offer,
+        settings,
+        now,
+        start_from=start,
+        until=start + timedelta(microseconds=1),
+        advisor_id=advisor_id,
+        advisors_allowed=allowed,
     )
     free = {advisor for _, advisor in pairs}
     return [a for a in offer.advisor_uuids() if a in free]
@@ -155,16 +167,19 @@ def book(
     settings: Settings,
     offer_id: uuid.UUID,
     start: datetime,
-    citizen_cpr: str,
+    citizen: CitizenProfile,
     advisor_id: uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> Booking:
-    """Book the meeting starting at ``start`` in ``offer_id`` for a citizen (B-2, B-6).
+    """Book the meeting starting at ``start`` in ``offer_id`` for ``citizen`` (B-2, B-6).
 
-    The CPR number is checked (ValidationFailed), the offer must be active and opened
-    (NotFound), ``start`` must lie in the offer's period for a citizen booking at ``now``
-    (UserError) and be a free time of the chosen advisor, or of any advisor of the offer
-    when the citizen may not choose (Conflict). A citizen holds at most one active booking
+    The offer must be active and opened (NotFound); the citizen must satisfy its participant
+    rules on the booking day (Forbidden, with the Danish reason and the failed rules);
+    ``start`` must lie in the offer's period for a citizen booking at ``now`` and on or
+    before the citizen's personal deadline (UserError), and be a free time of the chosen
+    advisor, or of any advisor of the offer when the citizen may not choose (Conflict); a
+    citizen with a routed person-group marker may only get the advisors linked to it (R-5,
+    Forbidden for another chosen advisor). A citizen holds at most one active booking
     per offer (Conflict). Free advisors are tried in the offer's order, each in a
     savepoint: when a concurrent booking just took one (the exclusion constraint on
     PostgreSQL), the next is tried; when none is left, Conflict. On SQLite the check and
@@ -173,7 +188,9 @@ def book(
     The booking keeps the offer's cancellation and rebooking terms of today (V-6).
     ``booking.created`` goes to the outbox in the same transaction; it never holds the CPR.
     """
-    digits = _checked_cpr(citizen_cpr)
+    if citizen.cpr is None:
+        raise ValidationFailed("Borgeren mangler et CPR-nummer.", extra={"errors": {"citizen": {"cpr": ["Mangler."]}}})
+    digits = citizen.cpr.digits
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValidationFailed(
             "Tidspunktet skal angives med tidszone, f.eks. 2026-12-01T09:00:00+01:00.",
@@ -181,7 +198,9 @@ def book(
         )
     now = now or utcnow()
     offer = bookable_offer(session, offer_id, now)
+    require_eligible(offer, citizen, today_in(offer_zone(offer), now))
     _check_period(offer, settings, start, now)
+    require_before_deadline(offer, citizen, start)
 
     held = session.scalar(
         select(Booking.id).where(
@@ -191,7 +210,8 @@ def book(
     if held is not None:
         raise Conflict(ALREADY_BOOKED, code="already_booked")
 
-    advisors = _candidate_advisors(session, offer, settings, start, now, advisor_id)
+    allowed = allowed_advisor_ids(offer, citizen)
+    advisors = _candidate_advisors(session, offer, settings, start, now, advisor_id, allowed)
     if not advisors:
         raise Conflict(TIME_NOT_FREE, code="time_not_free")
 

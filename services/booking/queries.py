@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -42,8 +43,14 @@ def offer_zone(offer: OfferView) -> ZoneInfo:
 
 
 def is_bookable(offer: OfferView, now: datetime) -> bool:
-    """Active, individual and opened on the citizen's day in the offer's zone (B-1, O-8)."""
-    return offer.active and offer.meeting_form == "individual" and offer.opens_on <= today_in(offer_zone(offer), now)
+    """Active, individual, with participant rules and opened on the citizen's day in the
+    offer's zone (B-1, O-8). Whether one citizen may book it is ``eligibility``'s question."""
+    return (
+        offer.active
+        and offer.rules is not None
+        and offer.meeting_form == "individual"
+        and offer.opens_on <= today_in(offer_zone(offer), now)
+    )
 
 
 def bookable_offers(session: Session, now: datetime) -> list[OfferView]:
@@ -91,12 +98,13 @@ def free_starts(
     start_from: datetime | None = None,
     until: datetime | None = None,
     advisor_id: uuid.UUID | None = None,
+    advisors_allowed: Collection[uuid.UUID] | None = None,
 ) -> list[tuple[datetime, uuid.UUID]]:
     """``(start, advisor)`` pairs free for a citizen booking at ``now``, sorted.
 
-    Only advisors still on the offer count; starts lie in the booking window, after
-    ``now``, in ``[start_from, until)`` when given, and clear of every active booking of
-    that advisor in any offer.
+    Only advisors still on the offer count (and among them only ``advisors_allowed`` when
+    given: R-5); starts lie in the booking window, after ``now``, in ``[start_from, until)``
+    when given, and clear of every active booking of that advisor in any offer.
     """
     window = booking_window(offer, settings, now)
     if window is None:
@@ -109,6 +117,8 @@ def free_starts(
     advisors = offer.advisor_uuids()
     if advisor_id is not None:
         advisors = [a for a in advisors if a == advisor_id]
+    if advisors_allowed is not None:
+        advisors = [a for a in advisors if a in advisors_allowed]
     if low >= high or not advisors:
         return []
 
@@ -161,6 +171,7 @@ def list_times(
     start_from: datetime | None = None,
     until: datetime | None = None,
     advisor_id: uuid.UUID | None = None,
+    advisors_allowed: Collection[uuid.UUID] | None = None,
 ) -> list[TimeOption]:
     """The times a citizen may book, in the offer's zone.
 
@@ -169,7 +180,16 @@ def list_times(
     """
     tz = offer_zone(offer)
     duration = timedelta(minutes=offer.duration_minutes)
-    pairs = free_starts(session, offer, settings, now, start_from=start_from, until=until, advisor_id=advisor_id)
+    pairs = free_starts(
+        session,
+        offer,
+        settings,
+        now,
+        start_from=start_from,
+        until=until,
+        advisor_id=advisor_id,
+        advisors_allowed=advisors_allowed,
+    )
     if offer.citizen_may_choose_advisor:
         return [TimeOption(s.astimezone(tz), (s + duration).astimezone(tz), a) for s, a in pairs]
     starts = sorted({s for s, _ in pairs})

@@ -33,6 +33,13 @@ class OfferOut(Schema):
     citizen_may_choose_advisor = Boolean(required=True)
     accept_cancellation = Boolean(required=True)
     rebooking_days_before = Integer(allow_none=True)
+    eligibility_required = Boolean(
+        required=True,
+        metadata={
+            "description": "Always true: only citizens who satisfy the offer's participant rules may book it. "
+            "POST /api/v1/eligible-offers lists the offers one citizen may book."
+        },
+    )
 
 
 class OfferDetailOut(OfferOut):
@@ -97,3 +104,56 @@ class BookingOut(Schema):
     cancelled_at = DateTime(allow_none=True)
     accept_cancellation = Boolean()
     rebooking_days_before = Integer(allow_none=True)
+
+
+class CitizenRefIn(Schema):
+    citizen = Nested(CitizenIn, required=True, metadata={"description": "The citizen (by CPR, in the body only)."})
+
+
+class CitizenTimesIn(CitizenRefIn):
+    from_ = AwareDateTime(
+        data_key="from",
+        load_default=None,
+        metadata={"description": "Only times starting at or after this instant (with UTC offset)."},
+    )
+    to = AwareDateTime(
+        load_default=None, metadata={"description": "Only times starting before this instant (with UTC offset)."}
+    )
+    advisor_id = UUID(load_default=None, metadata={"description": "Only this advisor's times."})
+
+
+class StaffHeader(Schema):
+    staff = String(
+        data_key="X-Planner-Staff",
+        load_default=None,
+        validate=Length(max=200),
+        metadata={"description": "Staff id when a member of staff acts for the citizen (the CPR access log's actor)."},
+    )
+
+
+class CitizenProfileIn(Schema):
+    """One citizen of an import, with the profile import's field names. Documentation only:
+    the import is checked by shared.eligibility, which lists every problem with its path.
+    Absent or null means the citizen has no such value."""
+
+    cpr = String(
+        required=True, metadata={"description": "DDMMYY-SSSS. Confidential: never returned.", "writeOnly": True}
+    )
+    name = String(allow_none=True)
+    contact_group = String(allow_none=True, metadata={"description": "A value of the contact-group list."})
+    assessment_group = String(allow_none=True, metadata={"description": "A value of the assessment-group list."})
+    sick_pay_category = String(allow_none=True, metadata={"description": "1, 2 or 3."})
+    person_group_markers = List(String(), metadata={"description": "Marker codes."})
+    job_centre = String(allow_none=True, metadata={"description": "5-digit job-centre code."})
+    other_actor = Boolean(allow_none=True)
+    other_actor_referrals = List(String())
+    registration_date = Date(allow_none=True, metadata={"description": "Start of the registration (weeks count)."})
+    in_activation = Boolean(allow_none=True)
+    unemployment_fund = String(allow_none=True)
+    booking_deadline = Date(allow_none=True, metadata={"description": "Personal deadline: no meeting after it."})
+    last_meeting_date = Date(allow_none=True, metadata={"description": "Last allowed meeting date."})
+
+
+class ImportOut(Schema):
+    created = Integer(required=True, metadata={"description": "Citizens not known before."})
+    replaced = Integer(required=True, metadata={"description": "Citizens whose profile was replaced."})

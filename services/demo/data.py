@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-JOB_CENTRE = {"code": "10101", "name": "Jobcenter Demokøbing", "timezone": "Europe/Copenhagen"}
+JOB_CENTRE = {"code": "10101", "name": "Jobcenter Demokøbing", "timezone": "Europe/Copenhagen", "region": "AMK Øst"}
 TEAM = {"name": "Team Ledige", "phone": "70101010"}
 WORKING_HOURS = {d: [["08:00", "15:30"]] for d in ("mon", "tue", "wed", "thu")} | {"fri": [["08:00", "13:00"]]}
 
@@ -126,6 +126,70 @@ def demo_advisors(today: date) -> list[DemoAdvisor]:
     ]
 
 
+def _rule(type_: str, condition: str, value: object) -> dict[str, object]:
+    return {"type": type_, "condition": condition, "value": value}
+
+
+ON_BENEFITS_AND_ADULT = {
+    "join": "and",
+    "groups": [
+        {
+            "match": "any",
+            "rules": [
+                _rule("contact_group", "eq", "Dagpengemodtager"),
+                _rule("contact_group", "eq", "Kontanthjælpsmodtager"),
+            ],
+        },
+        {"match": "all", "rules": [_rule("age", "gte", 18)]},
+    ],
+}
+"""Dagpenge- or kontanthjælpsmodtagere of 18 or more."""
+
+UNEMPLOYMENT_BENEFIT = {
+    "join": "and",
+    "groups": [
+        {"match": "all", "rules": [_rule("contact_group", "eq", "Dagpengemodtager"), _rule("age", "gte", 18)]}
+    ],
+}
+
+
+def demo_citizens(today: date) -> list[dict[str, object]]:
+    """Fictitious citizens (import fields of POST /api/v1/citizens on booking). 0101901234 is
+    the one the demo's printed curl example books with."""
+    return [
+        {"cpr": "0101901234", "name": "Demo Borger", "contact_group": "Dagpengemodtager", "job_centre": "10101"},
+        {
+            "cpr": "0202854321",
+            "name": "Karin Kontant",
+            "contact_group": "Kontanthjælpsmodtager",
+            "assessment_group": "Jobparat",
+            "job_centre": "10101",
+        },
+        {
+            "cpr": "1503604122",
+            "name": "Søren Senior",
+            "contact_group": "Dagpengemodtager",
+            "person_group_markers": ["STAT-SENIOR"],
+            "unemployment_fund": "3F A-kasse",
+            "job_centre": "10101",
+        },
+        {
+            "cpr": "1111884000",
+            "name": "Frida Frist",
+            "contact_group": "Dagpengemodtager",
+            "booking_deadline": (today + timedelta(days=7)).isoformat(),
+            "job_centre": "10101",
+        },
+        {
+            "cpr": "2407054123",
+            "name": "Ulla Ung",
+            "contact_group": "Modtager af uddannelseshjælp",
+            "assessment_group": "Uddannelsesparat",
+            "job_centre": "10101",
+        },
+    ]
+
+
 def demo_offers(today: date, advisor_ids: dict[str, str], team_id: str) -> list[dict[str, object]]:
     """The offers the demo publishes (API bodies for POST /api/v1/offers)."""
     first = today + timedelta(days=1)
@@ -151,6 +215,7 @@ def demo_offers(today: date, advisor_ids: dict[str, str], team_id: str) -> list[
             "rolling_weeks": 4,
             "advisor_ids": [advisor_ids["anne"], advisor_ids["bo"]],
             "citizen_may_choose_advisor": False,
+            "rules": ON_BENEFITS_AND_ADULT,
         },
         {
             **common,
@@ -164,5 +229,7 @@ def demo_offers(today: date, advisor_ids: dict[str, str], team_id: str) -> list[
             "rolling_weeks": 3,
             "advisor_ids": [advisor_ids["camilla"], advisor_ids["anne"]],
             "citizen_may_choose_advisor": True,
+            "rules": UNEMPLOYMENT_BENEFIT,
+            "marker_routes": {"STAT-SENIOR": [advisor_ids["camilla"]]},  # R-5: seniors talk to Camilla
         },
     ]

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from waitress.server import create_server
 
-from services.demo.data import JOB_CENTRE, TEAM, WORKING_HOURS, demo_advisors, demo_offers
+from services.demo.data import JOB_CENTRE, TEAM, WORKING_HOURS, demo_advisors, demo_citizens, demo_offers
 from services.demo.embedded_radicale import RadicaleServer, start_radicale
 from shared.config import Settings, get_settings
 from shared.events import Envelope
@@ -111,7 +111,7 @@ def start_demo(data_dir: Path, host: str = "127.0.0.1", offers_port: int = 8001,
     from services.calendar_sync import consumer as sync_consumer
     from services.calendar_sync.celery_app import get_context as sync_context
     from services.calendar_sync.db import migrate as migrate_sync
-    from services.calendar_sync.tasks import resync_all
+    from services.calendar_sync.runtime import enqueue
     from services.offers.app import create_app as offers_app
     from services.offers.db import migrate as migrate_offers
 
@@ -134,12 +134,15 @@ def start_demo(data_dir: Path, host: str = "127.0.0.1", offers_port: int = 8001,
     stack._stoppers.append(booking.extensions["planner"].close)
     booking_ctx = booking.extensions["planner"]
     _consume(settings, "booking", lambda e: booking_consumer.handle(booking_ctx, e), stack)
+    sync_context().start_relay_thread()
+    stack._stoppers.append(sync_context().close)
     _consume(settings, "calendar_sync", lambda e: sync_consumer.handle(sync_context(), e), stack)
-    _every(settings.sync_interval_seconds, lambda: resync_all.delay(), stack)
+    _every(settings.sync_interval_seconds, lambda: enqueue(settings, "calendar_sync.resync_all"), stack)
 
     stack.offers_url = _serve(offers, host, offers_port, stack)
     stack.booking_url = _serve(booking, host, booking_port, stack)
     stack.offer_ids = seed(offers, radicale, advisors)
+    seed_citizens(booking)
     return stack
 
 
@@ -177,6 +180,14 @@ def seed(offers_app: Any, radicale: RadicaleServer, advisors: list[Any]) -> list
     today = datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date()
     bodies = demo_offers(today, ids, team["id"])
     return [post("/offers", {**body, "job_centre_id": centre["id"]})["id"] for body in bodies]
+
+
+def seed_citizens(booking_app: Any) -> None:
+    """Import the demo's fictitious citizens into booking (as IT would from the registry)."""
+    today = datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date()
+    response = booking_app.test_client().post("/api/v1/citizens", json=demo_citizens(today))
+    if response.status_code != 200:
+        raise RuntimeError(f"demo seed /citizens: {response.status_code} {response.get_data(as_text=True)}")
 
 
 def wait_for_times(stack: DemoStack, timeout: float = 60) -> int:

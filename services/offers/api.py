@@ -11,14 +11,18 @@ from apiflask import APIBlueprint
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from services.offers import operations, queries
+from services.offers import operations, queries, reference_admin
 from services.offers import schemas as s
+from services.offers import schemas_eligibility as se
 from services.offers.models import Advisor, JobCentre, Offer
+from services.offers.participants import explain_for_citizen
+from shared.audit import UNIDENTIFIED_STAFF
 from shared.service import ServiceContext
 
 bp = APIBlueprint("offers", __name__, url_prefix="/api/v1")
 
 CENTRES, TEAMS, ROOMS, ADVISORS, OFFERS = "Jobcentre", "Teams", "Mødelokaler", "Vejledere", "Tilbud"
+REFERENCE = "Referencelister"
 NO_CENTRE, NO_ADVISOR, NO_OFFER = "Jobcentret findes ikke.", "Vejlederen findes ikke.", "Tilbuddet findes ikke."
 
 
@@ -193,3 +197,54 @@ def get_offer(offer_id: uuid.UUID) -> Offer:
 def update_offer(offer_id: uuid.UUID, body: dict[str, Any], headers: dict[str, Any]) -> Offer:
     with transaction() as session:
         return operations.update_offer(session, offer_id, body, staff=headers["staff"])
+
+
+@bp.post("/offers/<uuid:offer_id>/explain")
+@bp.input(se.ExplainIn, arg_name="body", validation=False)
+@bp.input(s.StaffHeader, location="headers", arg_name="headers")
+@bp.output(se.ExplainOut)
+@bp.doc(
+    summary="Explain to staff whether a citizen may see and book the offer, and which rules fail",
+    description="The citizen (with the CPR number) travels in the body, never in the URL; every use of a CPR "
+    "number is written to the CPR access log with the X-Planner-Staff header as the actor.",
+    tags=[OFFERS],
+    responses={404: "No such offer", 422: "The citizen's fields are not valid (errors.citizen lists each)"},
+)
+def explain_offer(offer_id: uuid.UUID, body: Any, headers: dict[str, Any]) -> dict[str, Any]:
+    with transaction() as session:
+        return explain_for_citizen(session, offer_id, body, actor=headers["staff"] or UNIDENTIFIED_STAFF)
+
+
+# --- reference lists (A-5) ---------------------------------------------------------------------------------
+
+
+@bp.get("/reference-lists")
+@bp.output(se.ReferenceListsOut)
+@bp.doc(summary="Every reference list behind the participant rules (A-5)", tags=[REFERENCE])
+def list_reference_lists() -> dict[str, Any]:
+    with transaction() as session:
+        return {"items": reference_admin.all_lists_json(session)}
+
+
+@bp.get("/reference-lists/<kind>")
+@bp.output(se.ReferenceListDetail)
+@bp.doc(summary="One reference list", tags=[REFERENCE], responses={404: "No such list"})
+def get_reference_list(kind: str) -> dict[str, Any]:
+    with transaction() as session:
+        return reference_admin.one_list_json(session, kind)
+
+
+@bp.put("/reference-lists/<kind>")
+@bp.input(se.ReferenceListIn, arg_name="body", validation=False)
+@bp.input(s.StaffHeader, location="headers", arg_name="headers")
+@bp.output(se.ReferenceListDetail)
+@bp.doc(
+    summary="Replace a reference list (reforms): values and aliases, or the person-group markers",
+    description="Refused with 409 (naming the offers) when an active offer would lose a value it uses. Keep an old "
+    "name as an alias of the new value to rename it: offers using it follow and are announced (offer.changed).",
+    tags=[REFERENCE],
+    responses={404: "No such list", 409: "A value in use would disappear", 422: "The list is not valid"},
+)
+def replace_reference_list(kind: str, body: Any, headers: dict[str, Any]) -> dict[str, Any]:
+    with transaction() as session:
+        return reference_admin.replace_reference_list(session, kind, body, staff=headers["staff"])

@@ -67,6 +67,8 @@ def offer_payload(offer: Offer) -> ev.OfferPayload:
         rebooking_days_before=offer.rebooking_days_before,
         active=offer.active,
         changed_at=offer.updated_at,
+        rules=offer.rules,
+        marker_routes=dict(offer.marker_routes or {}),
     )
 
 

@@ -18,15 +18,18 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Integer,
     String,
     Table,
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from shared.audit import CprAccessLogMixin
 from shared.db import AwareDateTime, make_metadata
 from shared.outbox import OutboxMixin, ProcessedEventMixin
 from shared.timeutil import DEFAULT_TIMEZONE, utcnow
@@ -68,6 +71,7 @@ class JobCentre(Base):
     code: Mapped[str] = mapped_column(String(5), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
+    region: Mapped[str | None] = mapped_column(String(200))  # a value of the "regions" reference list (R-4)
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("job_centre.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
@@ -206,6 +210,8 @@ class Offer(Base):
     accept_cancellation: Mapped[bool] = mapped_column(Boolean, default=True)
     rebooking_days_before: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    rules: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))  # canonical; None: from before rules
+    marker_routes: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(200))
@@ -222,6 +228,63 @@ class Offer(Base):
     @property
     def conversation_type_name(self) -> str | None:
         return CONVERSATION_TYPES.get(self.conversation_type)
+
+
+REFERENCE_KINDS = (
+    "contact_groups",
+    "assessment_groups",
+    "sick_pay_categories",
+    "other_actors",
+    "unemployment_funds",
+    "regions",
+    "person_group_markers",
+)
+"""The reference lists an administrator edits (A-5); all but the markers are lists of values."""
+MARKER_LEVELS = ("state", "region", "job_centre")
+
+
+class ReferenceValue(Base):
+    """One value of a reference list (``kind``), in the order staff see the list."""
+
+    __tablename__ = "reference_value"
+
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ReferenceAlias(Base):
+    """An old or misspelt name that still answers for a value of the list (a renamed value)."""
+
+    __tablename__ = "reference_alias"
+    __table_args__ = (
+        ForeignKeyConstraint(["kind", "target"], ["reference_value.kind", "reference_value.value"], ondelete="CASCADE"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(200), primary_key=True)
+    target: Mapped[str] = mapped_column(String(200))
+
+
+class PersonGroupMarkerRow(Base):
+    """A person-group marker (R-4): state-wide, of a region (``owner`` = its name) or of a job
+    centre (``owner`` = its 5-digit code)."""
+
+    __tablename__ = "person_group_marker"
+    __table_args__ = (
+        CheckConstraint("level IN ('state', 'region', 'job_centre')", name="level_known"),
+        CheckConstraint("(level = 'state') = (owner IS NULL)", name="owner_matches_level"),
+    )
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(20))
+    owner: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class CprAccessLog(CprAccessLogMixin, Base):
+    """Who looked at whose CPR number, when and why (staff explanations)."""
 
 
 class OutboxMessage(OutboxMixin, Base):

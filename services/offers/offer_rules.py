@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.offers import validation as check
 from services.offers.models import CHANNELS, CONVERSATION_TYPES, Advisor, JobCentre, Offer, Room, Team
+from services.offers.participants import check_participants
 from shared.availability import ALLOWED_START_MINUTES
 from shared.timeutil import today_in, zone
 
@@ -40,6 +41,8 @@ OFFER_COLUMNS = (
     "accept_cancellation",
     "rebooking_days_before",
     "active",
+    "rules",
+    "marker_routes",
 )
 OFFER_INPUT = frozenset({*OFFER_COLUMNS, "job_centre_id", "advisor_ids"})
 _MINUTES = ", ".join(f"{m:02d}" for m in sorted(ALLOWED_START_MINUTES))
@@ -151,7 +154,8 @@ def offer_fields(
     """Check a new offer (``data``) or an edit of ``previous`` (``data`` are the changes).
 
     Returns the column values, the job centre and the advisor ids in order; raises
-    ValidationFailed listing every field problem.
+    ValidationFailed listing every field problem. The participant rules are required, except
+    that an edit may leave an offer from before rules existed without them.
     """
     problems = check.Problems()
     allowed = OFFER_INPUT - {"job_centre_id"} if previous is not None else OFFER_INPUT
@@ -250,6 +254,11 @@ def offer_fields(
         ),
         "active": check.boolean(problems, values, "active", True),
     }
+    if centre is not None:
+        legacy = previous is not None and previous.rules is None and "rules" not in data
+        fields["rules"], fields["marker_routes"] = check_participants(
+            problems, session, centre, values, [a.id for a in advisors], keep_missing_rules=legacy
+        )
     problems.raise_if_any()
     assert centre is not None
     return fields, centre, [a.id for a in advisors]

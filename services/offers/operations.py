@@ -22,6 +22,7 @@ from services.offers.events import announce_advisor, announce_offer, announce_sy
 from services.offers.models import Advisor, ClosingDay, JobCentre, Offer, OfferAdvisor, Room, Team
 from services.offers.offer_rules import offer_fields, offer_state
 from services.offers.queries import get_or_404
+from services.offers.reference import load_lists, lock_reference_lists
 from shared import events as ev
 from shared.errors import Conflict
 from shared.secrets import encrypt
@@ -40,7 +41,9 @@ def _flush_unique(session: Session, message: str, code: str) -> None:
 
 def create_job_centre(session: Session, data: Mapping[str, Any]) -> JobCentre:
     """Create a job centre (A-1): unique 5-digit ``code``, ``name``, ``timezone`` (default
-    Europe/Copenhagen) and optionally ``parent_id``, making it a sub-job-centre."""
+    Europe/Copenhagen), optionally ``parent_id``, making it a sub-job-centre, and ``region``
+    (a value of the regions list; default the parent's), which decides the region markers
+    the centre sees (R-4)."""
     problems = check.Problems()
     code = check.text(problems, data, "code", max_length=50, required=True)
     if code is not None and not re.fullmatch(r"\d{5}", code):
@@ -48,13 +51,23 @@ def create_job_centre(session: Session, data: Mapping[str, Any]) -> JobCentre:
     name = check.text(problems, data, "name", max_length=200, required=True)
     timezone = check.timezone(problems, "timezone", data.get("timezone"), DEFAULT_TIMEZONE)
     parent_id = check.uuid_value(problems, "parent_id", data.get("parent_id"))
-    if parent_id is not None and session.get(JobCentre, parent_id) is None:
+    parent = session.get(JobCentre, parent_id) if parent_id is not None else None
+    if parent_id is not None and parent is None:
         problems.add("parent_id", "Det overordnede jobcenter findes ikke.")
+    region = check.text(problems, data, "region", max_length=200, required=False)
+    if region is not None:
+        lock_reference_lists(session, exclusive=False)
+        regions = load_lists(session).regions
+        region = regions.canonical(region)
+        if region is None:
+            problems.add("region", "Ukendt region; brug en af: " + ", ".join(regions.values) + ".")
+    elif parent is not None:
+        region = parent.region
     problems.raise_if_any()
     taken = f"Der findes allerede et jobcenter med koden {code}."
     if session.scalar(select(JobCentre.id).where(JobCentre.code == code)) is not None:
         raise Conflict(taken, code="job_centre_code_taken")
-    centre = JobCentre(code=code, name=name, timezone=timezone, parent_id=parent_id, closing_days=[])
+    centre = JobCentre(code=code, name=name, timezone=timezone, region=region, parent_id=parent_id, closing_days=[])
     session.add(centre)
     _flush_unique(session, taken, "job_centre_code_taken")
     return centre
@@ -282,8 +295,11 @@ def create_offer(
 
     ``job_centre_id`` may be left out (it is the team's); ``opens_on`` defaults to today in
     the centre's time zone; ``place`` to the room's address; a phone offer's ``phone`` to
-    the first advisor's phone, else the team's. ``staff`` is who made it.
+    the first advisor's phone, else the team's. ``rules`` (participant rules, R-1 to R-4) are
+    required and ``marker_routes`` (R-5) optional; both are checked against the reference
+    lists the centre may use, holding them steady meanwhile. ``staff`` is who made it.
     """
+    lock_reference_lists(session, exclusive=False)
     fields, centre, advisor_ids = offer_fields(session, data, today=today)
     now = utcnow()
     offer = Offer(job_centre=centre, created_at=now, updated_at=now, updated_by=staff, **fields)
@@ -300,10 +316,13 @@ def update_offer(
     """Change the given fields of an offer (PATCH; activating and deactivating, V-5, is a
     change of ``active``) and emit ``offer.changed`` when anything changed.
 
-    The whole offer is checked again after the change, so no edit can leave it invalid. A
-    place or phone that was the default (room's address; advisor's or team's phone)
-    follows a changed room, advisor or team.
+    The whole offer is checked again after the change, so no edit can leave it invalid
+    (its rules too, against today's reference lists; rules cannot be removed, but an offer
+    from before rules existed may be edited without adding them). A place or phone that was
+    the default (room's address; advisor's or team's phone) follows a changed room, advisor
+    or team.
     """
+    lock_reference_lists(session, exclusive=False)
     offer = get_or_404(session, Offer, offer_id, "Tilbuddet findes ikke.", lock=True)
     before = offer_state(offer)
     fields, _, advisor_ids = offer_fields(session, changes, previous=offer)

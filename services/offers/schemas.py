@@ -14,6 +14,7 @@ from marshmallow.fields import Field
 
 from services.offers.models import CHANNELS, CONVERSATION_TYPES, MEETING_FORMS
 from services.offers.queries import OFFER_SORTS
+from services.offers.schemas_eligibility import routes_field, rules_field
 
 _MESSAGES: dict[type[Field], str] = {
     fields.Integer: "Skal være et helt tal.",
@@ -79,7 +80,11 @@ class Problem(Schema):
     code = fields.String(metadata={"description": "Stable machine-readable error code."})
     errors = fields.Dict(
         keys=fields.String(),
-        metadata={"description": "For 422: the messages per field (APIFlask's nest them under the location)."},
+        metadata={
+            "description": "For 422: the problems per field: Danish messages, or {path, code, message} objects "
+            "for rules, marker_routes, citizen and the reference lists (path: a JSON pointer into that field). "
+            "For 409 on a reference list: 'offers' names the offers in the way."
+        },
     )
 
 
@@ -91,6 +96,7 @@ class JobCentreIn(DanishSchema):
     name = _text("Name of the job centre.", required=True, max_length=200)
     timezone = _text("IANA time zone of the centre (default Europe/Copenhagen).")
     parent_id = _id("The job centre this one is a sub-job-centre of.")
+    region = _text("Region (reference list 'regions'; default the parent's): decides the region markers it sees.")
 
 
 class ClosingDayIn(DanishSchema):
@@ -113,6 +119,7 @@ class JobCentreOut(Schema):
     code = fields.String()
     name = fields.String()
     timezone = fields.String()
+    region = fields.String(allow_none=True)
     parent_id = fields.UUID(allow_none=True)
     closing_days = fields.List(fields.Nested(CentreClosingDay), metadata={"description": "Its own closing days (A-3)."})
     created_at = fields.DateTime()
@@ -273,6 +280,8 @@ class OfferIn(DanishSchema):
     accept_cancellation = fields.Boolean(allow_none=True, metadata={"description": "Default true (O-10)."})
     rebooking_days_before = _int("null: no rebooking; else rebooking allowed until N days before (O-10).", minimum=0)
     active = fields.Boolean(allow_none=True, metadata={"description": "Shown to citizens (V-5). Default true."})
+    rules = rules_field(required=True)
+    marker_routes = routes_field()
 
 
 class OfferPatch(OfferIn):
@@ -308,6 +317,8 @@ class OfferOut(Schema):
     accept_cancellation = fields.Boolean()
     rebooking_days_before = fields.Integer(allow_none=True)
     active = fields.Boolean()
+    rules = fields.Raw(allow_none=True, metadata={**rules_field().metadata, "nullable": True})
+    marker_routes = fields.Raw(metadata=routes_field().metadata)
     created_at = fields.DateTime()
     updated_at = fields.DateTime(metadata={"description": "Last changed (V-3)."})
     updated_by = fields.String(allow_none=True, metadata={"description": "Who changed it last (X-Planner-Staff)."})

@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.eligibility import Problem
 from shared.errors import ValidationFailed
 from shared.working_time import WEEKDAYS, parse_weekly_hours, weekly_hours_to_json
 
@@ -62,18 +63,28 @@ LABELS = {
     "accept_cancellation": "Accepter afbud",
     "rebooking_days_before": "Accepter ombooking",
     "active": "Aktiv",
+    "region": "Region",
+    "rules": "Regler for deltagere",
+    "marker_routes": "Persongruppemarkeringer med egne vejledere",
 }
 """The Danish names staff know the fields by (the guide's labels)."""
 
 
 class Problems:
-    """The field problems found so far in one request."""
+    """The field problems found so far in one request.
+
+    Most fields get Danish messages; the participant rules and marker routes get
+    ``{"path", "code", "message"}`` objects, whose path points inside the field's JSON.
+    """
 
     def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
+        self.errors: dict[str, list[Any]] = {}
 
     def add(self, field: str, message: str) -> None:
         self.errors.setdefault(field, []).append(message)
+
+    def add_problems(self, field: str, problems: Iterable[Problem]) -> None:
+        self.errors.setdefault(field, []).extend(problem.to_json() for problem in problems)
 
     def __contains__(self, field: str) -> bool:
         return field in self.errors
@@ -84,6 +95,8 @@ class Problems:
             return
         problems = [(field, m) for field, ms in self.errors.items() for m in ms]
         field, message = problems[0]
+        if isinstance(message, dict):
+            message = message["message"]
         detail = f"{LABELS.get(field, field)}: {message}" if len(problems) == 1 else GENERAL
         raise ValidationFailed(detail, extra={"errors": self.errors})
 

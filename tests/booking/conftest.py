@@ -1,5 +1,9 @@
 """Fixtures of the booking tests: a migrated database, the app with a settable clock,
-and factories that feed the read models through the real event handler."""
+and factories that feed the read models through the real event handler.
+
+Every offer is for adults receiving unemployment benefit (``ADULT_ON_BENEFITS``) unless a
+test gives other rules, and the citizens ``fictitious_cpr(0)`` to ``fictitious_cpr(24)``
+are imported as such adults when the service starts; ``fictitious_cpr(99)`` is unknown."""
 
 from __future__ import annotations
 
@@ -26,6 +30,19 @@ from tests.conftest import make_settings
 CPH = ZoneInfo("Europe/Copenhagen")
 TODAY = date(2026, 12, 7)  # a Monday; the citizen's booking day unless a test moves the clock
 TOMORROW = TODAY + timedelta(days=1)
+KNOWN_CITIZENS = 25
+ADULT_ON_BENEFITS: dict[str, Any] = {
+    "join": "and",
+    "groups": [
+        {
+            "match": "all",
+            "rules": [
+                {"type": "contact_group", "condition": "eq", "value": "Dagpengemodtager"},
+                {"type": "age", "condition": "gte", "value": 18},
+            ],
+        }
+    ],
+}
 
 
 def at(day: date, hh: int, mm: int = 0) -> datetime:
@@ -115,6 +132,22 @@ class BookingService:
             body["advisor_id"] = advisor_id
         return self.client().post("/api/v1/bookings", json=body)
 
+    def add_citizens(self, *numbers: int, **fields: Any) -> None:
+        """Import ``fictitious_cpr(n)`` for each n through the API: adults on unemployment
+        benefit unless ``fields`` say otherwise (a field set to None is left out)."""
+        profiles = [citizen_profile(n, **fields) for n in numbers]
+        response = self.client().post("/api/v1/citizens", json=profiles)
+        assert response.status_code == 200, response.get_json()
+
+    def citizen_times(self, offer_id: str, n: int = 0, **query: Any) -> Any:
+        """POST /offers/{id}/times for citizen ``n`` (the response)."""
+        body = {"citizen": {"cpr": fictitious_cpr(n)}, **query}
+        return self.client().post(f"/api/v1/offers/{offer_id}/times", json=body)
+
+    def eligible(self, n: int = 0) -> Any:
+        """POST /eligible-offers for citizen ``n`` (the response)."""
+        return self.client().post("/api/v1/eligible-offers", json={"citizen": {"cpr": fictitious_cpr(n)}})
+
     def count(self, model: type[Any]) -> int:
         with self.context.db.transaction() as session:
             return int(session.scalar(select(func.count()).select_from(model)) or 0)
@@ -126,6 +159,12 @@ class BookingService:
     def outbox(self) -> list[OutboxMessage]:
         with self.context.db.transaction() as session:
             return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.seq)).all())
+
+
+def citizen_profile(n: int, **fields: Any) -> dict[str, Any]:
+    """An import row for ``fictitious_cpr(n)``: an adult receiving unemployment benefit."""
+    values = {"cpr": fictitious_cpr(n), "name": f"Borger {n}", "contact_group": "Dagpengemodtager", **fields}
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def offer_payload(**overrides: Any) -> ev.OfferPayload:
@@ -155,6 +194,7 @@ def offer_payload(**overrides: Any) -> ev.OfferPayload:
         "rebooking_days_before": 2,
         "active": True,
         "changed_at": at(date(2026, 12, 1), 12),
+        "rules": ADULT_ON_BENEFITS,
     }
     values.update(overrides)
     return ev.OfferPayload.model_validate(values)
@@ -172,7 +212,7 @@ def booking_pg_url(create_database: Callable[[str], str]) -> str:
     return url
 
 
-def build_service(url: str, **settings: Any) -> BookingService:
+def build_service(url: str, *, known_citizens: bool = True, citizens: Any = None, **settings: Any) -> BookingService:
     clock = Clock(at(TODAY, 9))
     app = create_app(
         make_settings(
@@ -182,8 +222,12 @@ def build_service(url: str, **settings: Any) -> BookingService:
             **settings,
         ),
         clock=clock,
+        citizens=citizens,
     )
-    return BookingService(app, clock)
+    service = BookingService(app, clock)
+    if known_citizens:
+        service.add_citizens(*range(KNOWN_CITIZENS))
+    return service
 
 
 @pytest.fixture

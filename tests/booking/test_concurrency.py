@@ -15,6 +15,8 @@ from sqlalchemy import text
 from services.booking.db import migrate
 from services.booking.models import Booking, OutboxMessage
 from services.booking.operations import book
+from shared.cpr import parse_cpr
+from shared.eligibility import CitizenProfile
 from shared.errors import Conflict, PlannerError
 from tests.booking.conftest import TOMORROW, BookingService, at, build_service, fictitious_cpr
 
@@ -109,13 +111,13 @@ def _second_booking_waits_for_first(service: BookingService, offer_id: str, advi
     def second() -> None:
         try:
             with db.transaction() as session:
-                outcome.append(book(session, settings, uuid.UUID(offer_id), start, fictitious_cpr(2), advisor, now))
+                outcome.append(book(session, settings, uuid.UUID(offer_id), start, _citizen(2), advisor, now))
         except PlannerError as exc:
             outcome.append(exc)
 
     thread = threading.Thread(target=second)
     with db.transaction() as first:
-        book(first, settings, uuid.UUID(offer_id), start, fictitious_cpr(1), advisor, now)
+        book(first, settings, uuid.UUID(offer_id), start, _citizen(1), advisor, now)
         thread.start()
         deadline = time.monotonic() + 20
         while not _someone_waits_for_a_lock(service):
@@ -123,6 +125,10 @@ def _second_booking_waits_for_first(service: BookingService, offer_id: str, advi
             time.sleep(0.02)
     thread.join(timeout=20)
     return outcome[0]
+
+
+def _citizen(n: int) -> CitizenProfile:
+    return CitizenProfile(cpr=parse_cpr(fictitious_cpr(n)), contact_group="Dagpengemodtager")
 
 
 def _someone_waits_for_a_lock(service: BookingService) -> bool:

@@ -14,7 +14,7 @@ from services.booking.app import create_app
 from services.booking.consumer import handle
 from shared import events as ev
 from shared.messaging import Publisher, run_consumer, service_queue
-from tests.booking.conftest import TODAY, TOMORROW, Clock, at, fictitious_cpr, offer_payload
+from tests.booking.conftest import TODAY, TOMORROW, Clock, at, citizen_profile, fictitious_cpr, offer_payload
 from tests.conftest import make_settings
 
 
@@ -54,6 +54,7 @@ def test_events_in_and_booking_created_out(booking_pg_url: str, rabbitmq_url: st
         publisher.publish(offer.envelope(ev.OFFER_PUBLISHED))
         publisher.publish(slots.envelope(ev.AVAILABILITY_COMPUTED))
         client = app.test_client()
+        assert client.post("/api/v1/citizens", json=[citizen_profile(3)]).status_code == 200
 
         def listed() -> list[dict[str, Any]]:
             response = client.get(f"/api/v1/offers/{offer.offer_id}/times")

@@ -4,6 +4,7 @@ and the OpenAPI document describes every route."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,14 +13,15 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import MetaData, insert, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from services.booking.db import MIGRATIONS, migrate
-from services.booking.models import Base, Booking
+from services.booking.models import Base, Booking, CatalogueVersion, OfferView
 from shared.db import Database, make_engine
-from shared.migrations import alembic_config, downgrade
-from tests.booking.conftest import TOMORROW, BookingService, at, build_service, fictitious_cpr
+from shared.migrations import alembic_config, downgrade, upgrade
+from tests.booking.conftest import TOMORROW, BookingService, at, build_service, fictitious_cpr, offer_payload
 
 
 def _diff(url: str) -> list[object]:
@@ -112,15 +114,47 @@ def test_openapi_documents_every_route(service: BookingService) -> None:
             operation = spec["paths"][path][method.lower()]
             assert operation.get("summary"), (path, method)
     booking_post = spec["paths"]["/api/v1/bookings"]["post"]
-    assert {"201", "404", "409", "422"} <= set(booking_post["responses"])
+    assert {"201", "403", "404", "409", "422", "503"} <= set(booking_post["responses"])
     assert "cpr" not in str(spec["components"]["schemas"]["BookingOut"]).lower()
+    assert {"post"} <= set(spec["paths"]["/api/v1/eligible-offers"])
+    assert {"get", "post"} == set(spec["paths"]["/api/v1/offers/{offer_id}/times"])
+    citizens = spec["paths"]["/api/v1/citizens"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert citizens["type"] == "array" and "$ref" in citizens["items"]
+    assert spec["components"]["schemas"]["OfferOut"]["properties"]["eligibility_required"]["type"] == "boolean"
 
 
 def test_health_check_reports_the_database(service: BookingService, tmp_path: Path) -> None:
     assert service.client().get("/healthz").get_json() == {"status": "ok"}
-    broken = build_service(f"postgresql+psycopg://postgres@127.0.0.1:1/{tmp_path.name}")
+    broken = build_service(f"postgresql+psycopg://postgres@127.0.0.1:1/{tmp_path.name}", known_citizens=False)
     try:
         response = broken.client().get("/healthz")
         assert response.status_code == 503 and response.mimetype == "application/problem+json"
     finally:
         broken.context.close()
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_offers_known_before_rules_get_none_on_upgrade(
+    dialect: str, create_database: Callable[[str], str], tmp_path: Path
+) -> None:
+    url = create_database("booking_upgrade") if dialect == "postgresql" else f"sqlite:///{tmp_path / 'b.db'}"
+    upgrade(MIGRATIONS, url, "2026_11_26_0001")
+    offer_id = uuid.uuid4()
+    engine = make_engine(url)
+    try:
+        tables = MetaData()
+        tables.reflect(engine)
+        row = offer_payload(offer_id=str(offer_id)).model_dump()
+        row = {k: v for k, v in row.items() if k not in ("offer_id", "rules", "marker_routes")}
+        row["id"] = offer_id if dialect == "postgresql" else offer_id.hex
+        with engine.begin() as connection:
+            connection.execute(insert(tables.tables["offer_view"]), row)
+        migrate(url)
+        assert _diff(url) == []
+        with Session(engine) as session:
+            offer = session.get(OfferView, offer_id)
+            assert offer is not None and offer.rules is None and offer.marker_routes == {}
+            version = session.get(CatalogueVersion, "offers")
+            assert version is not None and version.version == 1
+    finally:
+        engine.dispose()

@@ -1,11 +1,12 @@
 """The foundation story, walked over HTTP against any running stack.
 
 A staff member creates an individual offer for two advisors; the worker reads both
-CalDAV calendars; a citizen lists the times and books one; the meeting appears in the
-advisor's calendar, and that time plus its reporting time disappears from this offer and
-from the advisor's other offer. Also: 20 simultaneous requests for one time give one
-booking, and a new event in an advisor's calendar removes the overlapping times after
-the next sync.
+CalDAV calendars; IT imports the citizens' profiles into booking; a citizen sees the offers
+meant for them, lists the times and books one; the meeting appears in the advisor's
+calendar, and that time plus its reporting time disappears from this offer and from the
+advisor's other offer. A citizen the offer is not meant for is refused with the reason.
+Also: 20 simultaneous requests for one time give one booking, and a new event in an
+advisor's calendar removes the overlapping times after the next sync.
 """
 
 from __future__ import annotations
@@ -26,6 +27,30 @@ from tests.e2e.processes import eventually
 
 CPH = ZoneInfo("Europe/Copenhagen")
 WEEKDAYS = {d: [["08:00", "16:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+OUTSIDER = 50
+"""The citizen ``fictitious_cpr(OUTSIDER)`` receives kontanthjælp, so only the phone offer is for them."""
+
+
+def _rule(type_: str, condition: str, value: Any) -> dict[str, Any]:
+    return {"type": type_, "condition": condition, "value": value}
+
+
+ADULTS_ON_UNEMPLOYMENT_BENEFIT = {
+    "join": "and",
+    "groups": [{"match": "all", "rules": [_rule("contact_group", "eq", "Dagpengemodtager"), _rule("age", "gte", 18)]}],
+}
+ON_BENEFITS = {
+    "join": "and",
+    "groups": [
+        {
+            "match": "any",
+            "rules": [
+                _rule("contact_group", "eq", "Dagpengemodtager"),
+                _rule("contact_group", "eq", "Kontanthjælpsmodtager"),
+            ],
+        }
+    ],
+}
 
 
 @dataclass
@@ -66,7 +91,7 @@ def calendar(stack: Stack, user: str, url: str) -> Any:
     return client.calendar(url=url)
 
 
-def post(url: str, body: dict[str, Any], expect: int = 201) -> dict[str, Any]:
+def post(url: str, body: Any, expect: int = 201) -> dict[str, Any]:
     response = requests.post(url, json=body, timeout=30)
     assert response.status_code == expect, f"{url}: {response.status_code} {response.text}"
     return response.json() if response.content else {}
@@ -144,6 +169,7 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
             "reporting_minutes": 15,
             "start_minutes": [0, 30],
             "advisor_ids": [advisors["anne"], advisors["bo"]],
+            "rules": ADULTS_ON_UNEMPLOYMENT_BENEFIT,
         },
     )
     other = post(
@@ -157,8 +183,18 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
             "reporting_minutes": 0,
             "start_minutes": [0, 15, 30, 45],
             "advisor_ids": [advisors["anne"]],
+            "rules": ON_BENEFITS,
         },
     )
+
+    # IT imports the citizens' profiles into booking (as from the citizen registry).
+    citizens = [
+        {"cpr": fictitious_cpr(n), "name": f"Borger {n}", "contact_group": "Dagpengemodtager"}
+        for n in range(concurrent_requests + 1)
+    ]
+    citizens.append({"cpr": fictitious_cpr(OUTSIDER), "name": "Karin", "contact_group": "Kontanthjælpsmodtager"})
+    imported = post(f"{stack.booking_url}/api/v1/citizens", citizens, expect=200)
+    assert imported["created"] + imported["replaced"] == len(citizens)
 
     # The worker reads both calendars and computes the times; booking receives them.
     def both_advisors_offered() -> list[dict[str, Any]] | None:
@@ -173,6 +209,24 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
     assert {"09:30", "10:00", "10:30"} <= bo
     assert all(datetime.fromisoformat(t["start"]).astimezone(CPH).date() > today for t in found), "1 day notice"
     eventually(lambda: local_starts(times(stack, other["id"]), advisors["anne"], day), what="the second offer's times")
+
+    # Each citizen sees the offers meant for them; the outsider is refused the other one, with the reason.
+    def eligible(n: int) -> set[str]:
+        found = post(f"{stack.booking_url}/api/v1/eligible-offers", {"citizen": {"cpr": fictitious_cpr(n)}}, 200)
+        return {o["id"] for o in found["offers"]}
+
+    assert {offer["id"], other["id"]} <= eligible(0)
+    outsider = eligible(OUTSIDER)
+    assert other["id"] in outsider and offer["id"] not in outsider
+    refused = requests.post(
+        f"{stack.booking_url}/api/v1/bookings",
+        json={"offer_id": offer["id"], "advisor_id": advisors["anne"], "start": at(day, 8).isoformat(),
+              "citizen": {"cpr": fictitious_cpr(OUTSIDER)}},
+        timeout=30,
+    )  # fmt: skip
+    assert refused.status_code == 403, refused.text
+    assert "Kontaktgruppe lig med Dagpengemodtager" in refused.json()["detail"]
+    assert fictitious_cpr(OUTSIDER) not in refused.text
 
     # A citizen books 08:00 with Anne: that time and its reporting time go at once, in both offers.
     booking = post(

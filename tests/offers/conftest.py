@@ -3,26 +3,41 @@ after every test; the app on it; factories that create admin data through the AP
 
 from __future__ import annotations
 
+import importlib.util
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from apiflask import APIFlask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, insert, select, text
 
 from services.offers.app import create_app
-from services.offers.db import migrate
-from services.offers.models import Base, OutboxMessage
+from services.offers.db import MIGRATIONS, migrate
+from services.offers.models import Base, OutboxMessage, PersonGroupMarkerRow, ReferenceAlias, ReferenceValue
 from shared.events import Envelope
 from shared.service import ServiceContext
 from tests.conftest import make_settings
 
 CPH = ZoneInfo("Europe/Copenhagen")
 WEEKDAYS = {d: [["08:00", "12:00"], ["12:30", "15:30"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+ADULT_ON_BENEFITS = {
+    "join": "and",
+    "groups": [
+        {
+            "match": "all",
+            "rules": [
+                {"type": "contact_group", "condition": "eq", "value": "Dagpengemodtager"},
+                {"type": "age", "condition": "gte", "value": 18},
+            ],
+        }
+    ],
+}
+"""Participant rules in canonical form: adults receiving unemployment benefit."""
 
 
 def today() -> date:
@@ -43,12 +58,37 @@ def build_app(database_url: str, secret_keys: str, **settings: Any) -> APIFlask:
     return create_app(make_settings(offers_database_url=database_url, secret_keys=secret_keys, **settings))
 
 
+def seed_migration() -> ModuleType:
+    """The migration that seeds the reference lists (its seed is frozen in it)."""
+    path = MIGRATIONS / "versions" / "2026_11_26_0002_participant_rules_and_reference_lists.py"
+    spec = importlib.util.spec_from_file_location("offers_0002", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def reseed_reference_lists(connection: Connection) -> None:
+    """Put the migration's seed back into the reference tables."""
+    seed = seed_migration()
+    values = [{"kind": k, "value": v, "position": i} for k, vs in seed.SEED_VALUES.items() for i, v in enumerate(vs)]
+    connection.execute(insert(ReferenceValue), values)
+    connection.execute(insert(ReferenceAlias), [{"kind": k, "alias": a, "target": t} for k, a, t in seed.SEED_ALIASES])
+    markers = [
+        {"code": c, "name": n, "level": lv, "owner": o, "position": i}
+        for i, (c, n, lv, o) in enumerate(seed.SEED_MARKERS)
+    ]
+    connection.execute(insert(PersonGroupMarkerRow), markers)
+
+
 def empty_and_close(app: APIFlask) -> None:
-    """Empty every table (the database is shared by the session) and release the app's parts."""
+    """Empty every table (the database is shared by the session), put the seeded reference
+    lists back, and release the app's parts."""
     context: ServiceContext = app.extensions["planner"]
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with context.db.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        reseed_reference_lists(connection)
     context.close()
 
 
@@ -139,6 +179,7 @@ class Api:
             "citizen_may_choose_advisor": True,
             "accept_cancellation": True,
             "rebooking_days_before": 2,
+            "rules": ADULT_ON_BENEFITS,
             **overrides,
         }
 

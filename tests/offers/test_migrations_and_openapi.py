@@ -3,20 +3,25 @@ SQLite (the demo); /openapi.json documents every route with its input and output
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from apiflask import APIFlask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import MetaData, create_engine, func, insert, inspect, select
+from sqlalchemy.orm import Session
 
 from services.offers.db import MIGRATIONS, VERSION_TABLE, migrate
-from services.offers.models import Base
-from shared.migrations import alembic_config, downgrade
+from services.offers.models import Base, JobCentre, Offer, ReferenceValue
+from shared.migrations import alembic_config, downgrade, upgrade
 from tests.offers.conftest import Api, build_app, outbox
 
 
@@ -42,7 +47,7 @@ def tables(url: str) -> set[str]:
 
 def test_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config(MIGRATIONS, "sqlite://"))
-    assert script.get_heads() == ["offers_0001"]
+    assert script.get_heads() == ["offers_0002"]
     assert all(Path(r.path).name.startswith("2026_") for r in script.walk_revisions())
 
 
@@ -88,7 +93,7 @@ def test_openapi_documents_every_route(app: APIFlask, client: FlaskClient) -> No
         "description": spec["info"]["description"],
     }
     routes = {
-        (rule.rule.replace("<uuid:", "{").replace(">", "}"), method.lower())
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("offers.") or rule.endpoint == "healthz"
         for method in rule.methods or ()
@@ -96,16 +101,70 @@ def test_openapi_documents_every_route(app: APIFlask, client: FlaskClient) -> No
     }
     documented = {(path, method) for path, ops in spec["paths"].items() for method in ops}
     assert documented == routes
-    assert len([r for r in routes if r[0].startswith("/api/v1/")]) == 17
+    assert len([r for r in routes if r[0].startswith("/api/v1/")]) == 21
     for path, method in routes:
         operation = spec["paths"][path][method]
         assert operation["summary"] and operation["tags"], (path, method)
         success = [c for c in operation["responses"] if c.startswith("2")]
         assert success and all("content" in operation["responses"][c] for c in success), (path, method)
-        if method in ("post", "patch") and not path.endswith("/sync"):
+        if method in ("post", "patch", "put") and not path.endswith("/sync"):
             assert "$ref" in operation["requestBody"]["content"]["application/json"]["schema"], (path, method)
     schemas = spec["components"]["schemas"]
     assert schemas["AdvisorIn"]["properties"]["caldav_password"]["writeOnly"] is True
     assert "caldav_password" not in schemas["AdvisorOut"]["properties"]
-    assert set(schemas["OfferIn"]["required"]) >= {"name", "conversation_type", "team_id", "advisor_ids"}
+    assert set(schemas["OfferIn"]["required"]) >= {"name", "conversation_type", "team_id", "advisor_ids", "rules"}
     assert "required" not in schemas["OfferPatchUpdate"]
+    rules = schemas["OfferIn"]["properties"]["rules"]
+    assert rules["type"] == "object" and rules["properties"]["groups"]["items"]["properties"]["match"]["enum"] == [
+        "all",
+        "any",
+    ]
+    assert "marker_routes" in schemas["OfferOut"]["properties"]
+    explain = spec["paths"]["/api/v1/offers/{offer_id}/explain"]["post"]
+    assert {"200", "404", "422"} <= set(explain["responses"])
+    assert "cpr" in schemas["ExplainIn"]["properties"]["citizen"]["properties"]
+    put = spec["paths"]["/api/v1/reference-lists/{kind}"]["put"]
+    assert {"200", "404", "409", "422"} <= set(put["responses"])
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_offers_from_before_rules_survive_the_upgrade_without_rules(
+    dialect: str, create_database: Callable[[str], str], tmp_path: Path
+) -> None:
+    url = create_database("offers_upgrade") if dialect == "postgresql" else f"sqlite:///{tmp_path / 'o.db'}"
+    upgrade(MIGRATIONS, url, "offers_0001")
+    engine = create_engine(url)
+    ids = [uuid.uuid4() for _ in range(3)]
+    key = (lambda u: u) if dialect == "postgresql" else (lambda u: u.hex)
+    now = datetime.now(UTC)
+    day = now.date()
+    try:
+        tables = MetaData()
+        tables.reflect(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                insert(tables.tables["job_centre"]),
+                {"id": key(ids[0]), "code": "10101", "name": "Jobcenter", "timezone": "Europe/Copenhagen",
+                 "created_at": now},
+            )  # fmt: skip
+            connection.execute(
+                insert(tables.tables["team"]),
+                {"id": key(ids[1]), "job_centre_id": key(ids[0]), "name": "Team", "created_at": now},
+            )
+            connection.execute(
+                insert(tables.tables["offer"]),
+                {"id": key(ids[2]), "job_centre_id": key(ids[0]), "team_id": key(ids[1]), "name": "Gammelt tilbud",
+                 "description": "", "conversation_type": 7, "meeting_form": "individual", "channel": "video",
+                 "duration_minutes": 30, "reporting_minutes": 0, "start_minutes": [0], "first_meeting_date": day,
+                 "opens_on": day, "citizen_may_choose_advisor": False, "accept_cancellation": True,
+                 "active": True, "created_at": now, "updated_at": now},
+            )  # fmt: skip
+        migrate(url)
+        assert differences(url) == []
+        with Session(engine) as session:
+            offer = session.get(Offer, ids[2])
+            assert offer is not None and offer.rules is None and offer.marker_routes == {}
+            assert session.get(JobCentre, ids[0]).region is None  # type: ignore[union-attr]
+            assert session.scalar(select(func.count()).select_from(ReferenceValue)) == 51
+    finally:
+        engine.dispose()
