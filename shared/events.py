@@ -23,6 +23,8 @@ OFFER_PUBLISHED = "offer.published"
 OFFER_CHANGED = "offer.changed"
 AVAILABILITY_COMPUTED = "availability.computed"
 BOOKING_CREATED = "booking.created"
+CALENDAR_HEALTH_CHANGED = "calendar.health_changed"
+BOOKING_CONFLICT_DETECTED = "booking.conflict_detected"
 
 
 @dataclass(frozen=True)
@@ -162,3 +164,30 @@ class BookingPayload(Contract):
     start: AwareDatetime
     end: AwareDatetime
     occupied_until: AwareDatetime
+
+
+class CalendarHealthPayload(Contract):
+    """``calendar.health_changed``: how current an advisor's calendar data is, for staff.
+
+    ``stale`` is true when the last successful read is older than the configured bound;
+    the advisor's times are then withdrawn rather than guessed.
+    """
+
+    advisor_id: str
+    last_attempt_at: AwareDatetime | None
+    last_success_at: AwareDatetime | None
+    last_error: str | None
+    stale: bool
+    changed_at: AwareDatetime
+
+
+class BookingConflictPayload(Contract):
+    """``booking.conflict_detected``: the advisor's own calendar got an event over a booked
+    meeting (or it went away again: ``resolved``). The booking is never moved or dropped."""
+
+    booking_id: str
+    advisor_id: str
+    start: AwareDatetime
+    end: AwareDatetime
+    resolved: bool
+    detected_at: AwareDatetime
