@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     sync_interval_seconds: int = Field(
         300, ge=5, description="How often Celery beat re-reads every advisor's calendar."
     )
+    calendar_stale_after_seconds: int = Field(
+        3600, ge=60, description="An advisor whose calendar was last read longer ago than this has no times offered."
+    )
     caldav_timeout_seconds: float = Field(20.0, gt=0, description="Timeout of one CalDAV request.")
     outbox_poll_seconds: float = Field(
         2.0, gt=0, description="How often the outbox relay looks for events that were not yet sent."
