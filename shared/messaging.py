@@ -128,28 +128,19 @@ def decode_envelope(body: Any) -> Envelope:
     return Envelope.from_json(body)
 
 
-class EventConsumer(ConsumerMixin):
-    """Consumes one service's queue and hands each envelope to ``handle``.
+class EventDelivery:
+    """What every consumer does with one message: decode, hand to ``handle``, acknowledge.
 
     The message is acknowledged only after ``handle`` returned (its transaction has
     committed). A malformed message is rejected; a failing handler's message is put back
     after a short, growing pause.
     """
 
-    def __init__(self, connection: Connection, queue: Queue, handle: Callable[[Envelope], None]):
-        self.connection = connection
-        self.queue = queue
-        self.handle = handle
+    def __init__(self, handle: Callable[[Envelope], None], max_pause: float = 10.0):
+        self.handle, self.max_pause = handle, max_pause
         self._failures: dict[str, int] = {}
-        self.ready = threading.Event()
 
-    def get_consumers(self, consumer_cls: Any, channel: Any) -> list[Any]:
-        return [consumer_cls(queues=[self.queue], callbacks=[self.on_message], accept=["json"], prefetch_count=10)]
-
-    def on_consume_ready(self, connection: Any, channel: Any, consumers: Any, **kwargs: Any) -> None:
-        self.ready.set()
-
-    def on_message(self, body: Any, message: Any) -> None:
+    def __call__(self, body: Any, message: Any) -> None:
         try:
             envelope = decode_envelope(body)
         except ValueError as exc:
@@ -162,11 +153,27 @@ class EventConsumer(ConsumerMixin):
             count = self._failures.get(envelope.id, 0) + 1
             self._failures[envelope.id] = count
             log.exception("handling %s %s failed (attempt %d); it will be retried", envelope.type, envelope.id, count)
-            time.sleep(min(0.2 * 2**count, 10.0))
+            time.sleep(min(0.2 * 2**count, self.max_pause))
             message.requeue()
             return
         self._failures.pop(envelope.id, None)
         message.ack()
+
+
+class EventConsumer(ConsumerMixin):
+    """Consumes one service's queue and hands each envelope to ``handle`` (see EventDelivery)."""
+
+    def __init__(self, connection: Connection, queue: Queue, handle: Callable[[Envelope], None]):
+        self.connection = connection
+        self.queue = queue
+        self.on_message = EventDelivery(handle)
+        self.ready = threading.Event()
+
+    def get_consumers(self, consumer_cls: Any, channel: Any) -> list[Any]:
+        return [consumer_cls(queues=[self.queue], callbacks=[self.on_message], accept=["json"], prefetch_count=10)]
+
+    def on_consume_ready(self, connection: Any, channel: Any, consumers: Any, **kwargs: Any) -> None:
+        self.ready.set()
 
 
 def run_consumer(
