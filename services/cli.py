@@ -81,6 +81,14 @@ def offers() -> None:
 offers.add_command(_serve_command("offers", 8001))
 
 
+@offers.command(name="consume")
+def offers_consume() -> None:
+    """Apply the events offers subscribes to (calendar health, booking conflicts)."""
+    from services.offers.runner import run_consumer_forever
+
+    run_consumer_forever(get_settings())
+
+
 @main.group()
 def booking() -> None:
     """The citizen service: bookable times and bookings."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -184,3 +185,19 @@ def run_consumer(
     connection.ensure_connection(max_retries=3)
     declare_topology(connection, exchange_name)
     return EventConsumer(connection, service_queue(service, exchange_name), handle)
+
+
+def consume_until_signalled(
+    broker_url: str, exchange_name: str, service: str, handle: Callable[[Envelope], None]
+) -> None:
+    """Run ``service``'s consumer in this process; SIGTERM or SIGINT stop it after the
+    message in hand (``planner booking consume``, ``planner offers consume``)."""
+    consumer = run_consumer(broker_url, exchange_name, service, handle)
+
+    def stop(signum: int, _frame: object) -> None:
+        log.info("signal %d: stopping the %s consumer", signum, service)
+        consumer.should_stop = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    consumer.run()

@@ -147,9 +147,7 @@ ON_BENEFITS_AND_ADULT = {
 
 UNEMPLOYMENT_BENEFIT = {
     "join": "and",
-    "groups": [
-        {"match": "all", "rules": [_rule("contact_group", "eq", "Dagpengemodtager"), _rule("age", "gte", 18)]}
-    ],
+    "groups": [{"match": "all", "rules": [_rule("contact_group", "eq", "Dagpengemodtager"), _rule("age", "gte", 18)]}],
 }
 
 

@@ -112,6 +112,7 @@ def start_demo(data_dir: Path, host: str = "127.0.0.1", offers_port: int = 8001,
     from services.calendar_sync.celery_app import get_context as sync_context
     from services.calendar_sync.db import migrate as migrate_sync
     from services.calendar_sync.runtime import enqueue
+    from services.offers import consumer as offers_consumer
     from services.offers.app import create_app as offers_app
     from services.offers.db import migrate as migrate_offers
 
@@ -133,6 +134,8 @@ def start_demo(data_dir: Path, host: str = "127.0.0.1", offers_port: int = 8001,
     stack._stoppers.append(offers.extensions["planner"].close)
     stack._stoppers.append(booking.extensions["planner"].close)
     booking_ctx = booking.extensions["planner"]
+    offers_ctx = offers.extensions["planner"]
+    _consume(settings, "offers", lambda e: offers_consumer.handle(offers_ctx, e), stack)
     _consume(settings, "booking", lambda e: booking_consumer.handle(booking_ctx, e), stack)
     sync_context().start_relay_thread()
     stack._stoppers.append(sync_context().close)

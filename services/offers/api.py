@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from apiflask import APIBlueprint
@@ -13,21 +14,30 @@ from sqlalchemy.orm import Session
 
 from services.offers import operations, queries, reference_admin
 from services.offers import schemas as s
+from services.offers import schemas_calendar as sc
 from services.offers import schemas_eligibility as se
+from services.offers.calendar_health import AdvisorView, advisor_view, list_conflicts
 from services.offers.models import Advisor, JobCentre, Offer
 from services.offers.participants import explain_for_citizen
 from shared.audit import UNIDENTIFIED_STAFF
 from shared.service import ServiceContext
+from shared.timeutil import utcnow
 
 bp = APIBlueprint("offers", __name__, url_prefix="/api/v1")
 
 CENTRES, TEAMS, ROOMS, ADVISORS, OFFERS = "Jobcentre", "Teams", "Mødelokaler", "Vejledere", "Tilbud"
-REFERENCE = "Referencelister"
+REFERENCE, CALENDARS = "Referencelister", "Kalendere"
 NO_CENTRE, NO_ADVISOR, NO_OFFER = "Jobcentret findes ikke.", "Vejlederen findes ikke.", "Tilbuddet findes ikke."
 
 
 def context() -> ServiceContext:
     return current_app.extensions["planner"]  # type: ignore[no-any-return]
+
+
+def shown(advisor: Advisor) -> AdvisorView:
+    """The advisor with its calendar health as of now."""
+    stale_after = timedelta(seconds=context().settings.calendar_stale_after_seconds)
+    return advisor_view(advisor, now=utcnow(), stale_after=stale_after)
 
 
 @contextmanager
@@ -119,9 +129,9 @@ def list_rooms(query: dict[str, Any]) -> dict[str, Any]:
 @bp.input(s.AdvisorIn, arg_name="body")
 @bp.output(s.AdvisorOut, status_code=201)
 @bp.doc(summary="Create an advisor with calendar and working hours", tags=[ADVISORS])
-def create_advisor(body: dict[str, Any]) -> Advisor:
+def create_advisor(body: dict[str, Any]) -> AdvisorView:
     with transaction() as session:
-        return operations.create_advisor(session, body, secret_keys=context().settings.secret_keys)
+        return shown(operations.create_advisor(session, body, secret_keys=context().settings.secret_keys))
 
 
 @bp.get("/advisors")
@@ -130,24 +140,25 @@ def create_advisor(body: dict[str, Any]) -> Advisor:
 @bp.doc(summary="List advisors", tags=[ADVISORS])
 def list_advisors(query: dict[str, Any]) -> dict[str, Any]:
     with transaction() as session:
-        return {"items": queries.list_advisors(session, **query)}
+        return {"items": [shown(a) for a in queries.list_advisors(session, **query)]}
 
 
 @bp.get("/advisors/<uuid:advisor_id>")
 @bp.output(s.AdvisorOut)
-@bp.doc(summary="Get an advisor (never the calendar password)", tags=[ADVISORS])
-def get_advisor(advisor_id: uuid.UUID) -> Advisor:
+@bp.doc(summary="Get an advisor with its calendar health (never the calendar password)", tags=[ADVISORS])
+def get_advisor(advisor_id: uuid.UUID) -> AdvisorView:
     with transaction() as session:
-        return queries.get_or_404(session, Advisor, advisor_id, NO_ADVISOR)
+        return shown(queries.get_or_404(session, Advisor, advisor_id, NO_ADVISOR))
 
 
 @bp.patch("/advisors/<uuid:advisor_id>")
 @bp.input(s.AdvisorPatch(partial=True), arg_name="body")
 @bp.output(s.AdvisorOut)
 @bp.doc(summary="Change an advisor (only the fields given)", tags=[ADVISORS])
-def update_advisor(advisor_id: uuid.UUID, body: dict[str, Any]) -> Advisor:
+def update_advisor(advisor_id: uuid.UUID, body: dict[str, Any]) -> AdvisorView:
     with transaction() as session:
-        return operations.update_advisor(session, advisor_id, body, secret_keys=context().settings.secret_keys)
+        advisor = operations.update_advisor(session, advisor_id, body, secret_keys=context().settings.secret_keys)
+        return shown(advisor)
 
 
 @bp.post("/advisors/<uuid:advisor_id>/sync")
@@ -157,6 +168,19 @@ def request_calendar_sync(advisor_id: uuid.UUID) -> dict[str, Any]:
     with transaction() as session:
         operations.request_calendar_sync(session, advisor_id)
     return {"advisor_id": advisor_id, "status": "requested"}
+
+
+@bp.get("/calendar-conflicts")
+@bp.input(s.CalendarConflictQuery, location="query", arg_name="query")
+@bp.output(sc.CalendarConflictList)
+@bp.doc(
+    summary="Meetings that an advisor's own calendar now overlaps (open ones unless include_resolved)",
+    description="Recorded by the calendar sync; the booking itself is never moved or dropped.",
+    tags=[CALENDARS],
+)
+def list_calendar_conflicts(query: dict[str, Any]) -> dict[str, Any]:
+    with transaction() as session:
+        return {"items": list_conflicts(session, **query)}
 
 
 # --- offers ----------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ TAGS = [
     {"name": "Teams", "description": "Teams of a job centre."},
     {"name": "Mødelokaler", "description": "Meeting rooms with address and capacity."},
     {"name": "Vejledere", "description": "Advisors: CalDAV calendar, working hours, teams."},
+    {"name": "Kalendere", "description": "Conflicts between advisors' own calendars and booked meetings."},
     {"name": "Tilbud", "description": "Online offers citizens book themselves (O-1 to O-10, V-1 to V-6)."},
     {"name": "Referencelister", "description": "Lists behind the participant rules, edited by an administrator (A-5)."},
 ]

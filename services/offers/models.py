@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -146,6 +147,12 @@ class Advisor(Base):
     caldav_password_encrypted: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    # Calendar health as the calendar-sync worker last reported it (calendar.health_changed).
+    calendar_last_attempt_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    calendar_last_success_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    calendar_last_error: Mapped[str | None] = mapped_column(Text)
+    calendar_stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    calendar_health_changed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     job_centre: Mapped[JobCentre] = relationship()
     teams: Mapped[list[Team]] = relationship(secondary=advisor_team, lazy="selectin", order_by=Team.name)
@@ -283,6 +290,29 @@ class PersonGroupMarkerRow(Base):
     position: Mapped[int] = mapped_column(Integer)
 
 
+class CalendarConflict(Base):
+    """An event in an advisor's own calendar over a booked meeting (booking.conflict_detected).
+
+    The booking is never moved: staff see the conflict and act. ``resolved_at`` is set when
+    the worker reports that the overlap went away; ``changed_at`` orders the reports.
+    """
+
+    __tablename__ = "calendar_conflict"
+    __table_args__ = (CheckConstraint("end_at > start_at", name="end_after_start"),)
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    advisor_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    start_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    end_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    detected_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    changed_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+    @property
+    def status(self) -> str:
+        return "open" if self.resolved_at is None else "resolved"
+
+
 class CprAccessLog(CprAccessLogMixin, Base):
     """Who looked at whose CPR number, when and why (staff explanations)."""
 
@@ -292,4 +322,4 @@ class OutboxMessage(OutboxMixin, Base):
 
 
 class ProcessedEvent(ProcessedEventMixin, Base):
-    """Ids of events this service applied (none consumed yet; kept for symmetry)."""
+    """Ids of events this service applied (calendar health and booking conflicts)."""

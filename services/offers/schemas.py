@@ -14,6 +14,7 @@ from marshmallow.fields import Field
 
 from services.offers.models import CHANNELS, CONVERSATION_TYPES, MEETING_FORMS
 from services.offers.queries import OFFER_SORTS
+from services.offers.schemas_calendar import CalendarHealthOut
 from services.offers.schemas_eligibility import routes_field, rules_field
 
 _MESSAGES: dict[type[Field], str] = {
@@ -226,6 +227,9 @@ class AdvisorOut(Schema):
     team_ids = fields.List(fields.UUID())
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    calendar_health = fields.Nested(
+        CalendarHealthOut, metadata={"description": "Kalenderens tilstand, som kalendersynkroniseringen meldte den."}
+    )
 
 
 class AdvisorList(Schema):
@@ -234,6 +238,13 @@ class AdvisorList(Schema):
 
 class AdvisorFilter(CentreFilter):
     team_id = _id("Only members of this team.")
+
+
+class CalendarConflictQuery(DanishSchema):
+    advisor_id = _id("Kun konflikter for denne vejleder.")
+    include_resolved = fields.Boolean(
+        load_default=False, metadata={"description": "true: også konflikter, der er løst igen (standard false)."}
+    )
 
 
 class SyncRequested(Schema):

@@ -42,6 +42,7 @@ def stack(tmp_path: Path, create_database, rabbitmq_url, unique_exchange, secret
         procs.start("offers", "offers", "serve", "--port", str(offers_port))
         procs.start("booking", "booking", "serve", "--port", str(booking_port))
         procs.start("booking-consumer", "booking", "consume")
+        procs.start("offers-consumer", "offers", "consume")
         procs.start("worker", "worker", "--beat", "--concurrency", "2")
         offers_url, booking_url = f"http://127.0.0.1:{offers_port}", f"http://127.0.0.1:{booking_port}"
         wait_healthy(offers_url, procs)

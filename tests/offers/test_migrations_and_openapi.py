@@ -20,7 +20,7 @@ from sqlalchemy import MetaData, create_engine, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from services.offers.db import MIGRATIONS, VERSION_TABLE, migrate
-from services.offers.models import Base, JobCentre, Offer, ReferenceValue
+from services.offers.models import Advisor, Base, JobCentre, Offer, ReferenceValue
 from shared.migrations import alembic_config, downgrade, upgrade
 from tests.offers.conftest import Api, build_app, outbox
 
@@ -47,7 +47,7 @@ def tables(url: str) -> set[str]:
 
 def test_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config(MIGRATIONS, "sqlite://"))
-    assert script.get_heads() == ["offers_0002"]
+    assert script.get_heads() == ["offers_0003"]
     assert all(Path(r.path).name.startswith("2026_") for r in script.walk_revisions())
 
 
@@ -101,7 +101,7 @@ def test_openapi_documents_every_route(app: APIFlask, client: FlaskClient) -> No
     }
     documented = {(path, method) for path, ops in spec["paths"].items() for method in ops}
     assert documented == routes
-    assert len([r for r in routes if r[0].startswith("/api/v1/")]) == 21
+    assert len([r for r in routes if r[0].startswith("/api/v1/")]) == 22
     for path, method in routes:
         operation = spec["paths"][path][method]
         assert operation["summary"] and operation["tags"], (path, method)
@@ -168,3 +168,38 @@ def test_offers_from_before_rules_survive_the_upgrade_without_rules(
             assert session.scalar(select(func.count()).select_from(ReferenceValue)) == 51
     finally:
         engine.dispose()
+
+
+def test_sqlite_calendar_health_migration_keeps_advisors_on_the_way_down_and_up(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    migrate(url)
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    centre, advisor = uuid.uuid4(), uuid.uuid4()
+    try:
+        tables = MetaData()
+        tables.reflect(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                insert(tables.tables["job_centre"]),
+                {"id": centre.hex, "code": "10101", "name": "Jobcenter", "timezone": "Europe/Copenhagen",
+                 "created_at": now},
+            )  # fmt: skip
+            connection.execute(
+                insert(tables.tables["advisor"]),
+                {"id": advisor.hex, "job_centre_id": centre.hex, "name": "Anne", "timezone": "Europe/Copenhagen",
+                 "working_hours": {}, "created_at": now, "updated_at": now},
+            )  # fmt: skip
+        downgrade(MIGRATIONS, url, "offers_0002")
+        assert "calendar_conflict" not in tables_of(engine)
+        migrate(url)
+        assert differences(url) == []
+        with Session(engine) as session:
+            row = session.get(Advisor, advisor)
+            assert row is not None and row.calendar_stale is False and row.calendar_health_changed_at is None
+    finally:
+        engine.dispose()
+
+
+def tables_of(engine: Any) -> set[str]:
+    return set(inspect(engine).get_table_names())
