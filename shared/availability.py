@@ -9,12 +9,15 @@ offer's booking period for the day the citizen books.
 
 from __future__ import annotations
 
+import itertools
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from shared.intervals import Interval, clip_all, subtract
+from shared.intervals import Interval, merge
 from shared.timeutil import local_midnight
 from shared.working_time import (  # noqa: F401 - re-exported for callers of availability
     WEEKDAYS,
@@ -51,45 +54,155 @@ class MeetingShape:
         return Interval(start, start + self.occupied)
 
 
-def _offset_minutes(instant: datetime, tz: ZoneInfo) -> int:
-    offset = instant.astimezone(tz).utcoffset()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_US_PER_SECOND = 1_000_000
+_US_PER_MINUTE = 60 * _US_PER_SECOND
+_DAY_SECONDS = 86_400
+_PREMERGE_FROM = 64
+
+
+def _epoch_us(instant: datetime) -> int:
+    """``instant`` as exact integer microseconds since the epoch (UTC)."""
+    return (instant - _EPOCH) // _MICROSECOND
+
+
+def _offset_at(tz: ZoneInfo, second: int) -> int:
+    """The zone's UTC offset in whole minutes (rounded down) at an epoch second."""
+    offset = datetime.fromtimestamp(second, tz).utcoffset()
     assert offset is not None
     return int(offset.total_seconds() // 60)
 
 
-def _constant_offset_pieces(piece: Interval, tz: ZoneInfo) -> list[Interval]:
-    """Split ``piece`` where the zone's UTC offset changes (daylight saving)."""
-    if _offset_minutes(piece.start, tz) == _offset_minutes(piece.end, tz) and (piece.duration < timedelta(days=60)):
-        return [piece]
-    pieces: list[Interval] = []
-    start = piece.start
-    cursor = piece.start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    current = _offset_minutes(start, tz)
-    while cursor < piece.end:
-        cursor += timedelta(hours=1)
-        point = min(cursor, piece.end)
-        if _offset_minutes(point, tz) != current and point < piece.end:
-            pieces.append(Interval(start, point))
-            start, current = point, _offset_minutes(point, tz)
-    pieces.append(Interval(start, piece.end))
+@lru_cache(maxsize=4096)
+def _day_transitions(tz: ZoneInfo, day: int) -> tuple[tuple[int, int], ...]:
+    """Offset changes ``(epoch second, new offset in minutes)`` in the UTC day ``day``.
+
+    Sampled every hour (no zone changes its offset twice within an hour), and each
+    change found to the exact second by bisection, so zones whose changes fall on a
+    half hour in UTC (Australia/Adelaide) are split at the right instant.
+    """
+    changes: list[tuple[int, int]] = []
+    previous_second = day * _DAY_SECONDS
+    previous = _offset_at(tz, previous_second)
+    for hour in range(1, 25):
+        second = day * _DAY_SECONDS + hour * 3600
+        current = _offset_at(tz, second)
+        if current != previous:
+            low, high = previous_second, second  # offset(low) == previous, offset(high) != previous
+            while high - low > 1:
+                middle = (low + high) // 2
+                if _offset_at(tz, middle) == previous:
+                    low = middle
+                else:
+                    high = middle
+            changes.append((high, current))
+        previous_second, previous = second, current
+    return tuple(changes)
+
+
+def _offset_pieces(tz: ZoneInfo, start_us: int, end_us: int) -> list[tuple[int, int]]:
+    """``(piece start in µs, offset in minutes)`` covering ``[start_us, end_us)``, in order."""
+    first_second = start_us // _US_PER_SECOND
+    pieces = [(start_us, _offset_at(tz, first_second))]
+    for day in range(first_second // _DAY_SECONDS, (end_us - 1) // _US_PER_SECOND // _DAY_SECONDS + 1):
+        for second, offset in _day_transitions(tz, day):
+            at = second * _US_PER_SECOND
+            if start_us < at < end_us and offset != pieces[-1][1]:
+                pieces.append((at, offset))
     return pieces
 
 
-def _starts_in(free: Interval, shape: MeetingShape, tz: ZoneInfo) -> list[datetime]:
-    latest = free.end - shape.occupied
-    if latest < free.start:
-        return []
-    result: list[datetime] = []
-    for piece in _constant_offset_pieces(Interval(free.start, latest + timedelta(microseconds=1)), tz):
-        offset = _offset_minutes(piece.start, tz)
-        utc_minutes = sorted({(m - offset) % 60 for m in shape.start_minutes})
-        hour = piece.start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        while hour < piece.end:
-            for minute in utc_minutes:
-                candidate = hour + timedelta(minutes=minute)
-                if piece.start <= candidate < piece.end:
-                    result.append(candidate.astimezone(tz))
-            hour += timedelta(hours=1)
+def _looks_merged(intervals: list[Interval]) -> bool:
+    """Whether the first few intervals are sorted and apart (a hint for speed only)."""
+    head = intervals[:32]
+    return all(a.end < b.start for a, b in itertools.pairwise(head))
+
+
+def _merged_by_wall_clock(intervals: list[Interval]) -> list[Interval] | None:
+    """``merge(intervals)`` when comparing their datetimes directly is exact, else None.
+
+    Python compares two datetimes of the same tzinfo object by wall clock, which is
+    wrong around a daylight-saving change; fixed offsets (what ``fromisoformat`` gives)
+    are always exact, one ZoneInfo is exact when its offset does not change anywhere
+    near the intervals. Merging first means converting far fewer datetimes to integers.
+    """
+    zones = {i.start.tzinfo for i in intervals} | {i.end.tzinfo for i in intervals}
+    if all(type(z) is timezone for z in zones):
+        return merge(intervals)
+    if len(zones) != 1 or not isinstance(zone := zones.pop(), ZoneInfo):
+        return None
+    merged = merge(intervals)  # exact in wall-clock order: one tzinfo object
+    low = _epoch_us(merged[0].start) - _DAY_SECONDS * _US_PER_SECOND
+    high = _epoch_us(max(i.end for i in merged)) + _DAY_SECONDS * _US_PER_SECOND
+    if high - low > 400 * _DAY_SECONDS * _US_PER_SECOND:
+        return None  # not worth scanning the zone's rules over years
+    return merged if len(_offset_pieces(zone, low, high)) == 1 else None
+
+
+def _spans(intervals: Iterable[Interval]) -> list[list[int]]:
+    """``intervals`` as merged, sorted ``[start_us, end_us]`` pairs."""
+    intervals = list(intervals)
+    if len(intervals) > _PREMERGE_FROM and not _looks_merged(intervals):
+        intervals = _merged_by_wall_clock(intervals) or intervals
+    epoch, unit = _EPOCH, _MICROSECOND  # inlined: this runs for every cached busy interval
+    raw = sorted([((i.start - epoch) // unit, (i.end - epoch) // unit) for i in intervals])
+    merged: list[list[int]] = []
+    for start, end in raw:
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    return merged
+
+
+def _free_spans(base: list[list[int]], cuts: list[list[int]]) -> list[tuple[int, int]]:
+    """The parts of merged ``base`` not covered by merged ``cuts``."""
+    result: list[tuple[int, int]] = []
+    j, count = 0, len(cuts)
+    for piece_start, piece_end in base:
+        start = piece_start
+        while j < count and cuts[j][1] <= start:
+            j += 1
+        k = j
+        while k < count and cuts[k][0] < piece_end:
+            if cuts[k][0] > start:
+                result.append((start, cuts[k][0]))
+            start = max(start, cuts[k][1])
+            if start >= piece_end:
+                break
+            k += 1
+        if start < piece_end:
+            result.append((start, piece_end))
+    return result
+
+
+def _start_seconds(
+    free: list[tuple[int, int]], occupied_us: int, minutes: list[int], pieces: list[tuple[int, int]]
+) -> list[int]:
+    """Epoch seconds of every whole UTC minute ``s`` with ``[s, s + occupied)`` in a free span
+    and the local minute of ``s`` (under the offset of its piece) in ``minutes``."""
+    result: list[int] = []
+    bounds = [start for start, _ in pieces[1:]]
+    for free_start, free_end in free:
+        latest = free_end - occupied_us  # the last start, inclusive
+        if latest < free_start:
+            continue
+        index = max(0, bisect_right(bounds, free_start))
+        lo = free_start
+        while lo <= latest:
+            piece_end = bounds[index] if index < len(bounds) else latest + 1
+            hi = min(latest, piece_end - 1)  # inclusive, µs
+            offset = pieces[index][1]
+            first = -(-lo // _US_PER_MINUTE) + offset  # local minute numbers, inclusive
+            last = hi // _US_PER_MINUTE + offset
+            for hour in range(first // 60 * 60, last + 1, 60):
+                for minute in minutes:
+                    local = hour + minute
+                    if first <= local <= last:
+                        result.append((local - offset) * 60)
+            lo, index = piece_end, index + 1
     return result
 
 
@@ -108,13 +221,28 @@ def bookable_starts(
     command to see what the calendars alone allow). ``booked`` are the occupations
     (meeting plus reporting time) of the advisor's existing bookings in every offer.
     Starts are returned sorted, in ``tz``.
+
+    Works on integer microseconds since the epoch, so it is exact whatever the zones of
+    the inputs; a start is a whole UTC minute whose local minute (under the zone's offset
+    at that instant) is allowed, and it falls on the right side of every offset change.
     """
-    base = [window] if working is None else clip_all(working, window)
-    free = subtract(base, [*busy, *booked])
-    starts: list[datetime] = []
-    for piece in free:
-        starts.extend(_starts_in(piece, shape, tz))
-    return starts
+    window_start, window_end = _epoch_us(window.start), _epoch_us(window.end)
+    if working is None:
+        base = [[window_start, window_end]]
+    else:
+        base = [
+            [max(start, window_start), min(end, window_end)]
+            for start, end in _spans(working)
+            if start < window_end and end > window_start
+        ]
+    if not base:
+        return []
+    free = _free_spans(base, _spans(itertools.chain(busy, booked)))
+    if not free:
+        return []
+    pieces = _offset_pieces(tz, free[0][0], free[-1][1])
+    seconds = _start_seconds(free, shape.occupied // _MICROSECOND, sorted(shape.start_minutes), pieces)
+    return [datetime.fromtimestamp(second, tz) for second in seconds]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,11 @@ instants of different zones are exact because Python compares aware datetimes in
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from shared.timeutil import require_aware
 
@@ -48,19 +50,46 @@ class Interval:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
+_ORDER = attrgetter("start", "end")
+"""The order of ``Interval`` (start, then end) as a C-level sort key."""
+
+
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
     """Sorted, non-overlapping intervals covering exactly the union of ``intervals``.
 
     Touching intervals (one ends where the next starts) are joined.
     """
     result: list[Interval] = []
-    for current in sorted(intervals):
-        if result and current.start <= result[-1].end:
-            if current.end > result[-1].end:
-                result[-1] = Interval(result[-1].start, current.end)
-        else:
-            result.append(current)
+    last: Interval | None = None  # the interval being grown, unchanged so far
+    start = end = None
+    for current in sorted(intervals, key=_ORDER):
+        if end is not None and current.start <= end:
+            if current.end > end:
+                end, last = current.end, None
+            continue
+        if end is not None:
+            result.append(last if last is not None else Interval(start, end))  # type: ignore[arg-type]
+        last, start, end = current, current.start, current.end
+    if end is not None:
+        result.append(last if last is not None else Interval(start, end))  # type: ignore[arg-type]
     return result
+
+
+def splice(ordered: list[Interval], remove: Iterable[Interval], add: Iterable[Interval]) -> None:
+    """Replace ``remove`` by ``add`` in ``ordered``, in place, keeping it sorted.
+
+    ``ordered`` is sorted (``sorted(intervals)``) but not merged, so one calendar
+    object's intervals can later be taken out again: keep an advisor's busy time this
+    way and splice only the changed object's intervals instead of re-sorting all of it.
+    Each interval of ``remove`` takes out one equal interval; ValueError when absent.
+    """
+    for interval in remove:
+        index = bisect_left(ordered, _ORDER(interval), key=_ORDER)
+        if index == len(ordered) or ordered[index] != interval:
+            raise ValueError(f"interval not present: {interval}")
+        del ordered[index]
+    for interval in add:
+        insort(ordered, interval, key=_ORDER)
 
 
 def subtract(base: Iterable[Interval], cuts: Iterable[Interval]) -> list[Interval]:
