@@ -1,7 +1,9 @@
 """Half-open time intervals ``[start, end)`` and the algebra availability needs.
 
-Pure: no framework imports. Every instant is timezone-aware; comparisons between
-instants of different zones are exact because Python compares aware datetimes in UTC.
+Pure: no framework imports. Every instant is timezone-aware and kept in UTC: Python
+compares two datetimes of the *same* zone by wall-clock time, which is wrong in the hour
+that repeats when daylight saving ends (02:30 CEST and 02:30 CET are an hour apart).
+Show an interval to people with ``.astimezone(zone)``.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 
 from shared.timeutil import require_aware
@@ -23,8 +25,8 @@ class Interval:
     end: datetime
 
     def __post_init__(self) -> None:
-        require_aware(self.start, "start")
-        require_aware(self.end, "end")
+        object.__setattr__(self, "start", require_aware(self.start, "start").astimezone(UTC))
+        object.__setattr__(self, "end", require_aware(self.end, "end").astimezone(UTC))
         if not self.start < self.end:
             raise ValueError(f"interval must end after it starts: {self.start} .. {self.end}")
 

@@ -63,8 +63,8 @@ def test_working_hours_keep_local_wall_clock_across_both_dst_changes() -> None:
     for day in (date(2026, 3, 30), date(2026, 10, 26)):  # Mondays after the changes
         assert starts_on(day, shape)[0] == "08:00"
     spring = working_intervals(HOURS, date(2026, 3, 27), date(2026, 3, 31), CPH)
-    assert next(i.start.utcoffset() for i in spring) == timedelta(hours=1)
-    assert [i.start.utcoffset() for i in spring][-1] == timedelta(hours=2)
+    assert next(i.start.astimezone(CPH).utcoffset() for i in spring) == timedelta(hours=1)
+    assert spring[-1].start.astimezone(CPH).utcoffset() == timedelta(hours=2)
 
 
 def test_without_working_hours_the_night_of_the_autumn_change_has_25_hours() -> None:

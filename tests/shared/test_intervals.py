@@ -65,3 +65,14 @@ def test_clip_all_stays_inside_window(parts: list) -> None:
     window = iv(100, 400)
     for piece in clip_all(parts, window):
         assert window.contains(piece)
+
+
+def test_the_repeated_autumn_hour_is_measured_in_real_time() -> None:
+    from zoneinfo import ZoneInfo
+
+    cph = ZoneInfo("Europe/Copenhagen")
+    summer = datetime(2026, 10, 25, 2, 30, tzinfo=cph)  # 02:30 CEST
+    winter = datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=cph)  # 02:30 CET, an hour later
+    night = Interval(summer, winter)
+    assert night.duration == timedelta(hours=1)
+    assert night.overlaps(Interval(datetime(2026, 10, 25, 1, 0, tzinfo=UTC), datetime(2026, 10, 25, 1, 15, tzinfo=UTC)))

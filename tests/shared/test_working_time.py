@@ -57,5 +57,6 @@ def test_exceptions_replace_a_day_and_closed_days_remove_it() -> None:
     )
     by_day: dict[date, list[str]] = {}
     for piece in week:
-        by_day.setdefault(piece.start.date(), []).append(f"{piece.start:%H:%M}-{piece.end:%H:%M}")
+        start, end = piece.start.astimezone(CPH), piece.end.astimezone(CPH)
+        by_day.setdefault(start.date(), []).append(f"{start:%H:%M}-{end:%H:%M}")
     assert by_day == {date(2026, 12, 21): ["08:00-12:00", "12:30-15:00"], date(2026, 12, 22): ["09:00-11:00"]}
