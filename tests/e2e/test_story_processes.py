@@ -33,6 +33,7 @@ def stack(tmp_path: Path, create_database, rabbitmq_url, unique_exchange, secret
         "PLANNER_OUTBOX_POLL_SECONDS": "0.5",
         "PLANNER_SYNC_INTERVAL_SECONDS": "300",
         "PLANNER_LOG_LEVEL": "INFO",
+        "TMPDIR": str(tmp_path),  # beat keeps its schedule file there
     }
     logs = tmp_path / "logs"
     logs.mkdir()
