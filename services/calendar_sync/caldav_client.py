@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import caldav
 from caldav.lib import error as dav_error
@@ -56,6 +56,12 @@ class RemoteObject(NamedTuple):
     href: str
     etag: str | None
     ics_text: str
+
+
+def normalise_href(base_url: str, href: str) -> str:
+    """An absolute URL for ``href`` with the path unquoted, so hrefs from any request compare."""
+    parts = urlsplit(urljoin(base_url, href.strip()))
+    return f"{parts.scheme}://{parts.netloc}{unquote(parts.path)}"
 
 
 def _calendar_url(url: str) -> str:
@@ -115,7 +121,8 @@ class CalDAVCalendar:
             text = item.data
             if not text:
                 continue
-            objects.append(RemoteObject(href=str(item.url), etag=item.etag, ics_text=str(text)))
+            href = normalise_href(self.url, str(item.url))
+            objects.append(RemoteObject(href=href, etag=item.etag, ics_text=str(text)))
         return objects
 
     def put_event(self, uid: str, ics_text: str) -> tuple[str, str | None]:

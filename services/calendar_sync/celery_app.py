@@ -23,6 +23,7 @@ from kombu import Consumer, Message
 
 from services.calendar_sync import consumer, runtime
 from services.calendar_sync import tasks as _tasks  # noqa: F401 - registers the shared tasks
+from services.calendar_sync import write_tasks as _write_tasks  # noqa: F401 - registers the write tasks
 from services.calendar_sync.runtime import get_context
 from shared.config import Settings, get_settings
 from shared.logs import configure_logging

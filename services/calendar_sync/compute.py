@@ -7,8 +7,9 @@ was read for; free time = working hours (without public holidays and the job cen
 closed days) minus the calendar's busy time minus the advisor's booked meetings in
 EVERY offer; then every allowed start where the meeting and its reporting time fit.
 
-An advisor whose calendar has never been read successfully is withheld: the payload
-names them instead of guessing that they are free.
+An advisor whose calendar has never been read successfully, or not within
+``calendar_stale_after_seconds``, is withheld: the payload names them instead of
+guessing that they are free.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.calendar_sync.health import is_stale
 from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, CalendarObject, OfferSchedule
 from shared.availability import BookingPeriod, MeetingShape, bookable_starts, parse_weekly_hours, working_intervals
 from shared.config import Settings
@@ -143,7 +145,7 @@ def compute_offer_availability(
     withheld: list[str] = []
     for advisor_id in offer.advisor_ids:
         advisor = session.get(AdvisorCalendar, advisor_id)
-        if advisor is None or advisor.last_success_at is None:
+        if advisor is None or is_stale(advisor, settings, now):
             withheld.append(advisor_id)
             continue
         for start in advisor_starts(session, advisor, window, shape, tz):

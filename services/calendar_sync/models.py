@@ -47,6 +47,14 @@ class AdvisorCalendar(Base):
     synced_from: Mapped[datetime | None] = mapped_column(AwareDateTime())
     synced_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
     """The window the cached busy time covers (of the last successful sync)."""
+    sync_method: Mapped[str | None] = mapped_column(String(20))
+    """How this advisor's server is read incrementally: sync-token, ctag or query (None: not yet known)."""
+    sync_token: Mapped[str | None] = mapped_column(Text)
+    ctag: Mapped[str | None] = mapped_column(String(500))
+    health_stale: Mapped[bool | None] = mapped_column(Boolean)
+    health_error: Mapped[str | None] = mapped_column(Text)
+    """Stale flag and error as last published in ``calendar.health_changed``."""
+    health_published_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     @property
     def synced_window(self) -> Interval | None:
@@ -113,6 +121,21 @@ class BookedMeeting(Base):
     @property
     def occupation(self) -> Interval:
         return Interval(self.start_at, self.occupied_until)
+
+
+class BookingConflict(Base):
+    """A booked meeting the advisor's own calendar has an event over (B-5); the booking
+    itself is never moved or dropped. ``resolved_at`` is set when the overlap went away."""
+
+    __tablename__ = "booking_conflict"
+    __table_args__ = (Index("ix_booking_conflict_advisor", "advisor_id"),)
+
+    booking_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    advisor_id: Mapped[str] = mapped_column(ID)
+    start_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    end_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    detected_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
 
 class OutboxMessage(OutboxMixin, Base):

@@ -1,10 +1,13 @@
 """Reading one advisor's calendar into the cache of busy intervals.
 
-A full load of the sync window ``[today, today + horizon + 8 days)`` (local days of the
-advisor) each time: one REPORT lists every object with its etag; only objects whose etag
-(or the window) changed are expanded again, unchanged ones keep their cached busy time,
-and objects that disappeared are deleted. No network call happens inside a database
-transaction.
+The first read, and every read after the sync window ``[today, today + horizon + 8 days)``
+(local days of the advisor) moved, is a full load: one calendar-query REPORT lists every
+object of the window with its etag. After that only the changes are read (see
+``reading``: RFC 6578 sync token, else CTag + ETags, else the plain query again). Only
+objects whose etag (or window) changed are expanded again; unchanged ones keep their
+cached busy time and ``synced_at``; objects that disappeared are deleted. After storing,
+conflicts with booked meetings are brought up to date and the calendar's health is
+published when it changed. No network call happens inside a database transaction.
 
 A sync never raises for the calendar's sake: an unreachable server, a refused login or a
 broken object is recorded in ``last_error`` (in Danish, for staff) and the cached busy
@@ -19,10 +22,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from services.calendar_sync.caldav_client import CalendarAccount, RemoteObject, fetch_window
+from services.calendar_sync.caldav_client import CalendarAccount, RemoteObject
 from services.calendar_sync.compute import offers_of_advisor
+from services.calendar_sync.conflicts import detect_conflicts
 from services.calendar_sync.expansion import CalendarDataError, busy_intervals, object_uid
+from services.calendar_sync.health import note_health
 from services.calendar_sync.models import AdvisorCalendar, CalendarObject, intervals_to_json
+from services.calendar_sync.reading import QUERY, CalendarRead, SyncState, read_calendar
 from shared.errors import PlannerError
 from shared.intervals import Interval
 from shared.secrets import decrypt
@@ -48,12 +54,6 @@ class SyncOutcome:
     @property
     def affected_offer_ids(self) -> list[str]:
         return self.offer_ids if self.changed else []
-
-
-@dataclass(frozen=True)
-class _Cached:
-    etag: str | None
-    window: tuple[datetime, datetime]
 
 
 @dataclass(frozen=True)
@@ -88,22 +88,45 @@ def _expand(remote: RemoteObject, window: Interval, timezone: str) -> _Expanded:
     return _Expanded(remote, intervals_to_json(busy), None)
 
 
-def _record_failure(context: ServiceContext, advisor_id: str, message: str) -> SyncOutcome:
+def _record_failure(context: ServiceContext, advisor_id: str, message: str, now: datetime) -> SyncOutcome:
     with context.db.transaction() as session:
         advisor = session.get(AdvisorCalendar, advisor_id)
         if advisor is not None:
             advisor.last_error = message
+            note_health(session, advisor, context.settings, now)
         offer_ids = offers_of_advisor(session, advisor_id)
     return SyncOutcome(advisor_id, ok=False, offer_ids=offer_ids, error=message)
 
 
-def _read_calendar(context: ServiceContext, advisor: AdvisorCalendar, window: Interval) -> list[RemoteObject]:
+def _cached_etags(context: ServiceContext, advisor_id: str, window: Interval) -> tuple[dict[str, str | None], bool]:
+    """ETags of the cached objects expanded over ``window``, and whether every cached object
+    was (only columns, no busy time: the cost of an incremental sync stays small)."""
+    same_window = (CalendarObject.window_start == window.start) & (CalendarObject.window_end == window.end)
+    with context.db.transaction() as session:
+        rows = session.execute(
+            select(CalendarObject.href, CalendarObject.etag, same_window).where(CalendarObject.advisor_id == advisor_id)
+        ).all()
+    return {href: etag for href, etag, same in rows if same}, all(same for _h, _e, same in rows)
+
+
+def _read_calendar(
+    context: ServiceContext,
+    advisor: AdvisorCalendar,
+    window: Interval,
+    cached: dict[str, str | None],
+    all_in_window: bool,
+) -> CalendarRead:
     account = advisor_account(advisor, context.settings.secret_keys)
     if account is None:  # no calendar connected: working hours and bookings only
-        return []
-    return fetch_window(
-        account.url, account.username, account.password, window, timeout=context.settings.caldav_timeout_seconds
+        return CalendarRead(True, [], QUERY, None, None)
+    state = SyncState(
+        method=advisor.sync_method,
+        sync_token=advisor.sync_token,
+        ctag=advisor.ctag,
+        cached_etags=cached,
+        window_matches=advisor.synced_window == window and all_in_window,
     )
+    return read_calendar(account, state, window, context.settings.caldav_timeout_seconds)
 
 
 def sync_advisor(context: ServiceContext, advisor_id: str, now: datetime) -> SyncOutcome:
@@ -115,30 +138,23 @@ def sync_advisor(context: ServiceContext, advisor_id: str, now: datetime) -> Syn
             return SyncOutcome(advisor_id, ok=False, error="Rådgiveren er ukendt for kalendersynkroniseringen.")
         advisor.last_attempt_at = now
     window = sync_window(now, advisor.timezone, context.settings.availability_horizon_days)
+    cached, all_in_window = _cached_etags(context, advisor_id, window)
     try:
-        remote = _read_calendar(context, advisor, window)
+        read = _read_calendar(context, advisor, window, cached, all_in_window)
     except PlannerError as exc:
         log.warning("reading the calendar of advisor %s failed: %s", advisor_id, exc.detail)
-        return _record_failure(context, advisor_id, exc.detail)
+        return _record_failure(context, advisor_id, exc.detail, now)
     except Exception as exc:
         log.exception("reading the calendar of advisor %s failed unexpectedly", advisor_id)
-        return _record_failure(context, advisor_id, f"Kalenderen kunne ikke læses: {exc}")
+        return _record_failure(context, advisor_id, f"Kalenderen kunne ikke læses: {exc}", now)
 
-    with context.db.transaction() as session:
-        cached = {
-            row.href: _Cached(row.etag, (row.window_start, row.window_end))
-            for row in session.scalars(select(CalendarObject).where(CalendarObject.advisor_id == advisor_id))
-        }
-    by_href = {obj.href: obj for obj in remote}
-    key = (window.start, window.end)
+    by_href = {obj.href: obj for obj in read.objects}
     expanded = [
         _expand(obj, window, advisor.timezone)
         for href, obj in by_href.items()
-        if not (
-            href in cached and obj.etag is not None and cached[href].etag == obj.etag and cached[href].window == key
-        )
+        if not (href in cached and obj.etag is not None and cached[href] == obj.etag)
     ]
-    return _store(context, advisor, now, window, by_href, expanded)
+    return _store(context, advisor, now, window, read, expanded)
 
 
 def _store(
@@ -146,7 +162,7 @@ def _store(
     read: AdvisorCalendar,
     now: datetime,
     window: Interval,
-    by_href: dict[str, RemoteObject],
+    calendar_read: CalendarRead,
     expanded: list[_Expanded],
 ) -> SyncOutcome:
     advisor_id = read.advisor_id
@@ -159,11 +175,17 @@ def _store(
             return SyncOutcome(advisor_id, ok=True, offer_ids=offer_ids)  # a newer read was stored meanwhile
         if (advisor.caldav_url, advisor.caldav_username) != (read.caldav_url, read.caldav_username):
             return SyncOutcome(advisor_id, ok=True, offer_ids=offer_ids)  # another calendar now; its sync follows
-        rows = {
-            row.href: row
-            for row in session.scalars(select(CalendarObject).where(CalendarObject.advisor_id == advisor_id))
-        }
-        deleted = [row for href, row in rows.items() if href not in by_href]
+        listed = {obj.href for obj in calendar_read.objects}
+        query = select(CalendarObject).where(CalendarObject.advisor_id == advisor_id)
+        if not calendar_read.full:  # only the rows that change
+            touched = {item.remote.href for item in expanded} | calendar_read.removed
+            query = query.where(CalendarObject.href.in_(sorted(touched)))
+        rows = {row.href: row for row in session.scalars(query)} if calendar_read.full or touched else {}
+        deleted = [
+            row
+            for href, row in rows.items()
+            if (href not in listed if calendar_read.full else href in calendar_read.removed)
+        ]
         for row in deleted:
             session.delete(row)
         for item in expanded:
@@ -184,10 +206,18 @@ def _store(
         changed = bool(deleted or expanded) or advisor.last_success_at is None or advisor.synced_window != window
         advisor.last_success_at = now
         advisor.synced_from, advisor.synced_until = window.start, window.end
+        advisor.sync_method, advisor.sync_token, advisor.ctag = (
+            calendar_read.method,
+            calendar_read.sync_token,
+            calendar_read.ctag,
+        )
         advisor.last_error = (
             f"{len(failures)} kalenderobjekt(er) kunne ikke læses og tæller ikke som optaget tid: "
             + "; ".join(failures)
             if failures
             else None
         )
+        session.flush()
+        detect_conflicts(session, advisor, now)
+        note_health(session, advisor, context.settings, now)
     return SyncOutcome(advisor_id, ok=True, changed=changed, offer_ids=offer_ids, error=advisor.last_error)

@@ -1,0 +1,167 @@
+"""Incremental reads of a CalDAV calendar: RFC 6578 sync-collection, CTag + ETags, multiget.
+
+Each call is one HTTP request, built and parsed here (the caldav client sends it, so
+authentication and error mapping are the same as for every other request):
+
+* ``collection_state``: PROPFIND depth 0 for ``DAV:sync-token`` and ``CS:getctag`` (which
+  of them the server has decides the sync method of the advisor);
+* ``sync_changes``: REPORT sync-collection with the stored token -> changed hrefs with
+  ETags, removed hrefs, the new token; an expired token raises ``SyncTokenInvalid``;
+* ``list_etags``: PROPFIND depth 1 for every object's ETag (the CTag fallback);
+* ``multiget``: REPORT calendar-multiget for exactly the changed hrefs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
+
+from caldav.lib import error as dav_error
+from lxml import etree
+
+from services.calendar_sync.caldav_client import (
+    CalDAVCalendar,
+    CalendarAccessRefused,
+    RemoteObject,
+    _translated_errors,
+    normalise_href,
+)
+from shared.errors import UpstreamUnavailable
+
+NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav", "cs": "http://calendarserver.org/ns/"}
+XML_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n'
+
+
+class SyncTokenInvalid(Exception):
+    """The server no longer accepts the stored sync token: read everything again."""
+
+
+@dataclass(frozen=True)
+class CollectionState:
+    sync_token: str | None
+    ctag: str | None
+
+
+@dataclass(frozen=True)
+class SyncChanges:
+    token: str
+    changed: dict[str, str | None]
+    """href -> ETag of every object added or changed since the old token."""
+    removed: set[str]
+
+
+def _tree(response: object) -> etree._Element:
+    tree = getattr(response, "tree", None)
+    if tree is None:
+        return etree.Element("{DAV:}multistatus")
+    return tree  # type: ignore[no-any-return]
+
+
+def _check(calendar: CalDAVCalendar, response: object, action: str) -> None:
+    status = getattr(response, "status", 0)
+    if status in (200, 207):
+        return
+    if status >= 500:
+        raise UpstreamUnavailable(f"Kalenderserveren fejlede ({action}): HTTP {status}")
+    raise CalendarAccessRefused(f"Kalenderserveren afviste forespørgslen ({action}): HTTP {status}")
+
+
+def collection_state(calendar: CalDAVCalendar) -> CollectionState:
+    body = (
+        XML_HEAD + '<d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/">'
+        "<d:prop><d:sync-token/><cs:getctag/></d:prop></d:propfind>"
+    )
+    with _translated_errors(calendar.account, "synkroniseringsstatus"):
+        response = calendar.client.request(calendar.url, "PROPFIND", body, {"Depth": "0"})
+    _check(calendar, response, "synkroniseringsstatus")
+    tree = _tree(response)
+    token = tree.findtext(".//d:propstat[d:status]/d:prop/d:sync-token", namespaces=NS)
+    ctag = tree.findtext(".//d:propstat[d:status]/d:prop/cs:getctag", namespaces=NS)
+    ok = {
+        child.tag
+        for propstat in tree.iterfind(".//d:propstat", NS)
+        if " 200 " in (propstat.findtext("d:status", namespaces=NS) or "")
+        for child in propstat.iterfind("d:prop/*", NS)
+    }
+    return CollectionState(
+        sync_token=token.strip() if token and "{DAV:}sync-token" in ok else None,
+        ctag=ctag.strip() if ctag and "{http://calendarserver.org/ns/}getctag" in ok else None,
+    )
+
+
+def sync_changes(calendar: CalDAVCalendar, token: str) -> SyncChanges:
+    """What changed since ``token`` (RFC 6578, sync-level 1); raises ``SyncTokenInvalid``
+    when the server answers 403/412 or with the ``valid-sync-token`` precondition."""
+    body = (
+        XML_HEAD + '<d:sync-collection xmlns:d="DAV:">'
+        f"<d:sync-token>{escape(token)}</d:sync-token><d:sync-level>1</d:sync-level>"
+        "<d:prop><d:getetag/></d:prop></d:sync-collection>"
+    )
+    with _translated_errors(calendar.account, "synkronisering"):
+        try:
+            response = calendar.client.request(calendar.url, "REPORT", body, {"Depth": "0"})
+        except dav_error.AuthorizationError as exc:
+            if getattr(exc, "status", None) == 403 or "{DAV:}valid-sync-token" in exc.preconditions:
+                raise SyncTokenInvalid(str(exc)) from exc
+            raise
+    status = getattr(response, "status", 0)
+    if status in (403, 412) or (status not in (200, 207) and "valid-sync-token" in str(response.raw)):
+        raise SyncTokenInvalid(f"HTTP {status}")
+    _check(calendar, response, "synkronisering")
+    tree = _tree(response)
+    changed: dict[str, str | None] = {}
+    removed: set[str] = set()
+    for item in tree.iterfind("d:response", NS):
+        href = item.findtext("d:href", namespaces=NS)
+        if not href:
+            continue
+        url = normalise_href(calendar.url, href)
+        if url.rstrip("/") == normalise_href(calendar.url, calendar.url).rstrip("/"):
+            continue
+        if " 404 " in (item.findtext("d:status", namespaces=NS) or ""):
+            removed.add(url)
+            continue
+        changed[url] = item.findtext(".//d:getetag", namespaces=NS)
+    new_token = (tree.findtext("d:sync-token", namespaces=NS) or token).strip()
+    return SyncChanges(token=new_token, changed=changed, removed=removed)
+
+
+def list_etags(calendar: CalDAVCalendar) -> dict[str, str | None]:
+    """Every object of the calendar and its ETag (PROPFIND depth 1)."""
+    body = XML_HEAD + '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/></d:prop></d:propfind>'
+    with _translated_errors(calendar.account, "etag-liste"):
+        response = calendar.client.request(calendar.url, "PROPFIND", body, {"Depth": "1"})
+    _check(calendar, response, "etag-liste")
+    own = normalise_href(calendar.url, calendar.url).rstrip("/")
+    etags: dict[str, str | None] = {}
+    for item in _tree(response).iterfind("d:response", NS):
+        href = item.findtext("d:href", namespaces=NS)
+        if not href or item.find(".//d:resourcetype/d:collection", NS) is not None:
+            continue
+        url = normalise_href(calendar.url, href)
+        if url.rstrip("/") != own:
+            etags[url] = item.findtext(".//d:getetag", namespaces=NS)
+    return etags
+
+
+def multiget(calendar: CalDAVCalendar, hrefs: list[str]) -> list[RemoteObject]:
+    """The data and ETag of exactly ``hrefs`` (one calendar-multiget REPORT); gone ones are left out."""
+    if not hrefs:
+        return []
+    paths = "".join(f"<d:href>{escape(urlsplit(h).path)}</d:href>" for h in hrefs)
+    body = (
+        XML_HEAD + '<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+        f"<d:prop><d:getetag/><c:calendar-data/></d:prop>{paths}</c:calendar-multiget>"
+    )
+    with _translated_errors(calendar.account, "hentning"):
+        response = calendar.client.request(calendar.url, "REPORT", body, {"Depth": "1"})
+    _check(calendar, response, "hentning")
+    objects: list[RemoteObject] = []
+    for item in _tree(response).iterfind("d:response", NS):
+        href = item.findtext("d:href", namespaces=NS)
+        data = item.findtext(".//c:calendar-data", namespaces=NS)
+        if href and data:
+            etag = item.findtext(".//d:getetag", namespaces=NS)
+            objects.append(RemoteObject(normalise_href(calendar.url, href), etag, data))
+    return objects

@@ -1,0 +1,99 @@
+"""Celery tasks that change or remove a booked meeting's event (rebooking, cancellation).
+
+Both are idempotent: a redelivered update PUTs the same event again under the ETag the
+worker stored; a redelivered delete finds the event gone (404) and is done.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from celery import Task, shared_task
+
+from services.calendar_sync import sync
+from services.calendar_sync.caldav_client import CalDAVCalendar
+from services.calendar_sync.caldav_writes import delete_event, update_event
+from services.calendar_sync.meeting_event import meeting_event, meeting_uid
+from services.calendar_sync.models import AdvisorCalendar, BookedMeeting
+from services.calendar_sync.tasks import WRITE_MAX_RETRIES, WriteBookingTask, _context, _record_write
+from shared.errors import PlannerError, UpstreamUnavailable
+from shared.events import BookingPayload
+from shared.service import ServiceContext
+from shared.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+RETRYING: dict[str, Any] = {
+    "autoretry_for": (UpstreamUnavailable,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": WRITE_MAX_RETRIES,
+}
+
+
+def _load(context: ServiceContext, booking_id: str) -> tuple[BookedMeeting, AdvisorCalendar] | None:
+    with context.db.transaction() as session:
+        meeting = session.get(BookedMeeting, booking_id)
+        advisor = session.get(AdvisorCalendar, meeting.advisor_id) if meeting is not None else None
+    if meeting is None or advisor is None or not advisor.caldav_url:
+        return None
+    return meeting, advisor
+
+
+def _href(calendar: CalDAVCalendar, meeting: BookedMeeting) -> str:
+    return meeting.calendar_href or calendar.url + quote(f"{meeting_uid(meeting.booking_id)}.ics", safe="@")
+
+
+def _open(context: ServiceContext, advisor: AdvisorCalendar) -> CalDAVCalendar:
+    account = sync.advisor_account(advisor, context.settings.secret_keys)
+    assert account is not None
+    return CalDAVCalendar(account, context.settings.caldav_timeout_seconds)
+
+
+@shared_task(bind=True, base=WriteBookingTask, name="calendar_sync.update_booking", **RETRYING)
+def update_booking(self: Task, booking_id: str) -> str | None:
+    """Write the booked meeting as it is now over its event (If-Match with the stored
+    ETag; on 412 the ETag is read again and the write retried once); returns the href."""
+    context = _context(self)
+    loaded = _load(context, booking_id)
+    if loaded is None:
+        return None
+    meeting, advisor = loaded
+    text = meeting_event(BookingPayload.model_validate(meeting.payload), stamp=utcnow())
+    try:
+        with _open(context, advisor) as calendar:
+            href = _href(calendar, meeting)
+            etag = update_event(calendar, href, text, meeting.etag)
+    except UpstreamUnavailable as exc:
+        _record_write(context, booking_id, write_error=f"Forsøg {self.request.retries + 1}: {exc.detail}")
+        raise
+    except PlannerError as exc:
+        _record_write(context, booking_id, write_error=exc.detail)
+        return None
+    _record_write(context, booking_id, calendar_href=href, etag=etag, written_at=utcnow(), write_error=None)
+    return href
+
+
+@shared_task(bind=True, base=WriteBookingTask, name="calendar_sync.delete_booking", **RETRYING)
+def delete_booking(self: Task, booking_id: str) -> bool:
+    """Remove the booked meeting's event (If-Match; 404 = gone already). True when this
+    call deleted it. The worker's record of the booking stays (its cancellation is the
+    consumer's business); only the note of the written event is cleared."""
+    context = _context(self)
+    loaded = _load(context, booking_id)
+    if loaded is None:
+        return False
+    meeting, advisor = loaded
+    try:
+        with _open(context, advisor) as calendar:
+            deleted = delete_event(calendar, _href(calendar, meeting), meeting.etag)
+    except UpstreamUnavailable as exc:
+        _record_write(context, booking_id, write_error=f"Forsøg {self.request.retries + 1}: {exc.detail}")
+        raise
+    except PlannerError as exc:
+        _record_write(context, booking_id, write_error=exc.detail)
+        return False
+    _record_write(context, booking_id, etag=None, written_at=None, write_error=None)
+    return deleted
