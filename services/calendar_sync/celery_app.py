@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from celery import Celery, bootsteps, signals
-from kombu import Consumer, Message
+from kombu import Consumer
 
 from services.calendar_sync import consumer, runtime
 from services.calendar_sync import tasks as _tasks  # noqa: F401 - registers the shared tasks
@@ -27,7 +26,7 @@ from services.calendar_sync import write_tasks as _write_tasks  # noqa: F401 - r
 from services.calendar_sync.runtime import get_context
 from shared.config import Settings, get_settings
 from shared.logs import configure_logging
-from shared.messaging import SUBSCRIPTIONS, decode_envelope, events_exchange, service_queue
+from shared.messaging import SUBSCRIPTIONS, EventDelivery, events_exchange, service_queue
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ class EventConsumerStep(bootsteps.ConsumerStep):
     def __init__(self, parent: Any, **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)
         self.settings = runtime.settings_of(parent.app)
-        self._failures: dict[str, int] = {}
+        self.on_message = EventDelivery(lambda envelope: consumer.handle(get_context(self.settings), envelope), 5.0)
 
     def get_consumers(self, channel: Any) -> list[Consumer]:
         exchange = self.settings.events_exchange
@@ -59,26 +58,6 @@ class EventConsumerStep(bootsteps.ConsumerStep):
                 prefetch_count=10,
             )
         ]
-
-    def on_message(self, body: Any, message: Message) -> None:
-        try:
-            envelope = decode_envelope(body)
-        except ValueError as exc:
-            log.error("rejecting a malformed event: %s", exc)
-            message.reject()
-            return
-        try:
-            consumer.handle(get_context(self.settings), envelope)
-        except Exception:
-            count = self._failures.get(envelope.id, 0) + 1
-            self._failures[envelope.id] = count
-            log.exception("handling %s %s failed (attempt %d); it will be retried", envelope.type, envelope.id, count)
-            time.sleep(min(0.2 * 2**count, 5.0))
-            message.requeue()
-            return
-        self._failures.pop(envelope.id, None)
-        message.ack()
-
 
 @signals.setup_logging.connect
 def _setup_logging(loglevel: Any = None, **kwargs: Any) -> None:

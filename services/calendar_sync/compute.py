@@ -26,7 +26,7 @@ from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, Calend
 from shared.availability import BookingPeriod, MeetingShape, bookable_starts, parse_weekly_hours, working_intervals
 from shared.config import Settings
 from shared.events import AvailabilityPayload, BookableSlot, OfferPayload
-from shared.intervals import Interval
+from shared.intervals import Interval, merge
 from shared.timeutil import local_midnight, today_in, zone
 from shared.working_time import ClosingPolicy, closed_days
 
@@ -73,9 +73,10 @@ def advisor_working_time(advisor: AdvisorCalendar, window: Interval) -> list[Int
 
 
 def advisor_busy(session: Session, advisor_id: str) -> list[Interval]:
-    """The cached busy time of every object of the advisor's calendar."""
+    """The cached busy time of every object of the advisor's calendar, merged (the fast
+    path of ``bookable_starts`` takes sorted, disjoint busy time)."""
     rows = session.scalars(select(CalendarObject).where(CalendarObject.advisor_id == advisor_id))
-    return [interval for row in rows for interval in row.busy_intervals()]
+    return merge(interval for row in rows for interval in row.busy_intervals())
 
 
 def advisor_booked(session: Session, advisor_id: str, window: Interval) -> list[Interval]:
