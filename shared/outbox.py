@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -79,6 +79,32 @@ def apply_once(
                 return False
         raise
     return True
+
+
+def apply_known_event(
+    db: Database,
+    model: type[ProcessedEventMixin],
+    appliers: Mapping[str, Callable[[Session, Envelope], None]],
+    envelope: Envelope,
+    supported_version: int = 1,
+) -> bool:
+    """Apply ``envelope`` once with the applier for its type; True when it was applied.
+
+    Unknown types and versions are skipped, as are payloads that break the contract
+    (logged as errors: redelivering them could never succeed). A database error
+    propagates, so the consumer puts the message back and it is tried again.
+    """
+    apply = appliers.get(envelope.type)
+    if apply is None:
+        return False
+    if envelope.version != supported_version:
+        log.error("skipping %s %s: version %d is not supported", envelope.type, envelope.id, envelope.version)
+        return False
+    try:
+        return apply_once(db, model, envelope, apply)
+    except ValueError as exc:  # pydantic's ValidationError or a malformed id
+        log.error("skipping %s %s: payload breaks the contract: %s", envelope.type, envelope.id, exc)
+        return False
 
 
 class RawPublisher(Protocol):

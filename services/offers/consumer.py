@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from services.offers.models import Advisor, CalendarConflict, ProcessedEvent
 from shared import events as ev
 from shared.events import Envelope
-from shared.outbox import apply_once
+from shared.outbox import apply_known_event
 from shared.service import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -75,20 +75,6 @@ APPLIERS: dict[str, Callable[[Session, Envelope], None]] = {
 
 
 def handle(context: ServiceContext, envelope: Envelope) -> bool:
-    """Apply one incoming event; True when it was applied, False when skipped.
-
-    Unknown types and versions are skipped, as are payloads that break the contract
-    (logged as errors: redelivering them could never succeed). A database error
-    propagates, so the consumer puts the message back and it is tried again.
-    """
-    apply = APPLIERS.get(envelope.type)
-    if apply is None:
-        return False
-    if envelope.version != SUPPORTED_VERSION:
-        log.error("skipping %s %s: version %d is not supported", envelope.type, envelope.id, envelope.version)
-        return False
-    try:
-        return apply_once(context.db, ProcessedEvent, envelope, apply)
-    except ValueError as exc:  # pydantic's ValidationError or a malformed id
-        log.error("skipping %s %s: payload breaks the contract: %s", envelope.type, envelope.id, exc)
-        return False
+    """Apply one incoming event; True when it was applied, False when skipped (see
+    shared.outbox.apply_known_event)."""
+    return apply_known_event(context.db, ProcessedEvent, APPLIERS, envelope, SUPPORTED_VERSION)
