@@ -23,6 +23,7 @@ import caldav
 import icalendar
 import requests
 
+from shared.working_time import ClosingPolicy, closed_days
 from tests.e2e.processes import eventually
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -67,8 +68,10 @@ def fictitious_cpr(n: int) -> str:
 
 
 def story_day(today: date) -> date:
+    """The first working day at least two days ahead (not a weekend, holiday or 24/31 Dec)."""
+    closed = closed_days(ClosingPolicy(), today, today + timedelta(days=30))
     day = today + timedelta(days=2)
-    while day.weekday() >= 5:
+    while day.weekday() >= 5 or day in closed:
         day += timedelta(days=1)
     return day
 
