@@ -74,6 +74,17 @@ def get_job_centre(job_centre_id: uuid.UUID) -> JobCentre:
         return queries.get_or_404(session, JobCentre, job_centre_id, NO_CENTRE)
 
 
+@bp.patch("/job-centres/<uuid:job_centre_id>")
+@bp.input(s.JobCentrePatch, arg_name="body")
+@bp.output(s.JobCentreOut)
+@bp.doc(summary="Choose the optional closing days (5 June, 24 and 31 December)", tags=[CENTRES])
+def update_job_centre(job_centre_id: uuid.UUID, body: dict[str, Any]) -> JobCentre:
+    with transaction() as session:
+        if "closed_optional_days" in body:
+            return operations.set_optional_closing_days(session, job_centre_id, body["closed_optional_days"])
+        return queries.get_or_404(session, JobCentre, job_centre_id, NO_CENTRE)
+
+
 @bp.post("/job-centres/<uuid:job_centre_id>/closing-days")
 @bp.input(s.ClosingDayIn, arg_name="body")
 @bp.output(s.ClosingDayOut, status_code=201)

@@ -18,10 +18,13 @@ longest availability horizon (Settings.availability_horizon_days <= 400)."""
 
 
 def centre_closed_days(centre: JobCentre, today: date | None = None) -> list[date]:
-    """Every day the job centre is closed from ``today`` on: Danish public holidays, the
-    usually closed days (Grundlovsdag, 24 and 31 December) and its own closing days (A-3)."""
+    """Every day the job centre is closed from ``today`` on: Danish public holidays, those of
+    Grundlovsdag, 24 and 31 December it chose to close, and its own closing days (A-3)."""
     first = today or today_in(zone(centre.timezone))
-    policy = ClosingPolicy(local_closing_days=frozenset(d.day for d in centre.closing_days))
+    policy = ClosingPolicy(
+        closed_optional_days=frozenset(centre.closed_optional_days),
+        local_closing_days=frozenset(d.day for d in centre.closing_days),
+    )
     return list(closed_days(policy, first, first + CLOSED_DAYS_AHEAD))
 
 

@@ -34,6 +34,7 @@ from shared.audit import CprAccessLogMixin
 from shared.db import AwareDateTime, make_metadata
 from shared.outbox import OutboxMixin, ProcessedEventMixin
 from shared.timeutil import DEFAULT_TIMEZONE, utcnow
+from shared.working_time import OPTIONAL_DAYS
 
 CONVERSATION_TYPES: dict[int, str] = {
     4: "Opfølgningssamtale",
@@ -62,6 +63,9 @@ def _id() -> Mapped[uuid.UUID]:
     return mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
 
 
+OPTIONAL_DAYS_DEFAULT_SQL = '["christmas_eve", "constitution_day", "new_years_eve"]'
+
+
 class JobCentre(Base):
     """A job centre (5-digit code), possibly a sub-job-centre of ``parent``."""
 
@@ -73,6 +77,9 @@ class JobCentre(Base):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
     region: Mapped[str | None] = mapped_column(String(200))  # a value of the "regions" reference list (R-4)
+    closed_optional_days: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: sorted(OPTIONAL_DAYS), server_default=OPTIONAL_DAYS_DEFAULT_SQL
+    )  # which of Grundlovsdag, 24 and 31 December the centre is closed on
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("job_centre.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 

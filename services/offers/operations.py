@@ -68,8 +68,25 @@ def create_job_centre(session: Session, data: Mapping[str, Any]) -> JobCentre:
     if session.scalar(select(JobCentre.id).where(JobCentre.code == code)) is not None:
         raise Conflict(taken, code="job_centre_code_taken")
     centre = JobCentre(code=code, name=name, timezone=timezone, region=region, parent_id=parent_id, closing_days=[])
+    if data.get("closed_optional_days") is not None:
+        centre.closed_optional_days = sorted(set(data["closed_optional_days"]))
     session.add(centre)
     _flush_unique(session, taken, "job_centre_code_taken")
+    return centre
+
+
+def set_optional_closing_days(session: Session, job_centre_id: uuid.UUID, days: list[str]) -> JobCentre:
+    """Choose which of Grundlovsdag, 24 and 31 December the centre is closed on.
+
+    The advisors' working time changes, so each gets an ``advisor.changed``.
+    """
+    centre = get_or_404(session, JobCentre, job_centre_id, "Jobcentret findes ikke.", lock=True)
+    chosen = sorted(set(days))
+    if chosen != sorted(centre.closed_optional_days):
+        centre.closed_optional_days = chosen
+        session.flush()
+        for advisor in session.scalars(select(Advisor).where(Advisor.job_centre_id == centre.id)):
+            announce_advisor(session, advisor)
     return centre
 
 

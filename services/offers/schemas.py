@@ -16,6 +16,7 @@ from services.offers.models import CHANNELS, CONVERSATION_TYPES, MEETING_FORMS
 from services.offers.queries import OFFER_SORTS
 from services.offers.schemas_calendar import CalendarHealthOut
 from services.offers.schemas_eligibility import routes_field, rules_field
+from shared.working_time import OPTIONAL_DAYS
 
 _MESSAGES: dict[type[Field], str] = {
     fields.Integer: "Skal være et helt tal.",
@@ -92,12 +93,26 @@ class Problem(Schema):
 # --- job centres and closing days -----------------------------------------------------------------
 
 
+OPTIONAL_DAYS_FIELD = fields.List(
+    fields.String(validate=OneOf(sorted(OPTIONAL_DAYS))),
+    metadata={
+        "description": "Which of constitution_day (5 June), christmas_eve and new_years_eve the centre is closed on "
+        "(default all three)."
+    },
+)
+
+
 class JobCentreIn(DanishSchema):
     code = _text("Five-digit job centre code, unique.", required=True, max_length=5)
     name = _text("Name of the job centre.", required=True, max_length=200)
     timezone = _text("IANA time zone of the centre (default Europe/Copenhagen).")
     parent_id = _id("The job centre this one is a sub-job-centre of.")
     region = _text("Region (reference list 'regions'; default the parent's): decides the region markers it sees.")
+    closed_optional_days = OPTIONAL_DAYS_FIELD
+
+
+class JobCentrePatch(DanishSchema):
+    closed_optional_days = OPTIONAL_DAYS_FIELD
 
 
 class ClosingDayIn(DanishSchema):
@@ -123,6 +138,7 @@ class JobCentreOut(Schema):
     region = fields.String(allow_none=True)
     parent_id = fields.UUID(allow_none=True)
     closing_days = fields.List(fields.Nested(CentreClosingDay), metadata={"description": "Its own closing days (A-3)."})
+    closed_optional_days = fields.List(fields.String())
     created_at = fields.DateTime()
 
 
