@@ -89,6 +89,7 @@ class AdvisorCalendarPayload(Contract):
     caldav_password_encrypted: str | None
     working_hours: dict[str, list[list[str]]]
     closed_days: list[date] = []
+    working_exceptions: dict[str, list[list[str]]] = {}  # ISO date -> ranges; [] = a day off
 
 
 class AdvisorSyncRequestedPayload(Contract):

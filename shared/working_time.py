@@ -24,6 +24,25 @@ WeeklyHours = dict[int, list[tuple[time, time]]]
 """Working time per ISO weekday (0 = Monday): local ``(from, to)`` pairs; a gap is a break."""
 
 
+def _parse_ranges(label: str, ranges: Sequence[Sequence[str]]) -> list[tuple[time, time]]:
+    """Local ``[from, to]`` pairs of one day, sorted; ValueError when bad or overlapping."""
+    if isinstance(ranges, str) or not isinstance(ranges, Sequence):
+        raise ValueError(f"{label}: give a list of [from, to] ranges")
+    pairs: list[tuple[time, time]] = []
+    for pair in ranges:
+        if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise ValueError(f"{label}: each range needs a start and an end")
+        start, end = (time.fromisoformat(str(v)) for v in pair)
+        if not start < end:
+            raise ValueError(f"{label}: {start:%H:%M} must be before {end:%H:%M}")
+        pairs.append((start, end))
+    pairs.sort()
+    for (_, prev_end), (next_start, _) in pairwise(pairs):
+        if next_start < prev_end:
+            raise ValueError(f"{label}: working ranges overlap")
+    return pairs
+
+
 def parse_weekly_hours(data: Mapping[str, Sequence[Sequence[str]]]) -> WeeklyHours:
     """Read ``{"mon": [["08:00", "12:00"], ["12:30", "15:30"]], ...}``.
 
@@ -34,20 +53,24 @@ def parse_weekly_hours(data: Mapping[str, Sequence[Sequence[str]]]) -> WeeklyHou
     for key, ranges in data.items():
         if key not in WEEKDAYS:
             raise ValueError(f"unknown weekday {key!r}; use one of {', '.join(WEEKDAYS)}")
-        pairs: list[tuple[time, time]] = []
-        for pair in ranges:
-            if len(pair) != 2:
-                raise ValueError(f"{key}: each range needs a start and an end")
-            start, end = (time.fromisoformat(str(v)) for v in pair)
-            if not start < end:
-                raise ValueError(f"{key}: {start:%H:%M} must be before {end:%H:%M}")
-            pairs.append((start, end))
-        pairs.sort()
-        for (_, prev_end), (next_start, _) in pairwise(pairs):
-            if next_start < prev_end:
-                raise ValueError(f"{key}: working ranges overlap")
-        hours[WEEKDAYS.index(key)] = pairs
+        hours[WEEKDAYS.index(key)] = _parse_ranges(key, ranges)
     return hours
+
+
+DayExceptions = dict[date, list[tuple[time, time]]]
+"""Working time on single dates instead of the weekly hours; an empty list is a day off."""
+
+
+def parse_day_exceptions(data: Mapping[str, Sequence[Sequence[str]]]) -> DayExceptions:
+    """Read ``{"2026-12-23": [], "2026-12-22": [["09:00", "11:00"]]}`` (ValueError when bad)."""
+    exceptions: DayExceptions = {}
+    for key, ranges in data.items():
+        try:
+            day = date.fromisoformat(str(key))
+        except ValueError:
+            raise ValueError(f"{key!r} is not a date (YYYY-MM-DD)") from None
+        exceptions[day] = _parse_ranges(key, ranges)
+    return exceptions
 
 
 def weekly_hours_to_json(hours: WeeklyHours) -> dict[str, list[list[str]]]:

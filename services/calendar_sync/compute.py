@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from services.calendar_sync.health import is_stale
 from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, CalendarObject, OfferSchedule
-from shared.availability import BookingPeriod, MeetingShape, bookable_starts, parse_weekly_hours, working_intervals
+from shared.availability import BookingPeriod, MeetingShape, bookable_starts, parse_weekly_hours
 from shared.config import Settings
 from shared.events import AvailabilityPayload, BookableSlot, OfferPayload
 from shared.intervals import Interval, merge
 from shared.timeutil import local_midnight, today_in, zone
-from shared.working_time import ClosingPolicy, closed_days
+from shared.working_time import ClosingPolicy, closed_days, parse_day_exceptions, working_time
 
 PUBLIC_HOLIDAYS_ONLY = ClosingPolicy(closed_optional_days=frozenset())
 
@@ -62,14 +62,16 @@ def shape_of(offer: OfferPayload) -> MeetingShape:
 
 
 def advisor_working_time(advisor: AdvisorCalendar, window: Interval) -> list[Interval]:
-    """The advisor's working hours in ``window``, without holidays and closed days."""
+    """The advisor's working hours in ``window``, with their date exceptions (a day off,
+    other hours), without holidays and closed days."""
     tz = zone(advisor.timezone)
     first = window.start.astimezone(tz).date()
     last_exclusive = window.end.astimezone(tz).date() + timedelta(days=1)
     closed: set[date] = {date.fromisoformat(str(d)) for d in advisor.closed_days}
     closed |= set(closed_days(PUBLIC_HOLIDAYS_ONLY, first, last_exclusive))
     hours = parse_weekly_hours(advisor.working_hours)
-    return working_intervals(hours, first, last_exclusive, tz, sorted(closed))
+    exceptions = parse_day_exceptions(advisor.working_exceptions or {})
+    return working_time(hours, first, last_exclusive, tz, exceptions=exceptions, closed=closed)
 
 
 def advisor_busy(session: Session, advisor_id: str) -> list[Interval]:

@@ -56,6 +56,7 @@ def apply_advisor_changed(session: Session, envelope: Envelope) -> None:
     row.caldav_password_encrypted = payload.caldav_password_encrypted
     row.working_hours = payload.working_hours
     row.closed_days = [day.isoformat() for day in payload.closed_days]
+    row.working_exceptions = payload.working_exceptions
     row.changed_at = envelope.occurred_at
 
 

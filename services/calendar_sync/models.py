@@ -39,6 +39,7 @@ class AdvisorCalendar(Base):
     caldav_password_encrypted: Mapped[str | None] = mapped_column(Text)
     working_hours: Mapped[dict[str, Any]] = mapped_column(JSON)
     closed_days: Mapped[list[str]] = mapped_column(JSON)
+    working_exceptions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     changed_at: Mapped[datetime] = mapped_column(AwareDateTime())
     """When the applied ``advisor.changed`` event occurred (an older one is ignored)."""
     last_attempt_at: Mapped[datetime | None] = mapped_column(AwareDateTime())

@@ -39,6 +39,7 @@ def advisor_calendar_payload(advisor: Advisor, today: date | None = None) -> ev.
         caldav_username=advisor.caldav_username,
         caldav_password_encrypted=advisor.caldav_password_encrypted,
         working_hours=advisor.working_hours,
+        working_exceptions=advisor.working_exceptions or {},
         closed_days=centre_closed_days(advisor.job_centre, today),
     )
 

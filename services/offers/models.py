@@ -149,6 +149,7 @@ class Advisor(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
     working_hours: Mapped[dict[str, Any]] = mapped_column(JSON)
+    working_exceptions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     caldav_url: Mapped[str | None] = mapped_column(String(1000))
     caldav_username: Mapped[str | None] = mapped_column(String(200))
     caldav_password_encrypted: Mapped[str | None] = mapped_column(Text)

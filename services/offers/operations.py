@@ -182,6 +182,9 @@ def _advisor_fields(
         "phone": check.phone(problems, values, "phone"),
         "timezone": check.timezone(problems, "timezone", values.get("timezone"), centre.timezone),
         "working_hours": check.working_hours(problems, "working_hours", values.get("working_hours")),
+        "working_exceptions": check.working_exceptions(
+            problems, "working_exceptions", values.get("working_exceptions")
+        ),
         "caldav_url": check.caldav_url(problems, values, "caldav_url"),
         "caldav_username": check.text(problems, values, "caldav_username", max_length=200, required=False),
         "teams": _teams(problems, session, values.get("team_ids") or [], centre),
@@ -207,7 +210,15 @@ def _calendar_needs_url(problems: check.Problems, fields: Mapping[str, Any], enc
         problems.add("caldav_url", "Angiv kalenderens adresse, når brugernavn eller adgangskode er udfyldt.")
 
 
-CALENDAR_FIELDS = ("name", "timezone", "working_hours", "caldav_url", "caldav_username", "caldav_password_encrypted")
+CALENDAR_FIELDS = (
+    "name",
+    "timezone",
+    "working_hours",
+    "working_exceptions",
+    "caldav_url",
+    "caldav_username",
+    "caldav_password_encrypted",
+)
 """What the calendar-sync worker uses of an advisor (the advisor.changed payload)."""
 
 
@@ -246,6 +257,7 @@ ADVISOR_CHANGES = frozenset(
         "phone",
         "timezone",
         "working_hours",
+        "working_exceptions",
         "caldav_url",
         "caldav_username",
         "caldav_password",

@@ -199,6 +199,12 @@ _HOURS = (
 )
 
 
+_EXCEPTIONS = (
+    'Working time on single dates instead of the weekly hours: {"2026-12-22": [["09:00", "11:00"]], '
+    '"2026-12-23": []} (an empty list is a day off).'
+)
+
+
 class AdvisorIn(DanishSchema):
     job_centre_id = _id("The job centre of the advisor.", required=True)
     name = _text("Name of the advisor.", required=True, max_length=200)
@@ -207,6 +213,9 @@ class AdvisorIn(DanishSchema):
     timezone = _text("IANA time zone (default: the job centre's).")
     working_hours = fields.Dict(
         keys=fields.String(), values=fields.Raw(), required=True, metadata={"description": _HOURS}
+    )
+    working_exceptions = fields.Dict(
+        keys=fields.String(), values=fields.Raw(), allow_none=True, metadata={"description": _EXCEPTIONS}
     )
     caldav_url = _text("URL of the advisor's CalDAV calendar.", max_length=1000)
     caldav_username = _text("CalDAV user name.", max_length=200)
@@ -237,6 +246,7 @@ class AdvisorOut(Schema):
     phone = fields.String(allow_none=True)
     timezone = fields.String()
     working_hours = fields.Dict(metadata={"description": _HOURS})
+    working_exceptions = fields.Dict(metadata={"description": _EXCEPTIONS})
     caldav_url = fields.String(allow_none=True)
     caldav_username = fields.String(allow_none=True)
     has_caldav_password = fields.Boolean(metadata={"description": "Whether a calendar password is stored."})

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.eligibility import Problem
 from shared.errors import ValidationFailed
-from shared.working_time import WEEKDAYS, parse_weekly_hours, weekly_hours_to_json
+from shared.working_time import WEEKDAYS, parse_day_exceptions, parse_weekly_hours, weekly_hours_to_json
 
 GENERAL = "Oplysningerne er ikke gyldige. Ret felterne i 'errors' og prøv igen."
 REQUIRED = "Feltet skal udfyldes."
@@ -255,3 +255,22 @@ def boolean(problems: Problems, data: Mapping[str, Any], field: str, default: bo
         problems.add(field, "Skal være sand eller falsk (true/false).")
         return default
     return value
+
+
+def working_exceptions(problems: Problems, field: str, value: Any) -> dict[str, list[list[str]]] | None:
+    """Working time on single dates, ``{"2026-12-23": [], "2026-12-22": [["09:00", "11:00"]]}``
+    (an empty list is a day off); returned in canonical form."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        problems.add(field, 'Skal være et objekt som {"2026-12-23": [], "2026-12-22": [["09:00", "11:00"]]}.')
+        return None
+    try:
+        parsed = parse_day_exceptions(value)
+    except (ValueError, TypeError) as exc:
+        problems.add(field, f"Ugyldig undtagelse: {exc}.")
+        return None
+    return {
+        day.isoformat(): [[s.strftime("%H:%M"), e.strftime("%H:%M")] for s, e in ranges]
+        for day, ranges in sorted(parsed.items())
+    }

@@ -59,6 +59,7 @@ def advisor_changed(
     secret_keys: str,
     working_hours: dict[str, list[list[str]]] | None = None,
     closed_days: list[date] | None = None,
+    working_exceptions: dict[str, list[list[str]]] | None = None,
     occurred_at: datetime | None = None,
 ) -> Envelope:
     payload = ev.AdvisorCalendarPayload(
@@ -71,6 +72,7 @@ def advisor_changed(
         caldav_password_encrypted=encrypt(password, secret_keys) if password else None,
         working_hours=working_hours or WORKING_HOURS,
         closed_days=closed_days or [],
+        working_exceptions=working_exceptions or {},
     )
     envelope = payload.envelope(ev.ADVISOR_CHANGED)
     if occurred_at is None:

@@ -140,3 +140,16 @@ def test_inactive_and_group_offers_have_no_starts_and_unknown_offers_nothing(con
         assert compute(context, offer_id).slots == []
     with context.db.transaction() as session:
         assert compute_offer_availability(session, context.settings, new_id(), NOW) is None
+
+
+def test_date_exceptions_give_a_day_off_and_other_hours(context: ServiceContext) -> None:
+    advisor_id = synced_advisor(
+        context, working_exceptions={WED.isoformat(): [], THU.isoformat(): [["13:00", "14:00"]]}
+    )
+    offer_id = publish(context, [advisor_id], end_date=FRI, duration_minutes=30, reporting_minutes=0)
+
+    found = starts(compute(context, offer_id), advisor_id)
+
+    assert local_hhmm(found, WED) == []  # a day off
+    assert local_hhmm(found, THU) == ["13:00", "13:30"]  # only the exception's hours
+    assert local_hhmm(found, FRI)[0] == "08:00"  # the weekly hours again

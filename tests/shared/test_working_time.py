@@ -60,3 +60,17 @@ def test_exceptions_replace_a_day_and_closed_days_remove_it() -> None:
         start, end = piece.start.astimezone(CPH), piece.end.astimezone(CPH)
         by_day.setdefault(start.date(), []).append(f"{start:%H:%M}-{end:%H:%M}")
     assert by_day == {date(2026, 12, 21): ["08:00-12:00", "12:30-15:00"], date(2026, 12, 22): ["09:00-11:00"]}
+
+
+def test_date_exceptions_are_read_and_checked() -> None:
+    from shared.working_time import parse_day_exceptions
+
+    parsed = parse_day_exceptions({"2026-12-23": [], "2026-12-22": [["12:00", "14:00"], ["09:00", "11:00"]]})
+    assert parsed == {date(2026, 12, 23): [], date(2026, 12, 22): [(time(9), time(11)), (time(12), time(14))]}
+    for bad in (
+        {"23-12-2026": []},
+        {"2026-12-22": [["11:00", "09:00"]]},
+        {"2026-12-22": [["09:00", "12:00"], ["11:00", "13:00"]]},
+    ):
+        with pytest.raises(ValueError):
+            parse_day_exceptions(bad)

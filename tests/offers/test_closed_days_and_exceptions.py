@@ -1,5 +1,5 @@
-"""A job centre chooses whether it is closed on Grundlovsdag, 24 and 31 December; the
-advisors' closed days follow the choice (issue 3, point 2)."""
+"""Working time as staff set it (issue 3, point 2): the centre chooses whether it closes on
+Grundlovsdag, 24 and 31 December, and each advisor can have date exceptions."""
 
 from __future__ import annotations
 
@@ -40,3 +40,14 @@ def test_by_default_all_three_are_closed_and_unknown_days_are_refused(api: Api, 
     assert centre["closed_optional_days"] == ["christmas_eve", "constitution_day", "new_years_eve"]
     response = client.patch(f"/api/v1/job-centres/{centre['id']}", json={"closed_optional_days": ["midsommer"]})
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
+
+
+def test_advisor_date_exceptions_are_kept_and_announced(api: Api, client: FlaskClient, context: ServiceContext) -> None:
+    centre = api.centre()
+    advisor = api.advisor(centre, working_exceptions={"2026-12-23": [], "2026-12-22": [["09:00", "11:00"]]})
+    assert advisor["working_exceptions"] == {"2026-12-22": [["09:00", "11:00"]], "2026-12-23": []}
+    last = [e for e in outbox(context) if e.type == ev.ADVISOR_CHANGED][-1]
+    assert ev.AdvisorCalendarPayload.model_validate(last.payload).working_exceptions == advisor["working_exceptions"]
+
+    response = client.patch(f"/api/v1/advisors/{advisor['id']}", json={"working_exceptions": {"2026-12-24": "fri"}})
+    assert response.status_code == 422 and "working_exceptions" in response.get_json()["errors"]
