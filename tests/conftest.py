@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -115,3 +117,28 @@ def free_port() -> int:
 def make_settings(**overrides: object) -> Settings:
     """Settings for a test, never read from the developer's environment."""
     return Settings.model_validate(overrides)
+
+
+def eventually(
+    check: Callable[[], Any],
+    what: str = "condition",
+    timeout: float = 60.0,
+    *,
+    on_tick: Callable[[], None] | None = None,
+) -> Any:
+    """Poll ``check`` until it returns something truthy, and return that.
+
+    Only for eventual consistency across threads or processes (events crossing the
+    broker); never to wait out a race. ``on_tick`` runs before each try (e.g. to fail
+    fast when a service process has died).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if on_tick is not None:
+            on_tick()
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)

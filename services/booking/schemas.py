@@ -110,16 +110,8 @@ class CitizenRefIn(Schema):
     citizen = Nested(CitizenIn, required=True, metadata={"description": "The citizen (by CPR, in the body only)."})
 
 
-class CitizenTimesIn(CitizenRefIn):
-    from_ = AwareDateTime(
-        data_key="from",
-        load_default=None,
-        metadata={"description": "Only times starting at or after this instant (with UTC offset)."},
-    )
-    to = AwareDateTime(
-        load_default=None, metadata={"description": "Only times starting before this instant (with UTC offset)."}
-    )
-    advisor_id = UUID(load_default=None, metadata={"description": "Only this advisor's times."})
+class CitizenTimesIn(CitizenRefIn, TimesQuery):
+    """The citizen plus the same filters as the public times query."""
 
 
 class StaffHeader(Schema):

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 from kombu import Connection
@@ -15,17 +13,7 @@ from services.booking.consumer import handle
 from shared import events as ev
 from shared.messaging import Publisher, run_consumer, service_queue
 from tests.booking.conftest import TODAY, TOMORROW, Clock, at, citizen_profile, fictitious_cpr, offer_payload
-from tests.conftest import make_settings
-
-
-def _eventually(check: Callable[[], Any], what: str, timeout: float = 20) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.conftest import eventually, make_settings
 
 
 def test_events_in_and_booking_created_out(booking_pg_url: str, rabbitmq_url: str, unique_exchange: str) -> None:
@@ -60,7 +48,7 @@ def test_events_in_and_booking_created_out(booking_pg_url: str, rabbitmq_url: st
             response = client.get(f"/api/v1/offers/{offer.offer_id}/times")
             return list(response.get_json()["times"]) if response.status_code == 200 else []
 
-        [time_] = _eventually(listed, "the offer and its times to arrive")
+        [time_] = eventually(listed, "the offer and its times to arrive")
         body = {"offer_id": offer.offer_id, "advisor_id": advisor, "start": time_["start"]}
         response = client.post("/api/v1/bookings", json={**body, "citizen": {"cpr": fictitious_cpr(3)}})
         assert response.status_code == 201
@@ -77,7 +65,7 @@ def test_events_in_and_booking_created_out(booking_pg_url: str, rabbitmq_url: st
                         return body if isinstance(body, str) else body.decode()
                 return None
 
-            text = _eventually(created, "booking.created in the calendar-sync queue")
+            text = eventually(created, "booking.created in the calendar-sync queue")
             assert fictitious_cpr(3) not in text and "cpr" not in text.lower()
             envelope = ev.Envelope.from_json(text)
             assert envelope.type == ev.BOOKING_CREATED and envelope.payload["booking_id"] == booking_id

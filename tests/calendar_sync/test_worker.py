@@ -4,7 +4,6 @@ service's queue, the tasks run from the task queue, and the result reaches the o
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -33,7 +32,7 @@ from tests.calendar_sync.factories import (
     offer_published,
     working_day_ahead,
 )
-from tests.conftest import make_settings
+from tests.conftest import eventually, make_settings
 
 
 @pytest.fixture
@@ -59,17 +58,6 @@ def worker_app(amqp_settings: Settings) -> Iterator[Celery]:
         runtime.close_contexts()
         module_app.set_current()  # start_worker made the test app the default one
         module_app.set_default()
-
-
-def eventually(check: Callable[[], Any], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the worker")
-        time.sleep(0.2)
 
 
 def test_the_worker_consumes_events_and_publishes_availability(

@@ -6,12 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import requests
+
+from tests.conftest import eventually
 
 T = TypeVar("T")
 PLANNER = [sys.executable, "-m", "services.cli"]
@@ -53,20 +53,6 @@ class ServiceProcesses:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
-
-
-def eventually(check: Callable[[], T | None], *, timeout: float = 60, what: str = "condition", on_tick=None) -> T:  # type: ignore[no-untyped-def]
-    """Poll ``check`` until it returns a truthy value (eventual consistency across processes)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if on_tick is not None:
-            on_tick()
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.2)
 
 
 def wait_healthy(base_url: str, procs: ServiceProcesses) -> None:

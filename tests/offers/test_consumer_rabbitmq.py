@@ -8,9 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,19 +18,10 @@ from apiflask import APIFlask
 from services.offers.consumer import handle
 from shared import events as ev
 from shared.messaging import Publisher, run_consumer
+from tests.conftest import eventually
 from tests.offers.conftest import Api, build_app, empty_and_close
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = 20) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_reports_published_to_rabbitmq_reach_staff(
