@@ -86,6 +86,7 @@ def advisor_booked(session: Session, advisor_id: str, window: Interval) -> list[
     rows = session.scalars(
         select(BookedMeeting).where(
             BookedMeeting.advisor_id == advisor_id,
+            BookedMeeting.cancelled_at.is_(None),
             BookedMeeting.start_at < window.end,
             BookedMeeting.occupied_until > window.start,
         )

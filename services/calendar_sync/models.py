@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, String, Text
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import AwareDateTime, make_metadata
@@ -56,6 +56,9 @@ class AdvisorCalendar(Base):
     health_error: Mapped[str | None] = mapped_column(Text)
     """Stale flag and error as last published in ``calendar.health_changed``."""
     health_published_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    busy_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Raised with every change of the advisor's cached busy time (``CalendarObject`` rows);
+    a worker's in-memory copy of that time is good only while its version matches."""
 
     @property
     def synced_window(self) -> Interval | None:
@@ -117,6 +120,8 @@ class BookedMeeting(Base):
     etag: Mapped[str | None] = mapped_column(String(500))
     written_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     write_error: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    """Set by ``booking.cancelled``: the meeting is no longer busy time; its event is deleted."""
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
     @property
