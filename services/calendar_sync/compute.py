@@ -4,7 +4,8 @@ For each advisor of the offer: the booking window of the offer (``BookingPeriod`
 today, one day wider at the end (booking filters again by the citizen's own booking day,
 which may be a day later than this computation), cut to the part the advisor's calendar
 was read for; free time = working hours (without public holidays and the job centre's
-closed days) minus the calendar's busy time minus the advisor's booked meetings in
+closed days) minus the calendar's busy time (from the process's ``BUSY_CACHE``, checked
+against the advisor's ``busy_version``) minus the advisor's booked meetings in
 EVERY offer; then every allowed start where the meeting and its reporting time fit.
 
 An advisor whose calendar has never been read successfully, or not within
@@ -21,12 +22,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.calendar_sync.busy_cache import BUSY_CACHE
 from services.calendar_sync.health import is_stale
-from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, CalendarObject, OfferSchedule
+from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, OfferSchedule
 from shared.availability import BookingPeriod, MeetingShape, bookable_starts, parse_weekly_hours
 from shared.config import Settings
 from shared.events import AvailabilityPayload, BookableSlot, OfferPayload
-from shared.intervals import Interval, merge
+from shared.intervals import Interval
 from shared.timeutil import local_midnight, today_in, zone
 from shared.working_time import ClosingPolicy, closed_days, parse_day_exceptions, working_time
 
@@ -74,13 +76,6 @@ def advisor_working_time(advisor: AdvisorCalendar, window: Interval) -> list[Int
     return working_time(hours, first, last_exclusive, tz, exceptions=exceptions, closed=closed)
 
 
-def advisor_busy(session: Session, advisor_id: str) -> list[Interval]:
-    """The cached busy time of every object of the advisor's calendar, merged (the fast
-    path of ``bookable_starts`` takes sorted, disjoint busy time)."""
-    rows = session.scalars(select(CalendarObject).where(CalendarObject.advisor_id == advisor_id))
-    return merge(interval for row in rows for interval in row.busy_intervals())
-
-
 def advisor_booked(session: Session, advisor_id: str, window: Interval) -> list[Interval]:
     """Occupations (meeting + reporting time) of the advisor's bookings in every offer."""
     rows = session.scalars(
@@ -104,7 +99,7 @@ def advisor_starts(
     return bookable_starts(
         window=clipped,
         working=advisor_working_time(advisor, clipped),
-        busy=advisor_busy(session, advisor.advisor_id),
+        busy=BUSY_CACHE.busy(session, advisor),
         booked=advisor_booked(session, advisor.advisor_id, clipped),
         shape=shape,
         tz=tz,

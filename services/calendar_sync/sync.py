@@ -5,7 +5,9 @@ The first read, and every read after the sync window ``[today, today + horizon +
 object of the window with its etag. After that only the changes are read (see
 ``reading``: RFC 6578 sync token, else CTag + ETags, else the plain query again). Only
 objects whose etag (or window) changed are expanded again; unchanged ones keep their
-cached busy time and ``synced_at``; objects that disappeared are deleted. After storing,
+cached busy time and ``synced_at``; objects that disappeared are deleted. Every change
+raises the advisor's ``busy_version`` and, once committed, is spliced into this process's
+copy of the busy time (``busy_cache``). After storing,
 conflicts with booked meetings are brought up to date and the calendar's health is
 published when it changed. No network call happens inside a database transaction.
 
@@ -22,12 +24,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from services.calendar_sync.busy_cache import BUSY_CACHE, BusyChange, database_of
 from services.calendar_sync.caldav_client import CalendarAccount, RemoteObject
 from services.calendar_sync.compute import offers_of_advisor
 from services.calendar_sync.conflicts import detect_conflicts
 from services.calendar_sync.expansion import CalendarDataError, busy_intervals, object_uid
 from services.calendar_sync.health import note_health
-from services.calendar_sync.models import AdvisorCalendar, CalendarObject, intervals_to_json
+from services.calendar_sync.models import AdvisorCalendar, CalendarObject, intervals_from_json, intervals_to_json
 from services.calendar_sync.reading import QUERY, CalendarRead, SyncState, read_calendar
 from shared.errors import PlannerError
 from shared.intervals import Interval
@@ -186,16 +189,33 @@ def _store(
             for href, row in rows.items()
             if (href not in listed if calendar_read.full else href in calendar_read.removed)
         ]
+        removed: list[Interval] = []
+        added: list[Interval] = []
         for row in deleted:
+            removed.extend(row.busy_intervals())
             session.delete(row)
         for item in expanded:
             row = rows.get(item.remote.href)
             if row is None:
                 row = CalendarObject(advisor_id=advisor_id, href=item.remote.href)
                 session.add(row)
+            else:
+                removed.extend(row.busy_intervals())
             row.etag, row.uid = item.remote.etag, object_uid(item.remote.ics_text)
             row.busy, row.error = item.busy, item.error
             row.window_start, row.window_end, row.synced_at = window.start, window.end, now
+            added.extend(intervals_from_json(item.busy))
+        busy_change = None
+        if deleted or expanded:
+            busy_change = BusyChange(
+                database_of(session),
+                advisor_id,
+                advisor.busy_version,
+                advisor.busy_version + 1,
+                tuple(removed),
+                tuple(added),
+            )
+            advisor.busy_version = busy_change.after
         session.flush()
         failures = [
             f"{row.href}: {row.error}"
@@ -220,4 +240,6 @@ def _store(
         session.flush()
         detect_conflicts(session, advisor, now)
         note_health(session, advisor, context.settings, now)
+    if busy_change is not None:  # committed: this process's copy of the busy time follows
+        BUSY_CACHE.apply(busy_change)
     return SyncOutcome(advisor_id, ok=True, changed=changed, offer_ids=offer_ids, error=advisor.last_error)
