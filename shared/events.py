@@ -23,8 +23,11 @@ OFFER_PUBLISHED = "offer.published"
 OFFER_CHANGED = "offer.changed"
 AVAILABILITY_COMPUTED = "availability.computed"
 BOOKING_CREATED = "booking.created"
+BOOKING_CANCELLED = "booking.cancelled"
+BOOKING_REBOOKED = "booking.rebooked"
 CALENDAR_HEALTH_CHANGED = "calendar.health_changed"
 BOOKING_CONFLICT_DETECTED = "booking.conflict_detected"
+ADVISOR_FREE_TIME_CHANGED = "advisor.free_time_changed"
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,26 @@ class BookingPayload(Contract):
     occupied_until: AwareDatetime
 
 
+class BookingCancelledPayload(Contract):
+    """``booking.cancelled``: the citizen cancelled (B-3); the meeting is no longer busy time
+    and its event leaves the advisor's calendar. Never a CPR number."""
+
+    booking_id: str
+    offer_id: str
+    advisor_id: str
+    cancelled_at: AwareDatetime
+
+
+class BookingRebookedPayload(Contract):
+    """``booking.rebooked``: the citizen moved a booking (B-4). The old booking is no longer
+    busy time (its event leaves the calendar); ``booking`` is the new one, as in
+    ``booking.created``. Never a CPR number."""
+
+    old_booking_id: str
+    booking: BookingPayload
+    rebooked_at: AwareDatetime
+
+
 class CalendarHealthPayload(Contract):
     """``calendar.health_changed``: how current an advisor's calendar data is, for staff.
 
@@ -192,3 +215,22 @@ class BookingConflictPayload(Contract):
     end: AwareDatetime
     resolved: bool
     detected_at: AwareDatetime
+
+
+class TimeSpan(Contract):
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class AdvisorFreeTimePayload(Contract):
+    """``advisor.free_time_changed``: when an advisor is free, for staff who place group
+    meetings (O-12): working time minus the advisor's own calendar minus their booked
+    meetings, from ``window_start`` to ``window_end``. Replaces what the receiver knew
+    when ``computed_at`` is newer. ``free`` is empty when the calendar data is too old."""
+
+    advisor_id: str
+    computed_at: AwareDatetime
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    free: list[TimeSpan]
+    stale: bool = False

@@ -25,7 +25,7 @@ from shared.events import Envelope
 log = logging.getLogger(__name__)
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "offers": (ev.CALENDAR_HEALTH_CHANGED, ev.BOOKING_CONFLICT_DETECTED),
+    "offers": (ev.CALENDAR_HEALTH_CHANGED, ev.BOOKING_CONFLICT_DETECTED, ev.ADVISOR_FREE_TIME_CHANGED),
     "booking": (ev.OFFER_PUBLISHED, ev.OFFER_CHANGED, ev.AVAILABILITY_COMPUTED),
     "calendar_sync": (
         ev.ADVISOR_CHANGED,

@@ -1,6 +1,7 @@
 """The worker's Celery tasks: ids in, JSON out, explicit names, idempotent.
 
-``sync_advisor`` reads a calendar and then computes that advisor's offers again;
+``sync_advisor`` reads a calendar and then computes that advisor's offers again and
+announces their free time (``publish_free_time``);
 ``compute_offer`` records ``availability.computed`` in the outbox and relays it at once;
 ``write_booking`` puts the booked meeting into the advisor's calendar, retrying while
 the calendar server does not answer and recording the final failure for staff to see.
@@ -17,11 +18,12 @@ from sqlalchemy import select
 from services.calendar_sync import sync
 from services.calendar_sync.caldav_client import CalDAVCalendar
 from services.calendar_sync.compute import compute_offer_availability
+from services.calendar_sync.free_time import advisor_free_time
 from services.calendar_sync.meeting_event import meeting_event, meeting_uid
 from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, OutboxMessage
 from services.calendar_sync.runtime import get_context, settings_of
 from shared.errors import PlannerError, UpstreamUnavailable
-from shared.events import AVAILABILITY_COMPUTED, BookingPayload
+from shared.events import ADVISOR_FREE_TIME_CHANGED, AVAILABILITY_COMPUTED, BookingPayload
 from shared.outbox import record_event
 from shared.service import ServiceContext
 from shared.timeutil import utcnow
@@ -44,6 +46,8 @@ def sync_advisor(self: Task, advisor_id: str, recompute: bool = False) -> dict[s
     offer_ids = outcome.offer_ids if recompute else outcome.affected_offer_ids
     for offer_id in offer_ids:
         self.app.tasks["calendar_sync.compute_offer"].delay(offer_id)
+    if outcome.ok and (outcome.changed or recompute):
+        self.app.tasks["calendar_sync.publish_free_time"].delay(advisor_id)
     return {"advisor_id": advisor_id, "ok": outcome.ok, "changed": outcome.changed, "error": outcome.error}
 
 
@@ -69,11 +73,31 @@ def compute_offer(self: Task, offer_id: str) -> int | None:
         if payload is None:
             return None
         record_event(session, OutboxMessage, payload.envelope(AVAILABILITY_COMPUTED))
+    _relay(context, f"availability of offer {offer_id}")
+    return len(payload.slots)
+
+
+@shared_task(bind=True, name="calendar_sync.publish_free_time")
+def publish_free_time(self: Task, advisor_id: str) -> int | None:
+    """Record ``advisor.free_time_changed`` for the advisor and relay it (O-12).
+
+    Returns how many free periods were published (None for an unknown advisor).
+    """
+    context = _context(self)
+    with context.db.transaction() as session:
+        payload = advisor_free_time(session, context.settings, advisor_id, utcnow())
+        if payload is None:
+            return None
+        record_event(session, OutboxMessage, payload.envelope(ADVISOR_FREE_TIME_CHANGED))
+    _relay(context, f"free time of advisor {advisor_id}")
+    return len(payload.free)
+
+
+def _relay(context: ServiceContext, what: str) -> None:
     try:
         context.relay.relay_pending()
     except Exception as exc:  # noqa: BLE001 - the broker may be down; beat relays the outbox later
-        log.warning("availability of offer %s stays in the outbox for now: %s", offer_id, exc)
-    return len(payload.slots)
+        log.warning("%s stays in the outbox for now: %s", what, exc)
 
 
 @shared_task(bind=True, name="calendar_sync.relay_outbox")

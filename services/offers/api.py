@@ -16,7 +16,9 @@ from services.offers import operations, queries, reference_admin
 from services.offers import schemas as s
 from services.offers import schemas_calendar as sc
 from services.offers import schemas_eligibility as se
+from services.offers import schemas_group_times as sg
 from services.offers.calendar_health import AdvisorView, advisor_view, list_conflicts
+from services.offers.group_times import GroupMeetingRequest, GroupMeetingTimes, group_meeting_times
 from services.offers.models import Advisor, JobCentre, Offer
 from services.offers.participants import explain_for_citizen
 from shared.audit import UNIDENTIFIED_STAFF
@@ -192,6 +194,32 @@ def request_calendar_sync(advisor_id: uuid.UUID) -> dict[str, Any]:
 def list_calendar_conflicts(query: dict[str, Any]) -> dict[str, Any]:
     with transaction() as session:
         return {"items": list_conflicts(session, **query)}
+
+
+@bp.get("/group-meeting-times")
+@bp.input(sg.GroupMeetingTimesQuery, location="query", arg_name="query")
+@bp.output(sg.GroupMeetingTimesOut)
+@bp.doc(
+    summary="Times at which all the chosen advisors are free, for adding a group meeting (O-12)",
+    description="From the advisors' free time as the calendar sync last read it: working time minus their own "
+    "calendars minus booked meetings. No time is offered while one advisor's calendar data is missing or stale.",
+    tags=[CALENDARS],
+    responses={404: NO_ADVISOR, 422: "Invalid query"},
+)
+def list_group_meeting_times(query: dict[str, Any]) -> GroupMeetingTimes:
+    settings = context().settings
+    request = GroupMeetingRequest(
+        advisor_ids=query["advisor_id"],
+        first_date=query["first_date"],
+        last_date=query["last_date"],
+        duration_minutes=query["duration_minutes"],
+        reporting_minutes=query["reporting_minutes"],
+        start_minutes=frozenset(query["start_minutes"]),
+        timezone=settings.timezone,
+    )
+    stale_after = timedelta(seconds=settings.calendar_stale_after_seconds)
+    with transaction() as session:
+        return group_meeting_times(session, request, now=utcnow(), stale_after=stale_after)
 
 
 # --- offers ----------------------------------------------------------------------------------------------------

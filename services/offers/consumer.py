@@ -1,5 +1,5 @@
-"""The events the offers service applies: calendar health and booking conflicts, both from
-the calendar-sync worker, so staff can see them.
+"""The events the offers service applies: calendar health, booking conflicts and advisors'
+free time, all from the calendar-sync worker, so staff can see and use them.
 
 Each event is applied once (``apply_once`` records its id in the same transaction). Events
 arrive in any order: a report older than the one stored changes nothing.
@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from services.offers.models import Advisor, CalendarConflict, ProcessedEvent
+from services.offers.models import Advisor, AdvisorFreeTime, CalendarConflict, ProcessedEvent
 from shared import events as ev
 from shared.events import Envelope
 from shared.outbox import apply_known_event
@@ -68,9 +68,26 @@ def apply_booking_conflict(session: Session, envelope: Envelope) -> None:
     conflict.changed_at = at
 
 
+def apply_free_time(session: Session, envelope: Envelope) -> None:
+    """Keep the advisor's latest free time (O-12), unless a newer one is stored."""
+    payload = ev.AdvisorFreeTimePayload.model_validate(envelope.payload)
+    advisor_id = uuid.UUID(payload.advisor_id)
+    row = session.get(AdvisorFreeTime, advisor_id, with_for_update=True)
+    if row is not None and row.computed_at >= payload.computed_at:
+        log.info("ignoring %s %s: advisor %s has newer free time", envelope.type, envelope.id, advisor_id)
+        return
+    if row is None:
+        row = AdvisorFreeTime(advisor_id=advisor_id)
+        session.add(row)
+    row.computed_at, row.stale = payload.computed_at, payload.stale
+    row.window_start, row.window_end = payload.window_start, payload.window_end
+    row.free = [[span.start.isoformat(), span.end.isoformat()] for span in payload.free]
+
+
 APPLIERS: dict[str, Callable[[Session, Envelope], None]] = {
     ev.CALENDAR_HEALTH_CHANGED: apply_calendar_health,
     ev.BOOKING_CONFLICT_DETECTED: apply_booking_conflict,
+    ev.ADVISOR_FREE_TIME_CHANGED: apply_free_time,
 }
 
 

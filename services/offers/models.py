@@ -331,3 +331,18 @@ class OutboxMessage(OutboxMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     """Ids of events this service applied (calendar health and booking conflicts)."""
+
+
+class AdvisorFreeTime(Base):
+    """When an advisor is free, as the calendar-sync worker last announced it
+    (``advisor.free_time_changed``): staff place group meetings in it (O-12)."""
+
+    __tablename__ = "advisor_free_time"
+
+    advisor_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    window_start: Mapped[datetime] = mapped_column(AwareDateTime())
+    window_end: Mapped[datetime] = mapped_column(AwareDateTime())
+    free: Mapped[list[list[str]]] = mapped_column(JSON)
+    """``[[start, end], ...]`` ISO 8601 with offsets, sorted and disjoint."""
+    stale: Mapped[bool] = mapped_column(Boolean)

@@ -91,3 +91,20 @@ def test_the_worker_consumes_events_and_publishes_availability(
         s["start"] for s in payload["slots"] if s["advisor_id"] == advisor_id and s["start"].startswith(day.isoformat())
     }
     assert at(day, 9).isoformat() in local and at(day, 10).isoformat() not in local
+
+    def published_free_time() -> dict[str, Any] | None:
+        with context.db.transaction() as session:
+            rows = session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.event_type == ev.ADVISOR_FREE_TIME_CHANGED, OutboxMessage.published_at.is_not(None)
+                )
+            ).all()
+        payloads = [json.loads(row.body)["payload"] for row in rows]
+        return next((p for p in payloads if p["advisor_id"] == advisor_id and p["free"]), None)
+
+    free = eventually(published_free_time)  # for staff placing group meetings (O-12)
+    on_day = [(span["start"], span["end"]) for span in free["free"] if span["start"].startswith(day.isoformat())]
+    assert on_day[:2] == [
+        (at(day, 8).isoformat(), at(day, 10).isoformat()),
+        (at(day, 11).isoformat(), at(day, 12).isoformat()),
+    ]
