@@ -33,6 +33,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         ev.OFFER_PUBLISHED,
         ev.OFFER_CHANGED,
         ev.BOOKING_CREATED,
+        ev.BOOKING_CANCELLED,
+        ev.BOOKING_REBOOKED,
     ),
 }
 """Which event types each consuming service receives."""

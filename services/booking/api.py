@@ -7,7 +7,8 @@ Anonymous browsing (GET /offers, /offers/{id}, /offers/{id}/times) shows the pub
 every active, opened offer with rules and all its free times; whether a citizen may book one
 depends on their profile, so the citizen's own views are POSTs carrying the CPR number:
 /eligible-offers (B-1), /offers/{id}/times (their times: R-5 advisors, personal deadline)
-and /bookings (checked again on the booking day).
+and /bookings (checked again on the booking day). The citizen cancels (B-3) or moves (B-4)
+a booking with POST /bookings/{id}/cancel and /bookings/{id}/rebook, the CPR in the body.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask import current_app
 
-from services.booking import eligibility, operations, queries
-from services.booking.citizens import CitizenProvider, look_up_citizen
+from services.booking import changes, eligibility, operations, queries
+from services.booking.citizens import CitizenProvider, identify_citizen, look_up_citizen
 from services.booking.models import Booking, OfferView
 from services.booking.schemas import (
     BookingIn,
@@ -31,6 +32,7 @@ from services.booking.schemas import (
     OfferDetailOut,
     OfferListOut,
     OfferOut,
+    RebookingIn,
     StaffHeader,
     TimesOut,
     TimesQuery,
@@ -45,6 +47,14 @@ bp = APIBlueprint("booking", __name__, url_prefix="/api/v1", tag="Borgere")
 PROBLEMS = {
     404: "Tilbuddet eller bookingen findes ikke (problem document).",
     409: "Tiden er ikke længere ledig, eller borgeren har allerede en booking i tilbuddet (problem document).",
+}
+CHANGE_PROBLEMS = {
+    403: "Bookingen er ikke borgerens egen, eller bookingens vilkår tillader ikke ændringen (aflysning, "
+    "ombooking, fristen for ombooking) (problem document).",
+    404: "Bookingen findes ikke (problem document).",
+    409: "Bookingen er allerede aflyst eller flyttet, mødet er begyndt, eller den nye tid er ikke ledig "
+    "(problem document; den gamle booking er uændret).",
+    422: "CPR-nummeret eller tidspunktet er ikke gyldigt (problem document).",
 }
 CITIZEN_PROBLEMS = {
     403: "Borgeren er ukendt, eller opfylder ikke tilbuddets regler for deltagere: 'detail' siger hvorfor, "
@@ -100,6 +110,8 @@ def _booking_out(booking: Booking, offer: OfferView | None) -> dict[str, Any]:
         "cancelled_at": booking.cancelled_at,
         "accept_cancellation": booking.accept_cancellation,
         "rebooking_days_before": booking.rebooking_days_before,
+        "status": booking.status,
+        "rebooked_to": booking.rebooked_to_id,
     }
 
 
@@ -217,4 +229,50 @@ def create_booking(json_data: dict[str, Any], headers: dict[str, Any]) -> dict[s
 def get_booking(booking_id: uuid.UUID) -> dict[str, Any]:
     with _context().db.transaction() as session:
         booking = operations.get_booking(session, booking_id)
+        return _booking_out(booking, session.get(OfferView, booking.offer_id))
+
+
+@bp.post("/bookings/<uuid:booking_id>/cancel")
+@bp.input(CitizenRefIn, location="json")
+@bp.input(StaffHeader, location="headers", arg_name="headers")
+@bp.output(BookingOut)
+@bp.doc(
+    summary="Cancel a booking (B-3): only the booking's own citizen, if its terms accepted cancellation",
+    description="The time is free again at once. The terms are those of the booking day (V-6).",
+    responses=CHANGE_PROBLEMS,
+)
+def cancel_booking(booking_id: uuid.UUID, json_data: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
+    context = _context()
+    actor = headers["staff"] or CITIZEN_SELF
+    cpr = identify_citizen(context.db, json_data["citizen"]["cpr"], actor=actor, purpose="cancel_booking")
+    with context.db.transaction() as session:
+        booking = changes.cancel_booking(session, booking_id, cpr, now=_now())
+        return _booking_out(booking, session.get(OfferView, booking.offer_id))
+
+
+@bp.post("/bookings/<uuid:booking_id>/rebook")
+@bp.input(RebookingIn, location="json")
+@bp.input(StaffHeader, location="headers", arg_name="headers")
+@bp.output(BookingOut, status_code=201)
+@bp.doc(
+    summary="Move a booking to another time of the same offer (B-4); returns the new booking",
+    description="Allowed when the booking's terms allow rebooking, until N days before the meeting (local "
+    "dates in the offer's zone: the last day is the meeting's date minus N). The new time follows every rule "
+    "of a new booking. The new booking has a new id and reference; the old one gets status 'rebooked'. When "
+    "the new time is refused, the old booking is unchanged.",
+    responses=CITIZEN_PROBLEMS | CHANGE_PROBLEMS | {403: f"{CHANGE_PROBLEMS[403]} {CITIZEN_PROBLEMS[403]}"},
+)
+def rebook_booking(booking_id: uuid.UUID, json_data: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
+    citizen = _citizen(json_data, headers, "rebook_booking")
+    context = _context()
+    with context.db.transaction() as session:
+        booking = changes.rebook_booking(
+            session,
+            context.settings,
+            booking_id,
+            json_data["start"],
+            citizen,
+            advisor_id=json_data["advisor_id"],
+            now=_now(),
+        )
         return _booking_out(booking, session.get(OfferView, booking.offer_id))

@@ -107,7 +107,9 @@ class BookableTime(Base):
 
 
 class Booking(Base):
-    """A citizen's meeting with an advisor. ``cancelled_at`` None means active.
+    """A citizen's meeting with an advisor. ``cancelled_at`` None means active; a cancelled
+    or moved booking frees its time (the exclusion constraint and the one-booking index
+    cover active bookings only).
 
     The advisor is occupied during ``[start_at, occupied_until)``: the meeting plus its
     reporting time. The cancellation and rebooking terms are copied from the offer when
@@ -129,9 +131,13 @@ class Booking(Base):
     rebooking_days_before: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    """When the citizen cancelled (B-3) or moved (B-4) the booking; None while it is active."""
+    rebooked_to_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    """The booking this one was moved to (B-4); set together with ``cancelled_at``."""
 
     __table_args__: Any = (
         CheckConstraint("start_at < end_at AND end_at <= occupied_until", name="period"),
+        CheckConstraint("rebooked_to_id IS NULL OR cancelled_at IS NOT NULL", name="rebooked_is_cancelled"),
         Index("ix_booking_advisor_id_start_at", "advisor_id", "start_at"),
         Index(
             CITIZEN_OFFER_INDEX,
@@ -149,6 +155,13 @@ class Booking(Base):
             where=text("cancelled_at IS NULL"),
         ),
     )
+
+    @property
+    def status(self) -> str:
+        """``active``, ``cancelled`` (B-3) or ``rebooked`` (moved to ``rebooked_to_id``, B-4)."""
+        if self.cancelled_at is None:
+            return "active"
+        return "rebooked" if self.rebooked_to_id is not None else "cancelled"
 
 
 class CatalogueVersion(Base):

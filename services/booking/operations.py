@@ -1,4 +1,4 @@
-"""Every write of the booking service: a citizen books a time (B-2, B-6).
+"""A citizen books a time (B-2, B-6); cancelling and rebooking live in ``changes``.
 
 Each function takes a Session inside the caller's transaction and raises shared.errors.
 The event ``booking.created`` is written to the outbox in the same transaction.
@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from services.booking.eligibility import allowed_advisor_ids, require_before_deadline, require_eligible
@@ -33,6 +33,8 @@ from shared.outbox import record_event
 from shared.timeutil import today_in, utcnow
 
 log = logging.getLogger(__name__)
+
+DEADLOCK_DETECTED = "40P01"
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """Letters and digits a person cannot mistake for one another (no 0/O, 1/I)."""
@@ -67,7 +69,10 @@ def _violated(exc: IntegrityError) -> str:
 def _insert(session: Session, booking: Booking) -> str | None:
     """Insert ``booking`` in a savepoint; None on success, else the guard it hit.
 
-    The error itself is dropped: its text holds the row's parameters, CPR included.
+    The error itself is dropped: its text holds the row's parameters, CPR included. Two
+    concurrent inserts checking the exclusion constraint against each other can deadlock
+    on PostgreSQL (40P01); the loser's savepoint is rolled back and it counts as a taken
+    time, like the constraint's own violation.
     """
     try:
         with session.begin_nested():
@@ -75,11 +80,22 @@ def _insert(session: Session, booking: Booking) -> str | None:
             session.flush()
     except IntegrityError as exc:
         return _violated(exc)
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == DEADLOCK_DETECTED:
+            return "advisor"
+        raise
     return None
 
 
 def _book_advisor(
-    session: Session, offer: OfferView, advisor: uuid.UUID, cpr: str, start: datetime, end: datetime, now: datetime
+    session: Session,
+    offer: OfferView,
+    advisor: uuid.UUID,
+    cpr: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    terms: tuple[bool, int | None],
 ) -> Booking | str:
     """Insert the booking with ``advisor``: the Booking, or the guard it hit.
 
@@ -96,8 +112,8 @@ def _book_advisor(
             start_at=start,
             end_at=end,
             occupied_until=end + timedelta(minutes=offer.reporting_minutes),
-            accept_cancellation=offer.accept_cancellation,
-            rebooking_days_before=offer.rebooking_days_before,
+            accept_cancellation=terms[0],
+            rebooking_days_before=terms[1],
             created_at=now,
         )
         violated = _insert(session, booking) or ""
@@ -188,6 +204,29 @@ def book(
     The booking keeps the offer's cancellation and rebooking terms of today (V-6).
     ``booking.created`` goes to the outbox in the same transaction; it never holds the CPR.
     """
+    now = now or utcnow()
+    offer = bookable_offer(session, offer_id, now)
+    booking = place_booking(session, settings, offer, start, citizen, advisor_id, now)
+    record_event(session, OutboxMessage, booking_payload(booking, offer).envelope(ev.BOOKING_CREATED))
+    log.info("booking %s created (offer %s, advisor %s)", booking.reference, offer.id, booking.advisor_id)
+    return booking
+
+
+def place_booking(
+    session: Session,
+    settings: Settings,
+    offer: OfferView,
+    start: datetime,
+    citizen: CitizenProfile,
+    advisor_id: uuid.UUID | None,
+    now: datetime,
+    terms: tuple[bool, int | None] | None = None,
+) -> Booking:
+    """Check and insert a booking of the bookable ``offer`` (every rule of ``book``); no event.
+
+    ``terms`` (accept cancellation, rebooking days before) default to the offer's terms of
+    today; a rebooking passes the terms of the booking it moves (V-6).
+    """
     if citizen.cpr is None:
         raise ValidationFailed("Borgeren mangler et CPR-nummer.", extra={"errors": {"citizen": {"cpr": ["Mangler."]}}})
     digits = citizen.cpr.digits
@@ -196,8 +235,6 @@ def book(
             "Tidspunktet skal angives med tidszone, f.eks. 2026-12-01T09:00:00+01:00.",
             extra={"errors": {"start": ["Tidspunktet mangler tidszone."]}},
         )
-    now = now or utcnow()
-    offer = bookable_offer(session, offer_id, now)
     require_eligible(offer, citizen, today_in(offer_zone(offer), now))
     _check_period(offer, settings, start, now)
     require_before_deadline(offer, citizen, start)
@@ -216,11 +253,10 @@ def book(
         raise Conflict(TIME_NOT_FREE, code="time_not_free")
 
     end = start + timedelta(minutes=offer.duration_minutes)
+    terms = terms or (offer.accept_cancellation, offer.rebooking_days_before)
     for advisor in advisors:
-        violated = _book_advisor(session, offer, advisor, digits, start, end, now)
+        violated = _book_advisor(session, offer, advisor, digits, start, end, now, terms)
         if isinstance(violated, Booking):
-            _announce(session, violated, offer)
-            log.info("booking %s created (offer %s, advisor %s)", violated.reference, offer.id, advisor)
             return violated
         if violated == "citizen":
             raise Conflict(ALREADY_BOOKED, code="already_booked")
@@ -230,8 +266,9 @@ def book(
     raise Conflict(TIME_JUST_TAKEN, code="time_taken")
 
 
-def _announce(session: Session, booking: Booking, offer: OfferView) -> None:
-    payload = ev.BookingPayload(
+def booking_payload(booking: Booking, offer: OfferView) -> ev.BookingPayload:
+    """The booking as the worker writes it into the advisor's calendar (no CPR)."""
+    return ev.BookingPayload(
         booking_id=str(booking.id),
         reference=booking.reference,
         offer_id=str(offer.id),
@@ -244,7 +281,6 @@ def _announce(session: Session, booking: Booking, offer: OfferView) -> None:
         end=booking.end_at,
         occupied_until=booking.occupied_until,
     )
-    record_event(session, OutboxMessage, payload.envelope(ev.BOOKING_CREATED))
 
 
 def get_booking(session: Session, booking_id: uuid.UUID) -> Booking:

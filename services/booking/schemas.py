@@ -92,6 +92,14 @@ class BookingIn(Schema):
     citizen = Nested(CitizenIn, required=True)
 
 
+class RebookingIn(Schema):
+    start = AwareDateTime(
+        required=True, metadata={"description": "The new start, from the offer's times, with UTC offset."}
+    )
+    advisor_id = UUID(load_default=None, metadata={"description": "Only on offers where the citizen may choose."})
+    citizen = Nested(CitizenIn, required=True, metadata={"description": "The booking's own citizen (body only)."})
+
+
 class BookingOut(Schema):
     id = UUID(required=True)
     reference = String(required=True, metadata={"description": "Short code for the citizen and the job centre."})
@@ -102,8 +110,16 @@ class BookingOut(Schema):
     end = DateTime(required=True)
     created_at = DateTime()
     cancelled_at = DateTime(allow_none=True)
-    accept_cancellation = Boolean()
-    rebooking_days_before = Integer(allow_none=True)
+    accept_cancellation = Boolean(metadata={"description": "The offer's term on the booking day (V-6)."})
+    rebooking_days_before = Integer(
+        allow_none=True,
+        metadata={"description": "Movable until this many days before the meeting (local dates); null: never."},
+    )
+    status = String(
+        required=True,
+        metadata={"enum": ["active", "cancelled", "rebooked"], "description": "rebooked: moved to rebooked_to."},
+    )
+    rebooked_to = UUID(allow_none=True, metadata={"description": "The booking this one was moved to."})
 
 
 class CitizenRefIn(Schema):

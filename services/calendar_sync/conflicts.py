@@ -5,6 +5,10 @@ booking events excluded by UID) is compared with the occupations of their booked
 meetings inside the synced window. A new overlap records a ``BookingConflict`` and
 ``booking.conflict_detected`` (resolved=false); an overlap that went away marks it
 resolved and publishes resolved=true. The booking itself is never moved or dropped.
+
+A cancelled meeting (cancelled or moved by the citizen) is no busy time and cannot
+conflict: it is left out, and a conflict it still had is marked resolved. Its event,
+until deleted, is still our own event (by UID), so it is no conflict for other meetings.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ def detect_conflicts(session: Session, advisor: AdvisorCalendar, now: datetime) 
         session.scalars(
             select(BookedMeeting).where(
                 BookedMeeting.advisor_id == advisor.advisor_id,
+                BookedMeeting.cancelled_at.is_(None),
                 BookedMeeting.start_at < window.end,
                 BookedMeeting.occupied_until > window.start,
             )
@@ -93,4 +98,16 @@ def detect_conflicts(session: Session, advisor: AdvisorCalendar, now: datetime) 
             conflict.resolved_at = now
             _publish(session, conflict, resolved=True, now=now)
             changed.append(meeting.booking_id)
+    active = {meeting.booking_id for meeting in meetings}
+    open_ids = [b for b, c in existing.items() if c.resolved_at is None and b not in active]
+    if open_ids:
+        cancelled = session.scalars(
+            select(BookedMeeting.booking_id).where(
+                BookedMeeting.booking_id.in_(open_ids), BookedMeeting.cancelled_at.is_not(None)
+            )
+        )
+        for booking_id in cancelled:
+            existing[booking_id].resolved_at = now
+            _publish(session, existing[booking_id], resolved=True, now=now)
+            changed.append(booking_id)
     return changed

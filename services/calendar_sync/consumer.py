@@ -5,6 +5,15 @@ sent only after that transaction committed, and also for a redelivered event: a 
 between the commit and the sending must not lose a sync, a computation or a calendar
 write, and every task is idempotent.
 
+A cancellation (``booking.cancelled``) marks the booked meeting cancelled (no longer
+busy time), recomputes the advisor's offers and deletes its event (``delete_booking``,
+If-Match). A rebooking (``booking.rebooked``) marks the old meeting cancelled and stores
+the new one like ``booking.created``; in the calendar the new meeting is written as a new
+event (its own UID, ``write_booking``) and then the old event is deleted. That one way
+serves a move to another advisor as well as to the same one, keeps one event per booking
+(the UID names the booking), and each step is an idempotent task already in use; the
+advisor sees the meeting move, never two meetings for long, never none.
+
 In the demo (``celery_eager``) the tasks run right here, in the consumer's thread.
 """
 
@@ -12,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,6 +41,13 @@ log = logging.getLogger(__name__)
 SYNC_ADVISOR = "calendar_sync.sync_advisor"
 COMPUTE_OFFER = "calendar_sync.compute_offer"
 WRITE_BOOKING = "calendar_sync.write_booking"
+DELETE_BOOKING = "calendar_sync.delete_booking"
+
+
+class BookingNotKnownYet(LookupError):
+    """A cancellation or rebooking of a booking whose ``booking.created`` was not applied
+    yet: the event is not recorded as processed and is delivered again later."""
+
 
 FollowUp = tuple[str, tuple[Any, ...]]
 
@@ -78,7 +95,10 @@ def apply_offer(session: Session, envelope: Envelope) -> None:
 
 def apply_booking_created(session: Session, envelope: Envelope) -> None:
     """Store the booked meeting: busy time of its advisor in every offer from now on."""
-    payload = ev.BookingPayload.model_validate(envelope.payload)
+    _store_meeting(session, ev.BookingPayload.model_validate(envelope.payload))
+
+
+def _store_meeting(session: Session, payload: ev.BookingPayload) -> None:
     if session.get(BookedMeeting, payload.booking_id) is not None:
         return
     session.add(
@@ -94,11 +114,34 @@ def apply_booking_created(session: Session, envelope: Envelope) -> None:
     )
 
 
+def _cancel_meeting(session: Session, booking_id: str, cancelled_at: datetime, event: Envelope) -> None:
+    meeting = session.get(BookedMeeting, booking_id, with_for_update=True)
+    if meeting is None:
+        raise BookingNotKnownYet(f"{event.type} {event.id}: booking {booking_id} is not known yet")
+    if meeting.cancelled_at is None:
+        meeting.cancelled_at = cancelled_at
+
+
+def apply_booking_cancelled(session: Session, envelope: Envelope) -> None:
+    """Mark the booked meeting cancelled: from now on it is no busy time (B-3)."""
+    payload = ev.BookingCancelledPayload.model_validate(envelope.payload)
+    _cancel_meeting(session, payload.booking_id, payload.cancelled_at, envelope)
+
+
+def apply_booking_rebooked(session: Session, envelope: Envelope) -> None:
+    """Mark the old meeting cancelled and store the new one (B-4)."""
+    payload = ev.BookingRebookedPayload.model_validate(envelope.payload)
+    _cancel_meeting(session, payload.old_booking_id, payload.rebooked_at, envelope)
+    _store_meeting(session, payload.booking)
+
+
 APPLY: dict[str, Callable[[Session, Envelope], None]] = {
     ev.ADVISOR_CHANGED: apply_advisor_changed,
     ev.OFFER_PUBLISHED: apply_offer,
     ev.OFFER_CHANGED: apply_offer,
     ev.BOOKING_CREATED: apply_booking_created,
+    ev.BOOKING_CANCELLED: apply_booking_cancelled,
+    ev.BOOKING_REBOOKED: apply_booking_rebooked,
 }
 
 
@@ -123,15 +166,38 @@ def follow_ups(context: ServiceContext, envelope: Envelope) -> list[FollowUp]:
             return [(COMPUTE_OFFER, (ev.OfferPayload.model_validate(payload).offer_id,))]
         if envelope.type == ev.BOOKING_CREATED:
             booking = ev.BookingPayload.model_validate(payload)
-            with context.db.transaction() as session:
-                offer_ids = set(offers_of_advisor(session, booking.advisor_id)) | {booking.offer_id}
+            return [*_computes(context, booking.advisor_id, booking.offer_id), (WRITE_BOOKING, (booking.booking_id,))]
+        if envelope.type == ev.BOOKING_CANCELLED:
+            cancelled = ev.BookingCancelledPayload.model_validate(payload)
             return [
-                *((COMPUTE_OFFER, (offer_id,)) for offer_id in sorted(offer_ids)),
-                (WRITE_BOOKING, (booking.booking_id,)),
+                *_computes(context, cancelled.advisor_id, cancelled.offer_id),
+                (DELETE_BOOKING, (cancelled.booking_id,)),
+            ]
+        if envelope.type == ev.BOOKING_REBOOKED:
+            rebooked = ev.BookingRebookedPayload.model_validate(payload)
+            new = rebooked.booking
+            with context.db.transaction() as session:
+                old = session.get(BookedMeeting, rebooked.old_booking_id)
+                old_advisor = old.advisor_id if old is not None else new.advisor_id
+            return [
+                *_computes(context, old_advisor, new.offer_id, also_advisor=new.advisor_id),
+                (WRITE_BOOKING, (new.booking_id,)),
+                (DELETE_BOOKING, (rebooked.old_booking_id,)),
             ]
     except ValidationError:
         return []
     return []
+
+
+def _computes(
+    context: ServiceContext, advisor_id: str, offer_id: str, also_advisor: str | None = None
+) -> list[FollowUp]:
+    """Compute every offer of the advisor(s) again, and the booking's own offer."""
+    with context.db.transaction() as session:
+        offer_ids = set(offers_of_advisor(session, advisor_id)) | {offer_id}
+        if also_advisor is not None and also_advisor != advisor_id:
+            offer_ids |= set(offers_of_advisor(session, also_advisor))
+    return [(COMPUTE_OFFER, (offer_id,)) for offer_id in sorted(offer_ids)]
 
 
 def handle(context: ServiceContext, envelope: Envelope) -> None:

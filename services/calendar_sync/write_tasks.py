@@ -2,6 +2,11 @@
 
 Both are idempotent: a redelivered update PUTs the same event again under the ETag the
 worker stored; a redelivered delete finds the event gone (404) and is done.
+
+The consumer deletes the event of a cancelled booking, and of the old booking of a
+rebooking (whose new booking gets its own event from ``write_booking``; see
+``consumer``). ``update_booking`` stays for changes of a meeting that keeps its booking
+id; it never writes a cancelled meeting back.
 """
 
 from __future__ import annotations
@@ -61,6 +66,9 @@ def update_booking(self: Task, booking_id: str) -> str | None:
     if loaded is None:
         return None
     meeting, advisor = loaded
+    if meeting.cancelled_at is not None:
+        log.info("booking %s is cancelled; its event is not written again", booking_id)
+        return None
     text = meeting_event(BookingPayload.model_validate(meeting.payload), stamp=utcnow())
     try:
         with _open(context, advisor) as calendar:
@@ -80,7 +88,10 @@ def update_booking(self: Task, booking_id: str) -> str | None:
 def delete_booking(self: Task, booking_id: str) -> bool:
     """Remove the booked meeting's event (If-Match; 404 = gone already). True when this
     call deleted it. The worker's record of the booking stays (its cancellation is the
-    consumer's business); only the note of the written event is cleared."""
+    consumer's business); only the note of the written event is cleared.
+
+    Afterwards the advisor's calendar is read again (``sync_advisor``): the cached busy
+    time still holds the deleted event, and only then is the time free in their offers."""
     context = _context(self)
     loaded = _load(context, booking_id)
     if loaded is None:
@@ -96,4 +107,5 @@ def delete_booking(self: Task, booking_id: str) -> bool:
         _record_write(context, booking_id, write_error=exc.detail)
         return False
     _record_write(context, booking_id, etag=None, written_at=None, write_error=None)
+    self.app.tasks["calendar_sync.sync_advisor"].delay(advisor.advisor_id)
     return deleted

@@ -6,7 +6,7 @@ Two providers: ``StoreProvider`` reads the booking database's own ``citizen_prof
 lookup of a CPR number is written to the CPR access log first (``look_up_citizen``).
 """
 
-from services.booking.citizens.access import look_up_citizen
+from services.booking.citizens.access import identify_citizen, look_up_citizen
 from services.booking.citizens.provider import CitizenProvider, HttpCitizenProvider
 from services.booking.citizens.store import StoreProvider, import_profiles, parse_import, save_profiles
 
@@ -14,6 +14,7 @@ __all__ = [
     "CitizenProvider",
     "HttpCitizenProvider",
     "StoreProvider",
+    "identify_citizen",
     "import_profiles",
     "look_up_citizen",
     "parse_import",

@@ -37,3 +37,11 @@ def look_up_citizen(
     if profile is None:
         raise Forbidden(UNKNOWN_CITIZEN, code="unknown_citizen")
     return profile
+
+
+def identify_citizen(db: Database, cpr_text: str, *, actor: str, purpose: str) -> Cpr:
+    """The checked CPR number, its access logged; no profile needed (a citizen whose
+    profile is gone may still cancel their own booking)."""
+    cpr = checked_cpr(cpr_text)
+    log_cpr_access(db, CprAccessLog, actor=actor, purpose=purpose, cpr=cpr)
+    return cpr

@@ -1,0 +1,173 @@
+"""A citizen cancels (B-3) or moves (B-4) their own booking.
+
+Both take a Session inside the caller's transaction, lock the booking row and raise
+shared.errors with Danish messages. Only the booking's own citizen may change it, and
+only while it is active and its meeting has not begun. The terms are the booking's own,
+copied from the offer on the booking day (V-6): an offer that changed its cancellation
+or rebooking settings later changes nothing here.
+
+Rebooking deadline ("until N days before the meeting", O-10): the citizen may move the
+booking while today's date in the offer's time zone is on or before the meeting's local
+date minus N days. With N = 2 and a meeting on Thursday 10 December, the last day to
+move it is Tuesday 8 December (all day); N = 0 allows it until the meeting begins.
+
+A rebooking is one transaction: the old booking is marked cancelled and pointed at the
+new one (``rebooked_to_id``), then the new one is placed under every rule of a new
+booking (``operations.place_booking``: opened offer, eligibility on the day, notice,
+period, personal deadline, free time, exclusion constraint). Any refusal rolls the whole
+transaction back, so the old booking stays as it was. Because the old booking is marked
+first, the citizen may move to a time that overlaps their own old meeting, and the
+one-active-booking-per-offer guard does not count the booking being moved.
+
+The new booking gets its own id and a new reference (the references stay unique and an
+event in the advisor's calendar names exactly one booking); it keeps the old booking's
+terms, not the offer's terms of today: moving a meeting does not make it a new
+agreement (V-6).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from services.booking.models import Booking, OfferView, OutboxMessage
+from services.booking.operations import booking_payload, place_booking
+from services.booking.queries import bookable_offer
+from shared import events as ev
+from shared.config import Settings
+from shared.cpr import Cpr
+from shared.eligibility import CitizenProfile
+from shared.errors import Conflict, Forbidden, NotFound, UserError, ValidationFailed
+from shared.outbox import record_event
+from shared.timeutil import local_midnight, utcnow, zone
+
+log = logging.getLogger(__name__)
+
+BOOKING_NOT_FOUND = "Bookingen findes ikke."
+NOT_YOUR_BOOKING = "Bookingen er ikke din. Du kan kun ændre dine egne bookinger."
+ALREADY_CANCELLED = "Bookingen er allerede aflyst."
+ALREADY_MOVED = "Bookingen er allerede flyttet til en anden tid. Ændr den nye booking i stedet."
+MEETING_BEGUN = "Mødet er allerede begyndt eller overstået, så bookingen kan ikke længere ændres."
+NO_CANCELLATION = (
+    "Bookingen kan ikke aflyses her: tilbuddet tillod ikke aflysning, da du bookede. Kontakt dit jobcenter."
+)
+NO_REBOOKING = "Bookingen kan ikke flyttes: tilbuddet tillod ikke ombooking, da du bookede. Kontakt dit jobcenter."
+SAME_TIME = "Du har allerede denne tid. Vælg en anden tid at flytte mødet til."
+
+
+def _own_active_booking(session: Session, booking_id: uuid.UUID, cpr: Cpr, now: datetime) -> Booking:
+    """The booking, locked; refused unless it is the citizen's, active and not begun."""
+    booking = session.get(Booking, booking_id, with_for_update=True)
+    if booking is None:
+        raise NotFound(BOOKING_NOT_FOUND)
+    if booking.citizen_cpr != cpr.digits:
+        raise Forbidden(NOT_YOUR_BOOKING, code="not_your_booking")
+    if booking.rebooked_to_id is not None:
+        raise Conflict(ALREADY_MOVED, code="already_rebooked", extra={"rebooked_to": str(booking.rebooked_to_id)})
+    if booking.cancelled_at is not None:
+        raise Conflict(ALREADY_CANCELLED, code="already_cancelled")
+    if booking.start_at <= now:
+        raise Conflict(MEETING_BEGUN, code="meeting_begun")
+    return booking
+
+
+def cancel_booking(session: Session, booking_id: uuid.UUID, cpr: Cpr, now: datetime | None = None) -> Booking:
+    """Cancel the citizen's booking (B-3); its time is free again at once.
+
+    NotFound for an unknown booking; Forbidden when it is another citizen's, or when the
+    offer did not accept cancellation on the booking day; Conflict when it is cancelled or
+    moved already (a repeated request) or its meeting has begun. ``booking.cancelled``
+    goes to the outbox in the same transaction; it never holds the CPR.
+    """
+    now = now or utcnow()
+    booking = _own_active_booking(session, booking_id, cpr, now)
+    if not booking.accept_cancellation:
+        raise Forbidden(NO_CANCELLATION, code="cancellation_not_allowed")
+    booking.cancelled_at = now
+    session.flush()
+    payload = ev.BookingCancelledPayload(
+        booking_id=str(booking.id),
+        offer_id=str(booking.offer_id),
+        advisor_id=str(booking.advisor_id),
+        cancelled_at=now,
+    )
+    record_event(session, OutboxMessage, payload.envelope(ev.BOOKING_CANCELLED))
+    log.info("booking %s cancelled (offer %s)", booking.reference, booking.offer_id)
+    return booking
+
+
+def last_rebooking_day(booking: Booking, offer: OfferView | None) -> datetime | None:
+    """The end of the last day the booking may be moved (local midnight after it, in the
+    offer's zone), or None when its terms allow no rebooking. See the module's docstring."""
+    if booking.rebooking_days_before is None:
+        return None
+    tz = zone(offer.timezone if offer is not None else None)
+    last_day = booking.start_at.astimezone(tz).date() - timedelta(days=booking.rebooking_days_before)
+    return local_midnight(last_day + timedelta(days=1), tz)
+
+
+def rebook_booking(
+    session: Session,
+    settings: Settings,
+    booking_id: uuid.UUID,
+    start: datetime,
+    citizen: CitizenProfile,
+    advisor_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Move the citizen's booking to ``start`` in the same offer (B-4); returns the new booking.
+
+    Refused like ``cancel_booking`` for another citizen's, an inactive or a begun booking;
+    Forbidden when its terms allow no rebooking, or today is past the last rebooking day
+    (see the module's docstring); UserError for the booking's own time; then every rule of
+    a new booking applies (NotFound, Forbidden, UserError, Conflict from
+    ``place_booking``). The old booking is kept unchanged whenever anything is refused.
+    ``booking.rebooked`` (old id + the new booking) goes to the outbox; never the CPR.
+    """
+    if citizen.cpr is None:
+        raise ValidationFailed("Borgeren mangler et CPR-nummer.", extra={"errors": {"citizen": {"cpr": ["Mangler."]}}})
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValidationFailed(
+            "Tidspunktet skal angives med tidszone, f.eks. 2026-12-01T09:00:00+01:00.",
+            extra={"errors": {"start": ["Tidspunktet mangler tidszone."]}},
+        )
+    now = now or utcnow()
+    old = _own_active_booking(session, booking_id, citizen.cpr, now)
+    offer_seen = session.get(OfferView, old.offer_id)
+    deadline = last_rebooking_day(old, offer_seen)
+    if deadline is None:
+        raise Forbidden(NO_REBOOKING, code="rebooking_not_allowed")
+    if now >= deadline:
+        last = (deadline - timedelta(days=1)).date()
+        raise Forbidden(
+            f"Fristen for at flytte mødet er overskredet. Mødet kunne flyttes til og med {last:%d.%m.%Y} "
+            f"({old.rebooking_days_before} dage før mødet). Kontakt dit jobcenter.",
+            code="rebooking_too_late",
+        )
+    if start == old.start_at and advisor_id in (None, old.advisor_id):
+        raise UserError(SAME_TIME, code="same_time")
+    offer = bookable_offer(session, old.offer_id, now)
+
+    old.cancelled_at = now
+    session.flush()  # the old booking's time and its one-per-offer place are free for the new one
+    new = place_booking(
+        session,
+        settings,
+        offer,
+        start,
+        citizen,
+        advisor_id,
+        now,
+        terms=(old.accept_cancellation, old.rebooking_days_before),
+    )
+    old.rebooked_to_id = new.id
+    session.flush()
+    payload = ev.BookingRebookedPayload(
+        old_booking_id=str(old.id), booking=booking_payload(new, offer), rebooked_at=now
+    )
+    record_event(session, OutboxMessage, payload.envelope(ev.BOOKING_REBOOKED))
+    log.info("booking %s moved to %s (offer %s, advisor %s)", old.reference, new.reference, offer.id, new.advisor_id)
+    return new
