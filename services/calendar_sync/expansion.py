@@ -83,12 +83,40 @@ def parse_calendar(ics_text: str) -> icalendar.Calendar:
     return calendars[0]
 
 
+UNSUPPORTED_FREQUENCIES = frozenset({"SECONDLY", "MINUTELY"})
+"""No meeting repeats every second or minute; expanding such a rule over the sync window
+takes seconds and would hold up every other calendar behind it."""
+
+
+def _check_rules(calendar: icalendar.Calendar) -> None:
+    """Refuse recurrence rules the expansion would loop on forever or for seconds.
+
+    ``INTERVAL`` must be a positive integer (RFC 5545 3.3.10); dateutil repeats the first
+    occurrence endlessly on ``INTERVAL=0``, and servers such as Radicale store and serve it.
+    ``FREQ=SECONDLY`` and ``MINUTELY`` are refused (see ``UNSUPPORTED_FREQUENCIES``).
+    """
+    for component in calendar.walk("VEVENT"):
+        rules = component.get("RRULE")
+        for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+            if not isinstance(rule, dict):
+                continue
+            intervals = rule.get("INTERVAL", [])
+            for interval in intervals if isinstance(intervals, list) else [intervals]:
+                if not isinstance(interval, int) or interval < 1:
+                    raise CalendarDataError(f"RRULE med ugyldigt INTERVAL (skal være et positivt heltal): {interval!r}")
+            frequencies = rule.get("FREQ", [])
+            for frequency in frequencies if isinstance(frequencies, list) else [frequencies]:
+                if str(frequency).upper() in UNSUPPORTED_FREQUENCIES:
+                    raise CalendarDataError(f"RRULE med FREQ={frequency} understøttes ikke (hvert sekund/minut).")
+
+
 def busy_intervals(ics_text: str, window: Interval, tz: ZoneInfo) -> list[Interval]:
     """Every busy span of the object in ``ics_text`` inside ``window``, merged and sorted.
 
     Raises CalendarDataError when the object cannot be parsed or expanded.
     """
     calendar = parse_calendar(ics_text)
+    _check_rules(calendar)
     try:
         occurrences: Iterable[Any] = recurring_ical_events.of(calendar).between(
             window.start.astimezone(tz), window.end.astimezone(tz)

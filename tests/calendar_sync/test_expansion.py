@@ -119,8 +119,18 @@ def test_our_own_booked_meetings_are_not_read_back_as_busy_time() -> None:
             "bad-rule@example.org", at(date(2026, 12, 1), 9), at(date(2026, 12, 1), 10), "RRULE:FREQ=SOMETIMES\r\n"
         ),
         event_ics("bad-exdate@example.org", at(date(2026, 12, 1), 9), at(date(2026, 12, 1), 10), "EXDATE:soon\r\n"),
+        event_ics(
+            "zero@example.org", at(date(2026, 12, 1), 9), at(date(2026, 12, 1), 10), "RRULE:FREQ=DAILY;INTERVAL=0\r\n"
+        ),
+        event_ics(
+            "minutely@example.org", at(date(2026, 12, 1), 9), at(date(2026, 12, 1), 9, 1), "RRULE:FREQ=MINUTELY\r\n"
+        ),
+        event_ics(
+            "secondly@example.org", at(date(2026, 12, 1), 9), at(date(2026, 12, 1), 9, 1), "RRULE:FREQ=SECONDLY\r\n"
+        ),
     ],
 )
+@pytest.mark.timeout(30)
 def test_a_broken_object_raises_calendar_data_error(text: str) -> None:
     with pytest.raises(CalendarDataError):
         busy_intervals(text, window(date(2026, 11, 30), date(2026, 12, 7)), CPH)
