@@ -42,6 +42,7 @@ SYNC_ADVISOR = "calendar_sync.sync_advisor"
 COMPUTE_OFFER = "calendar_sync.compute_offer"
 WRITE_BOOKING = "calendar_sync.write_booking"
 DELETE_BOOKING = "calendar_sync.delete_booking"
+PUBLISH_FREE_TIME = "calendar_sync.publish_free_time"
 
 
 class BookingNotKnownYet(LookupError):
@@ -192,12 +193,15 @@ def follow_ups(context: ServiceContext, envelope: Envelope) -> list[FollowUp]:
 def _computes(
     context: ServiceContext, advisor_id: str, offer_id: str, also_advisor: str | None = None
 ) -> list[FollowUp]:
-    """Compute every offer of the advisor(s) again, and the booking's own offer."""
+    """Compute every offer of the advisor(s) again, and the booking's own offer, and
+    announce the advisor(s)' free time (for group meetings)."""
+    advisor_ids = [advisor_id] if also_advisor in (None, advisor_id) else [advisor_id, also_advisor]
     with context.db.transaction() as session:
-        offer_ids = set(offers_of_advisor(session, advisor_id)) | {offer_id}
-        if also_advisor is not None and also_advisor != advisor_id:
-            offer_ids |= set(offers_of_advisor(session, also_advisor))
-    return [(COMPUTE_OFFER, (offer_id,)) for offer_id in sorted(offer_ids)]
+        offer_ids = {offer_id}.union(*(offers_of_advisor(session, a) for a in advisor_ids))
+    return [
+        *((COMPUTE_OFFER, (offer_id,)) for offer_id in sorted(offer_ids)),
+        *((PUBLISH_FREE_TIME, (a,)) for a in advisor_ids),
+    ]
 
 
 def handle(context: ServiceContext, envelope: Envelope) -> None:

@@ -144,6 +144,8 @@ def write_booking(self: Task, booking_id: str) -> str | None:
         meeting = session.get(BookedMeeting, booking_id)
         if meeting is None or meeting.written_at is not None:
             return meeting.calendar_href if meeting is not None else None
+        if meeting.cancelled_at is not None:  # cancelled while this write waited: never put it back
+            return None
         advisor = session.get(AdvisorCalendar, meeting.advisor_id)
         booking = BookingPayload.model_validate(meeting.payload)
         stamp = meeting.created_at

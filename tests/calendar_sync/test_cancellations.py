@@ -201,3 +201,40 @@ def test_a_cancelled_meeting_is_no_conflict_and_its_open_conflict_is_resolved(
     assert [p["resolved"] for p in told] == [False, True]
     sync_advisor(context, booking.advisor_id, utcnow() + timedelta(minutes=5))
     assert len(outbox(context, ev.BOOKING_CONFLICT_DETECTED)) == 2, "a cancelled meeting is not a conflict again"
+
+
+def free_from(context: ServiceContext, advisor_id: str, day: date) -> list[str]:
+    """Local starts of the advisor's free periods on ``day`` in the latest ``advisor.free_time_changed``."""
+    latest = [p for p in outbox(context, ev.ADVISOR_FREE_TIME_CHANGED) if p["advisor_id"] == advisor_id][-1]
+    return local_hhmm([datetime.fromisoformat(span["start"]) for span in latest["free"]], day)
+
+
+def test_staff_see_the_advisors_free_time_follow_bookings_and_cancellations(
+    context: ServiceContext, celery_app: Celery, radicale: RadicaleServer, new_calendar: Callable[[str], str]
+) -> None:
+    url = new_calendar("anne")
+    advisor_id = add_advisor(context, url)
+    day, _offer_id, booking = booked_day(context, radicale, url, [advisor_id])
+    assert free_from(context, advisor_id, day)[0] == "08:45"  # the 08:00 meeting and its reporting time
+
+    consumer.handle(context, cancelled(booking))
+
+    assert free_from(context, advisor_id, day)[0] == "08:00"
+
+
+def test_a_write_still_waiting_when_the_booking_is_cancelled_never_puts_the_meeting_back(
+    context: ServiceContext, celery_app: Celery, radicale: RadicaleServer, new_calendar: Callable[[str], str]
+) -> None:
+    url = new_calendar("anne")
+    advisor_id = add_advisor(context, url)
+    today = utcnow().astimezone(CPH).date()
+    day = working_day_ahead(today)
+    booking = booking_payload(advisor_id, new_id(), at(day, 8))
+    with context.db.transaction() as session:  # stored, but its write is still waiting (calendar server down)
+        consumer.apply_booking_created(session, booking.envelope(ev.BOOKING_CREATED))
+    with context.db.transaction() as session:
+        consumer.apply_booking_cancelled(session, cancelled(booking))
+
+    assert celery_app.tasks["calendar_sync.write_booking"].delay(booking.booking_id).get() is None
+
+    assert events_on(radicale, url, day) == []

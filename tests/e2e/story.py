@@ -301,3 +301,22 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
 
     bo_now = eventually(bo_blocked, timeout=60, what="Bo's new meeting to block times", on_tick=stack.assert_running)
     assert "13:00" in bo_now and not {"13:30", "14:00", "14:30"} & bo_now
+
+    # Staff placing a group meeting with Anne and Bo see only the hours when both are free:
+    # not over Anne's meeting, her booked 08:00 meeting with its reporting time, or Bo's new one.
+    def group_meeting_times() -> set[str] | None:
+        query = {"advisor_id": [advisors["anne"], advisors["bo"]], "first_date": day.isoformat(),
+                 "last_date": day.isoformat(), "duration_minutes": 60, "start_minutes": [0]}  # fmt: skip
+        response = requests.get(f"{o}/group-meeting-times", params=query, timeout=30)
+        assert response.status_code == 200, response.text
+        found = {datetime.fromisoformat(t["start"]).astimezone(CPH).strftime("%H:%M") for t in response.json()["times"]}
+        return found if found and not {"08:00", "14:00"} & found else None
+
+    group = eventually(group_meeting_times, timeout=60, what="group meeting times", on_tick=stack.assert_running)
+    assert "09:00" in group and "10:00" not in group
+
+    # The citizen cancels the 08:00 meeting: it leaves Anne's calendar and the time is free again.
+    post(f"{stack.booking_url}/api/v1/bookings/{booking['id']}/cancel", {"citizen": {"cpr": fictitious_cpr(0)}}, 200)
+    eventually(lambda: booked_event() is None, timeout=60, what="the meeting to leave Anne's calendar",
+               on_tick=stack.assert_running)  # fmt: skip
+    assert "08:00" in local_starts(times(stack, offer["id"]), advisors["anne"], day)
