@@ -10,10 +10,12 @@ the calendar server does not answer and recording the final failure for staff to
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from celery import Task, shared_task
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.calendar_sync import sync
 from services.calendar_sync.caldav_client import CalDAVCalendar
@@ -23,12 +25,14 @@ from services.calendar_sync.meeting_event import meeting_event, meeting_uid
 from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, OutboxMessage
 from services.calendar_sync.runtime import get_context, settings_of
 from shared.errors import PlannerError, UpstreamUnavailable
-from shared.events import ADVISOR_FREE_TIME_CHANGED, AVAILABILITY_COMPUTED, BookingPayload
+from shared.events import ADVISOR_FREE_TIME_CHANGED, AVAILABILITY_COMPUTED, BookingPayload, Contract
 from shared.outbox import record_event
 from shared.service import ServiceContext
 from shared.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+
+ContractT = TypeVar("ContractT", bound=Contract)
 
 WRITE_MAX_RETRIES = 8
 """Retries of a calendar write (backoff 1, 2, 4 ... s, at most 10 minutes apart)."""
@@ -68,13 +72,13 @@ def compute_offer(self: Task, offer_id: str) -> int | None:
     Returns how many starts were published (None for an offer the worker does not know).
     """
     context = _context(self)
-    with context.db.transaction() as session:
-        payload = compute_offer_availability(session, context.settings, offer_id, utcnow())
-        if payload is None:
-            return None
-        record_event(session, OutboxMessage, payload.envelope(AVAILABILITY_COMPUTED))
-    _relay(context, f"availability of offer {offer_id}")
-    return len(payload.slots)
+    payload = _announce(
+        context,
+        AVAILABILITY_COMPUTED,
+        lambda session: compute_offer_availability(session, context.settings, offer_id, utcnow()),
+        f"availability of offer {offer_id}",
+    )
+    return None if payload is None else len(payload.slots)
 
 
 @shared_task(bind=True, name="calendar_sync.publish_free_time")
@@ -84,20 +88,30 @@ def publish_free_time(self: Task, advisor_id: str) -> int | None:
     Returns how many free periods were published (None for an unknown advisor).
     """
     context = _context(self)
+    payload = _announce(
+        context,
+        ADVISOR_FREE_TIME_CHANGED,
+        lambda session: advisor_free_time(session, context.settings, advisor_id, utcnow()),
+        f"free time of advisor {advisor_id}",
+    )
+    return None if payload is None else len(payload.free)
+
+
+def _announce(
+    context: ServiceContext, event_type: str, compute: Callable[[Session], ContractT | None], what: str
+) -> ContractT | None:
+    """Record what ``compute`` returns as an event in the outbox (nothing for None), then
+    relay the outbox at once; if the broker is down, beat relays it later."""
     with context.db.transaction() as session:
-        payload = advisor_free_time(session, context.settings, advisor_id, utcnow())
+        payload = compute(session)
         if payload is None:
             return None
-        record_event(session, OutboxMessage, payload.envelope(ADVISOR_FREE_TIME_CHANGED))
-    _relay(context, f"free time of advisor {advisor_id}")
-    return len(payload.free)
-
-
-def _relay(context: ServiceContext, what: str) -> None:
+        record_event(session, OutboxMessage, payload.envelope(event_type))
     try:
         context.relay.relay_pending()
     except Exception as exc:  # noqa: BLE001 - the broker may be down; beat relays the outbox later
         log.warning("%s stays in the outbox for now: %s", what, exc)
+    return payload
 
 
 @shared_task(bind=True, name="calendar_sync.relay_outbox")
