@@ -12,11 +12,12 @@ from apiflask import APIBlueprint
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from services.offers import operations, queries, reference_admin
+from services.offers import advisor_operations, operations, queries, reference_admin
 from services.offers import schemas as s
 from services.offers import schemas_calendar as sc
 from services.offers import schemas_eligibility as se
 from services.offers import schemas_group_times as sg
+from services.offers import schemas_offers as so
 from services.offers.calendar_health import AdvisorView, advisor_view, list_conflicts
 from services.offers.group_times import GroupMeetingRequest, GroupMeetingTimes, group_meeting_times
 from services.offers.models import Advisor, JobCentre, Offer
@@ -144,7 +145,7 @@ def list_rooms(query: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(summary="Create an advisor with calendar and working hours", tags=[ADVISORS])
 def create_advisor(body: dict[str, Any]) -> AdvisorView:
     with transaction() as session:
-        return shown(operations.create_advisor(session, body, secret_keys=context().settings.secret_keys))
+        return shown(advisor_operations.create_advisor(session, body, secret_keys=context().settings.secret_keys))
 
 
 @bp.get("/advisors")
@@ -170,7 +171,8 @@ def get_advisor(advisor_id: uuid.UUID) -> AdvisorView:
 @bp.doc(summary="Change an advisor (only the fields given)", tags=[ADVISORS])
 def update_advisor(advisor_id: uuid.UUID, body: dict[str, Any]) -> AdvisorView:
     with transaction() as session:
-        advisor = operations.update_advisor(session, advisor_id, body, secret_keys=context().settings.secret_keys)
+        keys = context().settings.secret_keys
+        advisor = advisor_operations.update_advisor(session, advisor_id, body, secret_keys=keys)
         return shown(advisor)
 
 
@@ -179,7 +181,7 @@ def update_advisor(advisor_id: uuid.UUID, body: dict[str, Any]) -> AdvisorView:
 @bp.doc(summary="Re-read the advisor's calendar now", tags=[ADVISORS], responses={409: "No calendar"})
 def request_calendar_sync(advisor_id: uuid.UUID) -> dict[str, Any]:
     with transaction() as session:
-        operations.request_calendar_sync(session, advisor_id)
+        advisor_operations.request_calendar_sync(session, advisor_id)
     return {"advisor_id": advisor_id, "status": "requested"}
 
 
@@ -226,9 +228,9 @@ def list_group_meeting_times(query: dict[str, Any]) -> GroupMeetingTimes:
 
 
 @bp.post("/offers")
-@bp.input(s.OfferIn, arg_name="body")
+@bp.input(so.OfferIn, arg_name="body")
 @bp.input(s.StaffHeader, location="headers", arg_name="headers")
-@bp.output(s.OfferOut, status_code=201)
+@bp.output(so.OfferOut, status_code=201)
 @bp.doc(summary="Create an individual offer (published to citizens when active and open)", tags=[OFFERS])
 def create_offer(body: dict[str, Any], headers: dict[str, Any]) -> Offer:
     with transaction() as session:
@@ -236,8 +238,8 @@ def create_offer(body: dict[str, Any], headers: dict[str, Any]) -> Offer:
 
 
 @bp.get("/offers")
-@bp.input(s.OfferQuery, location="query", arg_name="query")
-@bp.output(s.OfferList)
+@bp.input(so.OfferQuery, location="query", arg_name="query")
+@bp.output(so.OfferList)
 @bp.doc(summary="List offers, filtered and sorted (V-1, V-2)", tags=[OFFERS])
 def list_offers(query: dict[str, Any]) -> dict[str, Any]:
     with transaction() as session:
@@ -245,7 +247,7 @@ def list_offers(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/offers/<uuid:offer_id>")
-@bp.output(s.OfferOut)
+@bp.output(so.OfferOut)
 @bp.doc(summary="Get an offer", tags=[OFFERS])
 def get_offer(offer_id: uuid.UUID) -> Offer:
     with transaction() as session:
@@ -253,9 +255,9 @@ def get_offer(offer_id: uuid.UUID) -> Offer:
 
 
 @bp.patch("/offers/<uuid:offer_id>")
-@bp.input(s.OfferPatch(partial=True), arg_name="body")
+@bp.input(so.OfferPatch(partial=True), arg_name="body")
 @bp.input(s.StaffHeader, location="headers", arg_name="headers")
-@bp.output(s.OfferOut)
+@bp.output(so.OfferOut)
 @bp.doc(summary="Change an offer (only the fields given); active=false hides it (V-5, V-6)", tags=[OFFERS])
 def update_offer(offer_id: uuid.UUID, body: dict[str, Any], headers: dict[str, Any]) -> Offer:
     with transaction() as session:

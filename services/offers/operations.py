@@ -1,4 +1,5 @@
-"""Every write of the offers service, each in the caller's transaction (a Session).
+"""The writes of the offers service for job centres, teams, rooms and offers, each in the
+caller's transaction (a Session); advisors' writes are in ``advisor_operations``.
 
 Each operation checks its input, raises ``shared.errors`` with Danish messages (field
 problems as one ``ValidationFailed`` listing every field), changes the rows and records
@@ -18,17 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.offers import validation as check
-from services.offers.events import announce_advisor, announce_offer, announce_sync_request
+from services.offers.events import announce_advisor, announce_offer
 from services.offers.models import Advisor, ClosingDay, JobCentre, Offer, OfferAdvisor, Room, Team
 from services.offers.offer_rules import offer_fields, offer_state
 from services.offers.queries import get_or_404
 from services.offers.reference import load_lists, lock_reference_lists
 from shared import events as ev
 from shared.errors import Conflict
-from shared.secrets import encrypt
 from shared.timeutil import DEFAULT_TIMEZONE, today_in, utcnow, zone
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _flush_unique(session: Session, message: str, code: str) -> None:
@@ -115,7 +113,7 @@ def add_closing_day(session: Session, job_centre_id: uuid.UUID, data: Mapping[st
     return closing
 
 
-def _centre(problems: check.Problems, session: Session, data: Mapping[str, Any]) -> JobCentre | None:
+def job_centre_of(problems: check.Problems, session: Session, data: Mapping[str, Any]) -> JobCentre | None:
     ident = check.uuid_value(problems, "job_centre_id", data.get("job_centre_id"), required=True)
     centre = session.get(JobCentre, ident) if ident is not None else None
     if ident is not None and centre is None:
@@ -127,7 +125,7 @@ def create_team(session: Session, data: Mapping[str, Any]) -> Team:
     """Create a team of a job centre: ``job_centre_id``, ``name`` and an optional ``phone``
     (the fallback phone number of the team's phone offers, O-4)."""
     problems = check.Problems()
-    centre = _centre(problems, session, data)
+    centre = job_centre_of(problems, session, data)
     name = check.text(problems, data, "name", max_length=200, required=True)
     phone = check.phone(problems, data, "phone")
     problems.raise_if_any()
@@ -141,7 +139,7 @@ def create_team(session: Session, data: Mapping[str, Any]) -> Team:
 def create_room(session: Session, data: Mapping[str, Any]) -> Room:
     """Create a meeting room: ``job_centre_id``, ``name``, ``address`` and ``capacity`` (> 0)."""
     problems = check.Problems()
-    centre = _centre(problems, session, data)
+    centre = job_centre_of(problems, session, data)
     name = check.text(problems, data, "name", max_length=200, required=True)
     address = check.text(problems, data, "address", max_length=300, required=True)
     capacity = check.integer(problems, "capacity", data.get("capacity"), minimum=1, message="Skal være mindst 1.")
@@ -153,157 +151,6 @@ def create_room(session: Session, data: Mapping[str, Any]) -> Room:
     session.add(room)
     session.flush()
     return room
-
-
-def _teams(problems: check.Problems, session: Session, ids: Any, centre: JobCentre) -> list[Team]:
-    teams: list[Team] = []
-    for ident in check.uuid_list(problems, "team_ids", ids):
-        team = session.get(Team, ident)
-        if team is None:
-            problems.add("team_ids", f"Teamet {ident} findes ikke.")
-        elif team.job_centre_id != centre.id:
-            problems.add("team_ids", f"Teamet {team.name} hører til et andet jobcenter.")
-        else:
-            teams.append(team)
-    return teams
-
-
-def _advisor_fields(
-    problems: check.Problems, session: Session, centre: JobCentre, values: Mapping[str, Any]
-) -> dict[str, Any]:
-    email = check.text(problems, values, "email", max_length=254, required=False)
-    if email is not None and not _EMAIL.match(email):
-        problems.add("email", "Skal være en gyldig e-mailadresse.")
-    if "working_hours" not in values:
-        problems.add("working_hours", check.REQUIRED)
-    return {
-        "name": check.text(problems, values, "name", max_length=200, required=True),
-        "email": email,
-        "phone": check.phone(problems, values, "phone"),
-        "timezone": check.timezone(problems, "timezone", values.get("timezone"), centre.timezone),
-        "working_hours": check.working_hours(problems, "working_hours", values.get("working_hours")),
-        "working_exceptions": check.working_exceptions(
-            problems, "working_exceptions", values.get("working_exceptions")
-        ),
-        "caldav_url": check.caldav_url(problems, values, "caldav_url"),
-        "caldav_username": check.text(problems, values, "caldav_username", max_length=200, required=False),
-        "teams": _teams(problems, session, values.get("team_ids") or [], centre),
-    }
-
-
-def _password(problems: check.Problems, values: Mapping[str, Any], secret_keys: str) -> str | None:
-    """The encrypted form of ``values["caldav_password"]`` (None when empty). Never logged."""
-    password = values.get("caldav_password")
-    if password is not None and not isinstance(password, str):
-        problems.add("caldav_password", "Skal være tekst.")
-        return None
-    if not password:
-        return None
-    if len(password) > 500:
-        problems.add("caldav_password", "Må højst være 500 tegn.")
-        return None
-    return encrypt(password, secret_keys)
-
-
-def _calendar_needs_url(problems: check.Problems, fields: Mapping[str, Any], encrypted: str | None) -> None:
-    if (encrypted or fields["caldav_username"]) and not fields["caldav_url"] and "caldav_url" not in problems:
-        problems.add("caldav_url", "Angiv kalenderens adresse, når brugernavn eller adgangskode er udfyldt.")
-
-
-CALENDAR_FIELDS = (
-    "name",
-    "timezone",
-    "working_hours",
-    "working_exceptions",
-    "caldav_url",
-    "caldav_username",
-    "caldav_password_encrypted",
-)
-"""What the calendar-sync worker uses of an advisor (the advisor.changed payload)."""
-
-
-def _calendar_state(advisor: Advisor) -> tuple[Any, ...]:
-    return tuple(getattr(advisor, k) for k in CALENDAR_FIELDS)
-
-
-def create_advisor(session: Session, data: Mapping[str, Any], *, secret_keys: str) -> Advisor:
-    """Create an advisor (A-1) with weekly ``working_hours``, optional CalDAV calendar
-    (``caldav_url``, ``caldav_username``, ``caldav_password``: encrypted with ``secret_keys``,
-    the plaintext is never stored) and ``team_ids`` of the same job centre.
-
-    Emits ``advisor.changed`` so the worker starts reading the calendar.
-    """
-    problems = check.Problems()
-    centre = _centre(problems, session, data)
-    if centre is None:
-        problems.raise_if_any()
-    assert centre is not None
-    fields = _advisor_fields(problems, session, centre, data)
-    encrypted = _password(problems, data, secret_keys)
-    _calendar_needs_url(problems, fields, encrypted)
-    problems.raise_if_any()
-    now = utcnow()
-    advisor = Advisor(job_centre=centre, caldav_password_encrypted=encrypted, created_at=now, updated_at=now, **fields)
-    session.add(advisor)
-    session.flush()
-    announce_advisor(session, advisor)
-    return advisor
-
-
-ADVISOR_CHANGES = frozenset(
-    (
-        "name",
-        "email",
-        "phone",
-        "timezone",
-        "working_hours",
-        "working_exceptions",
-        "caldav_url",
-        "caldav_username",
-        "caldav_password",
-        "team_ids",
-    )
-)
-
-
-def update_advisor(session: Session, advisor_id: uuid.UUID, changes: Mapping[str, Any], *, secret_keys: str) -> Advisor:
-    """Change the given fields of an advisor (PATCH: absent fields stay; a null
-    ``caldav_password`` removes the stored password).
-
-    Emits ``advisor.changed`` when anything the worker uses changed: name, time zone,
-    working hours or calendar access.
-    """
-    advisor = get_or_404(session, Advisor, advisor_id, "Vejlederen findes ikke.", lock=True)
-    problems = check.Problems()
-    for key in set(changes) - ADVISOR_CHANGES:
-        problems.add(key, "Feltet kan ikke ændres her.")
-    current = {k: getattr(advisor, k) for k in ADVISOR_CHANGES - {"caldav_password"}}
-    fields = _advisor_fields(problems, session, advisor.job_centre, current | dict(changes))
-    encrypted = advisor.caldav_password_encrypted
-    if "caldav_password" in changes:
-        encrypted = _password(problems, changes, secret_keys)
-    _calendar_needs_url(problems, fields, encrypted)
-    problems.raise_if_any()
-    before = _calendar_state(advisor), advisor.email, advisor.phone, set(advisor.team_ids)
-    for key, value in fields.items():
-        setattr(advisor, key, value)
-    advisor.caldav_password_encrypted = encrypted
-    if (_calendar_state(advisor), advisor.email, advisor.phone, set(advisor.team_ids)) == before:
-        return advisor
-    advisor.updated_at = utcnow()
-    session.flush()
-    if _calendar_state(advisor) != before[0]:
-        announce_advisor(session, advisor)
-    return advisor
-
-
-def request_calendar_sync(session: Session, advisor_id: uuid.UUID) -> Advisor:
-    """Ask the worker to re-read the advisor's calendar now ("sync now"): ``advisor.sync_requested``."""
-    advisor = get_or_404(session, Advisor, advisor_id, "Vejlederen findes ikke.")
-    if not advisor.caldav_url:
-        raise Conflict("Vejlederen har ingen kalender tilknyttet; angiv kalenderens adresse først.", code="no_calendar")
-    announce_sync_request(session, advisor)
-    return advisor
 
 
 def _set_advisors(offer: Offer, advisor_ids: list[uuid.UUID]) -> None:

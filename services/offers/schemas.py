@@ -1,4 +1,6 @@
-"""Input and output schemas of the offers API; they make /openapi.json complete.
+"""Input and output schemas of the offers API's admin data (job centres, teams, rooms,
+advisors), the problem document and the Danish field helpers the other ``schemas_*``
+modules use (offers: ``schemas_offers``); together they make /openapi.json complete.
 
 Schemas check only the shape of a request (types, required fields) with Danish messages;
 the rules of the domain are checked by the operations, so they hold for every caller.
@@ -12,10 +14,7 @@ from apiflask import Schema, fields
 from apiflask.validators import Length, OneOf
 from marshmallow.fields import Field
 
-from services.offers.models import CHANNELS, CONVERSATION_TYPES, MEETING_FORMS
-from services.offers.queries import OFFER_SORTS
 from services.offers.schemas_calendar import CalendarHealthOut
-from services.offers.schemas_eligibility import routes_field, rules_field
 from shared.working_time import OPTIONAL_DAYS
 
 _MESSAGES: dict[type[Field], str] = {
@@ -50,25 +49,25 @@ class DanishSchema(Schema):
         _danish(field_obj)
 
 
-def _text(description: str, *, required: bool = False, max_length: int | None = None, **kw: Any) -> fields.String:
+def text_field(description: str, *, required: bool = False, max_length: int | None = None, **kw: Any) -> fields.String:
     meta: dict[str, Any] = {"description": description}
     if max_length:
         meta["maxLength"] = max_length
     return fields.String(required=required, allow_none=not required, metadata=meta, **kw)
 
 
-def _int(description: str, *, required: bool = False, minimum: int | None = None, **kw: Any) -> fields.Integer:
+def int_field(description: str, *, required: bool = False, minimum: int | None = None, **kw: Any) -> fields.Integer:
     meta: dict[str, Any] = {"description": description}
     if minimum is not None:
         meta["minimum"] = minimum
     return fields.Integer(strict=True, required=required, allow_none=not required, metadata=meta, **kw)
 
 
-def _id(description: str, *, required: bool = False) -> fields.UUID:
+def id_field(description: str, *, required: bool = False) -> fields.UUID:
     return fields.UUID(required=required, allow_none=not required, metadata={"description": description})
 
 
-def _date(description: str, *, required: bool = False) -> fields.Date:
+def date_field(description: str, *, required: bool = False) -> fields.Date:
     return fields.Date(required=required, allow_none=not required, metadata={"description": description})
 
 
@@ -103,11 +102,11 @@ OPTIONAL_DAYS_FIELD = fields.List(
 
 
 class JobCentreIn(DanishSchema):
-    code = _text("Five-digit job centre code, unique.", required=True, max_length=5)
-    name = _text("Name of the job centre.", required=True, max_length=200)
-    timezone = _text("IANA time zone of the centre (default Europe/Copenhagen).")
-    parent_id = _id("The job centre this one is a sub-job-centre of.")
-    region = _text("Region (reference list 'regions'; default the parent's): decides the region markers it sees.")
+    code = text_field("Five-digit job centre code, unique.", required=True, max_length=5)
+    name = text_field("Name of the job centre.", required=True, max_length=200)
+    timezone = text_field("IANA time zone of the centre (default Europe/Copenhagen).")
+    parent_id = id_field("The job centre this one is a sub-job-centre of.")
+    region = text_field("Region (reference list 'regions'; default the parent's): decides the region markers it sees.")
     closed_optional_days = OPTIONAL_DAYS_FIELD
 
 
@@ -116,8 +115,8 @@ class JobCentrePatch(DanishSchema):
 
 
 class ClosingDayIn(DanishSchema):
-    day = _date("A day the job centre is closed (today or later).", required=True)
-    reason = _text("Why it is closed (default 'Lukkedag').", max_length=200)
+    day = date_field("A day the job centre is closed (today or later).", required=True)
+    reason = text_field("Why it is closed (default 'Lukkedag').", max_length=200)
 
 
 class CentreClosingDay(Schema):
@@ -147,16 +146,16 @@ class JobCentreList(Schema):
 
 
 class CentreFilter(DanishSchema):
-    job_centre_id = _id("Only those of this job centre.")
+    job_centre_id = id_field("Only those of this job centre.")
 
 
 # --- teams and rooms ---------------------------------------------------------------------------------
 
 
 class TeamIn(DanishSchema):
-    job_centre_id = _id("The job centre of the team.", required=True)
-    name = _text("Name of the team.", required=True, max_length=200)
-    phone = _text("The team's phone number (fallback for phone offers, O-4).", max_length=30)
+    job_centre_id = id_field("The job centre of the team.", required=True)
+    name = text_field("Name of the team.", required=True, max_length=200)
+    phone = text_field("The team's phone number (fallback for phone offers, O-4).", max_length=30)
 
 
 class TeamOut(Schema):
@@ -172,10 +171,10 @@ class TeamList(Schema):
 
 
 class RoomIn(DanishSchema):
-    job_centre_id = _id("The job centre of the room.", required=True)
-    name = _text("Name of the room.", required=True, max_length=200)
-    address = _text("Address (the default place of in-person offers in this room).", required=True, max_length=300)
-    capacity = _int("Seats in the room (at least 1).", required=True, minimum=1)
+    job_centre_id = id_field("The job centre of the room.", required=True)
+    name = text_field("Name of the room.", required=True, max_length=200)
+    address = text_field("Address (the default place of in-person offers in this room).", required=True, max_length=300)
+    capacity = int_field("Seats in the room (at least 1).", required=True, minimum=1)
 
 
 class RoomOut(Schema):
@@ -206,19 +205,19 @@ _EXCEPTIONS = (
 
 
 class AdvisorIn(DanishSchema):
-    job_centre_id = _id("The job centre of the advisor.", required=True)
-    name = _text("Name of the advisor.", required=True, max_length=200)
-    email = _text("E-mail address.", max_length=254)
-    phone = _text("Phone number (default phone of the advisor's phone offers, O-4).", max_length=30)
-    timezone = _text("IANA time zone (default: the job centre's).")
+    job_centre_id = id_field("The job centre of the advisor.", required=True)
+    name = text_field("Name of the advisor.", required=True, max_length=200)
+    email = text_field("E-mail address.", max_length=254)
+    phone = text_field("Phone number (default phone of the advisor's phone offers, O-4).", max_length=30)
+    timezone = text_field("IANA time zone (default: the job centre's).")
     working_hours = fields.Dict(
         keys=fields.String(), values=fields.Raw(), required=True, metadata={"description": _HOURS}
     )
     working_exceptions = fields.Dict(
         keys=fields.String(), values=fields.Raw(), allow_none=True, metadata={"description": _EXCEPTIONS}
     )
-    caldav_url = _text("URL of the advisor's CalDAV calendar.", max_length=1000)
-    caldav_username = _text("CalDAV user name.", max_length=200)
+    caldav_url = text_field("URL of the advisor's CalDAV calendar.", max_length=1000)
+    caldav_username = text_field("CalDAV user name.", max_length=200)
     caldav_password = fields.String(
         load_only=True,
         allow_none=True,
@@ -263,11 +262,11 @@ class AdvisorList(Schema):
 
 
 class AdvisorFilter(CentreFilter):
-    team_id = _id("Only members of this team.")
+    team_id = id_field("Only members of this team.")
 
 
 class CalendarConflictQuery(DanishSchema):
-    advisor_id = _id("Kun konflikter for denne vejleder.")
+    advisor_id = id_field("Kun konflikter for denne vejleder.")
     include_resolved = fields.Boolean(
         load_default=False, metadata={"description": "true: også konflikter, der er løst igen (standard false)."}
     )
@@ -279,108 +278,6 @@ class SyncRequested(Schema):
 
 
 # --- offers ---------------------------------------------------------------------------------------------
-
-_TYPES = ", ".join(f"{k} = {v}" for k, v in CONVERSATION_TYPES.items())
-
-
-class OfferIn(DanishSchema):
-    job_centre_id = _id("Job centre (default: the team's).")
-    name = _text("Name shown to citizens (O-1).", required=True, max_length=200)
-    description = _text("Plain text, at most 500 characters (O-1).", max_length=500)
-    conversation_type = _int(f"Conversation type code (A-2): {_TYPES}.", required=True)
-    variant = _text("Conversation type variant (optional).", max_length=100)
-    meeting_form = fields.String(
-        required=True,
-        metadata={"description": "'individual'. 'group' (fællesmøde) is not supported yet.", "enum": MEETING_FORMS},
-    )
-    channel = fields.String(
-        required=True,
-        metadata={"description": "video (digitalt), in_person (personlig kontakt), phone (telefon).", "enum": CHANNELS},
-    )
-    place = _text("Address of an in-person meeting (default: the room's address).", max_length=300)
-    phone = _text("Phone number of a phone meeting (default: first advisor's, else team's, O-4).", max_length=30)
-    duration_minutes = _int("Meeting length in minutes (O-6).", required=True, minimum=1)
-    reporting_minutes = _int("Reporting time after the meeting, minutes (O-6; default 0).", minimum=0)
-    start_minutes = fields.List(
-        fields.Integer(strict=True),
-        required=True,
-        metadata={"description": "Allowed start minutes in the hour, a subset of {0, 15, 20, 30, 40, 45} (O-7)."},
-    )
-    first_meeting_date = _date("First day a meeting can take place (O-8).", required=True)
-    end_date = _date("Fixed end date, inclusive (optional, not before the first meeting date).")
-    rolling_weeks = _int("Rolling end: whole weeks from the day the citizen books (optional).", minimum=1)
-    opens_on = _date("Day the offer becomes visible to citizens (default today).")
-    team_id = _id("The team (O-9).", required=True)
-    room_id = _id("Meeting room (optional).")
-    advisor_ids = fields.List(fields.UUID(), required=True, metadata={"description": "One or more advisors, in order."})
-    citizen_may_choose_advisor = fields.Boolean(allow_none=True, metadata={"description": "Default false."})
-    accept_cancellation = fields.Boolean(allow_none=True, metadata={"description": "Default true (O-10)."})
-    rebooking_days_before = _int("null: no rebooking; else rebooking allowed until N days before (O-10).", minimum=0)
-    active = fields.Boolean(allow_none=True, metadata={"description": "Shown to citizens (V-5). Default true."})
-    rules = rules_field(required=True)
-    marker_routes = routes_field()
-
-
-class OfferPatch(OfferIn):
-    """Only the fields given change (use with ``partial=True``); the offer is checked as a whole."""
-
-    class Meta:
-        exclude = ("job_centre_id",)
-
-
-class OfferOut(Schema):
-    id = fields.UUID()
-    job_centre_id = fields.UUID()
-    name = fields.String()
-    description = fields.String()
-    conversation_type = fields.Integer()
-    conversation_type_name = fields.String(allow_none=True)
-    variant = fields.String(allow_none=True)
-    meeting_form = fields.String()
-    channel = fields.String()
-    place = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    duration_minutes = fields.Integer()
-    reporting_minutes = fields.Integer()
-    start_minutes = fields.List(fields.Integer())
-    first_meeting_date = fields.Date()
-    end_date = fields.Date(allow_none=True)
-    rolling_weeks = fields.Integer(allow_none=True)
-    opens_on = fields.Date()
-    team_id = fields.UUID()
-    room_id = fields.UUID(allow_none=True)
-    advisor_ids = fields.List(fields.UUID())
-    citizen_may_choose_advisor = fields.Boolean()
-    accept_cancellation = fields.Boolean()
-    rebooking_days_before = fields.Integer(allow_none=True)
-    active = fields.Boolean()
-    rules = fields.Raw(allow_none=True, metadata={**rules_field().metadata, "nullable": True})
-    marker_routes = fields.Raw(metadata=routes_field().metadata)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime(metadata={"description": "Last changed (V-3)."})
-    updated_by = fields.String(allow_none=True, metadata={"description": "Who changed it last (X-Planner-Staff)."})
-
-
-class OfferList(Schema):
-    items = fields.List(fields.Nested(OfferOut))
-
-
-class OfferQuery(DanishSchema):
-    sort = fields.String(
-        load_default="name",
-        validate=OneOf(OFFER_SORTS, error="Sortér efter en af: " + ", ".join(OFFER_SORTS) + "."),
-        metadata={"description": "Column to sort by (V-1)."},
-    )
-    order = fields.String(
-        load_default="asc", validate=OneOf(("asc", "desc"), error="Rækkefølgen skal være asc eller desc.")
-    )
-    active = fields.Boolean(metadata={"description": "true: active offers only; false: inactive only."})
-    job_centre_id = fields.UUID()
-    team_id = fields.UUID()
-    conversation_type = fields.Integer()
-    meeting_form = fields.String(metadata={"enum": MEETING_FORMS})
-    channel = fields.String(metadata={"enum": CHANNELS})
-    name = fields.String(metadata={"description": "Part of the name (any case)."})
 
 
 class StaffHeader(DanishSchema):

@@ -1,0 +1,179 @@
+"""The writes of the offers service for advisors (A-2): their data, working time and
+calendar connection, each in the caller's transaction (a Session).
+
+As in ``operations``: input checked with Danish messages (one ``ValidationFailed``
+listing every field), rows changed, and ``advisor.changed`` / ``advisor.sync_requested``
+recorded in the outbox in the same transaction. A CalDAV password is stored only
+encrypted and never logged.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.offers import validation as check
+from services.offers.events import announce_advisor, announce_sync_request
+from services.offers.models import Advisor, JobCentre, Team
+from services.offers.operations import job_centre_of
+from services.offers.queries import get_or_404
+from shared.errors import Conflict
+from shared.secrets import encrypt
+from shared.timeutil import utcnow
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _teams(problems: check.Problems, session: Session, ids: Any, centre: JobCentre) -> list[Team]:
+    teams: list[Team] = []
+    for ident in check.uuid_list(problems, "team_ids", ids):
+        team = session.get(Team, ident)
+        if team is None:
+            problems.add("team_ids", f"Teamet {ident} findes ikke.")
+        elif team.job_centre_id != centre.id:
+            problems.add("team_ids", f"Teamet {team.name} hører til et andet jobcenter.")
+        else:
+            teams.append(team)
+    return teams
+
+
+def _advisor_fields(
+    problems: check.Problems, session: Session, centre: JobCentre, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    email = check.text(problems, values, "email", max_length=254, required=False)
+    if email is not None and not _EMAIL.match(email):
+        problems.add("email", "Skal være en gyldig e-mailadresse.")
+    if "working_hours" not in values:
+        problems.add("working_hours", check.REQUIRED)
+    return {
+        "name": check.text(problems, values, "name", max_length=200, required=True),
+        "email": email,
+        "phone": check.phone(problems, values, "phone"),
+        "timezone": check.timezone(problems, "timezone", values.get("timezone"), centre.timezone),
+        "working_hours": check.working_hours(problems, "working_hours", values.get("working_hours")),
+        "working_exceptions": check.working_exceptions(
+            problems, "working_exceptions", values.get("working_exceptions")
+        ),
+        "caldav_url": check.caldav_url(problems, values, "caldav_url"),
+        "caldav_username": check.text(problems, values, "caldav_username", max_length=200, required=False),
+        "teams": _teams(problems, session, values.get("team_ids") or [], centre),
+    }
+
+
+def _password(problems: check.Problems, values: Mapping[str, Any], secret_keys: str) -> str | None:
+    """The encrypted form of ``values["caldav_password"]`` (None when empty). Never logged."""
+    password = values.get("caldav_password")
+    if password is not None and not isinstance(password, str):
+        problems.add("caldav_password", "Skal være tekst.")
+        return None
+    if not password:
+        return None
+    if len(password) > 500:
+        problems.add("caldav_password", "Må højst være 500 tegn.")
+        return None
+    return encrypt(password, secret_keys)
+
+
+def _calendar_needs_url(problems: check.Problems, fields: Mapping[str, Any], encrypted: str | None) -> None:
+    if (encrypted or fields["caldav_username"]) and not fields["caldav_url"] and "caldav_url" not in problems:
+        problems.add("caldav_url", "Angiv kalenderens adresse, når brugernavn eller adgangskode er udfyldt.")
+
+
+CALENDAR_FIELDS = (
+    "name",
+    "timezone",
+    "working_hours",
+    "working_exceptions",
+    "caldav_url",
+    "caldav_username",
+    "caldav_password_encrypted",
+)
+"""What the calendar-sync worker uses of an advisor (the advisor.changed payload)."""
+
+
+def _calendar_state(advisor: Advisor) -> tuple[Any, ...]:
+    return tuple(getattr(advisor, k) for k in CALENDAR_FIELDS)
+
+
+def create_advisor(session: Session, data: Mapping[str, Any], *, secret_keys: str) -> Advisor:
+    """Create an advisor (A-1) with weekly ``working_hours``, optional CalDAV calendar
+    (``caldav_url``, ``caldav_username``, ``caldav_password``: encrypted with ``secret_keys``,
+    the plaintext is never stored) and ``team_ids`` of the same job centre.
+
+    Emits ``advisor.changed`` so the worker starts reading the calendar.
+    """
+    problems = check.Problems()
+    centre = job_centre_of(problems, session, data)
+    if centre is None:
+        problems.raise_if_any()
+    assert centre is not None
+    fields = _advisor_fields(problems, session, centre, data)
+    encrypted = _password(problems, data, secret_keys)
+    _calendar_needs_url(problems, fields, encrypted)
+    problems.raise_if_any()
+    now = utcnow()
+    advisor = Advisor(job_centre=centre, caldav_password_encrypted=encrypted, created_at=now, updated_at=now, **fields)
+    session.add(advisor)
+    session.flush()
+    announce_advisor(session, advisor)
+    return advisor
+
+
+ADVISOR_CHANGES = frozenset(
+    (
+        "name",
+        "email",
+        "phone",
+        "timezone",
+        "working_hours",
+        "working_exceptions",
+        "caldav_url",
+        "caldav_username",
+        "caldav_password",
+        "team_ids",
+    )
+)
+
+
+def update_advisor(session: Session, advisor_id: uuid.UUID, changes: Mapping[str, Any], *, secret_keys: str) -> Advisor:
+    """Change the given fields of an advisor (PATCH: absent fields stay; a null
+    ``caldav_password`` removes the stored password).
+
+    Emits ``advisor.changed`` when anything the worker uses changed: name, time zone,
+    working hours or calendar access.
+    """
+    advisor = get_or_404(session, Advisor, advisor_id, "Vejlederen findes ikke.", lock=True)
+    problems = check.Problems()
+    for key in set(changes) - ADVISOR_CHANGES:
+        problems.add(key, "Feltet kan ikke ændres her.")
+    current = {k: getattr(advisor, k) for k in ADVISOR_CHANGES - {"caldav_password"}}
+    fields = _advisor_fields(problems, session, advisor.job_centre, current | dict(changes))
+    encrypted = advisor.caldav_password_encrypted
+    if "caldav_password" in changes:
+        encrypted = _password(problems, changes, secret_keys)
+    _calendar_needs_url(problems, fields, encrypted)
+    problems.raise_if_any()
+    before = _calendar_state(advisor), advisor.email, advisor.phone, set(advisor.team_ids)
+    for key, value in fields.items():
+        setattr(advisor, key, value)
+    advisor.caldav_password_encrypted = encrypted
+    if (_calendar_state(advisor), advisor.email, advisor.phone, set(advisor.team_ids)) == before:
+        return advisor
+    advisor.updated_at = utcnow()
+    session.flush()
+    if _calendar_state(advisor) != before[0]:
+        announce_advisor(session, advisor)
+    return advisor
+
+
+def request_calendar_sync(session: Session, advisor_id: uuid.UUID) -> Advisor:
+    """Ask the worker to re-read the advisor's calendar now ("sync now"): ``advisor.sync_requested``."""
+    advisor = get_or_404(session, Advisor, advisor_id, "Vejlederen findes ikke.")
+    if not advisor.caldav_url:
+        raise Conflict("Vejlederen har ingen kalender tilknyttet; angiv kalenderens adresse først.", code="no_calendar")
+    announce_sync_request(session, advisor)
+    return advisor
