@@ -48,6 +48,9 @@ class Settings(BaseSettings):
         3600, ge=60, description="An advisor whose calendar was last read longer ago than this has no times offered."
     )
     caldav_timeout_seconds: float = Field(20.0, gt=0, description="Timeout of one CalDAV request.")
+    busy_cache_advisors: int = Field(
+        500, ge=1, description="Advisors whose busy time each worker process keeps in memory (least recently used go)."
+    )
     outbox_poll_seconds: float = Field(
         2.0, gt=0, description="How often the outbox relay looks for events that were not yet sent."
     )

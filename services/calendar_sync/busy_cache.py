@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 from services.calendar_sync.models import AdvisorCalendar, CalendarObject, intervals_from_json
 from shared.intervals import Interval, merge, splice
 
-DEFAULT_CAPACITY = 2000
-"""Advisors kept; a heavy calendar (2,000 events in 8 weeks) takes about 1 MB."""
+DEFAULT_CAPACITY = 500
+"""Advisors kept (``PLANNER_BUSY_CACHE_ADVISORS``); a heavy calendar (2,000 events in
+8 weeks) takes about 1 MB, a typical one a tenth of that."""
 
 
 @dataclass(frozen=True)

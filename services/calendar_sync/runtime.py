@@ -13,6 +13,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any
 
+from services.calendar_sync.busy_cache import BUSY_CACHE
 from services.calendar_sync.models import OutboxMessage
 from shared.config import Settings, get_settings
 from shared.service import ServiceContext, build_context
@@ -46,6 +47,7 @@ def get_context(settings: Settings | None = None) -> ServiceContext:
         if context is None:
             context = build_context(settings, settings.calendar_sync_database_url, OutboxMessage)
             _contexts[key] = context
+            BUSY_CACHE.capacity = settings.busy_cache_advisors
         return context
 
 

@@ -133,3 +133,22 @@ def test_spliced_busy_time_is_always_what_the_rows_say(engine: object, changes: 
 
             assert cache.busy(session, row) == merge(load_busy(session, advisor_id))
         assert cache.loads == 1
+
+
+def test_a_worker_keeps_at_most_its_capacity_of_advisors_in_memory(engine: object) -> None:
+    cache = BusyCache(capacity=2)
+    with Session(engine) as session:  # type: ignore[call-overload]
+        advisors = [
+            AdvisorCalendar(
+                advisor_id=new_id(), job_centre_code="101", name="A", timezone="Europe/Copenhagen",
+                working_hours={}, closed_days=[], changed_at=NOW,
+            )  # fmt: skip
+            for _ in range(3)
+        ]
+        session.add_all(advisors)
+        session.commit()
+        for advisor in [*advisors, advisors[2], advisors[1]]:  # the third pushes out the first
+            cache.busy(session, advisor)
+        assert cache.loads == 3
+        cache.busy(session, advisors[0])  # read again
+        assert cache.loads == 4
