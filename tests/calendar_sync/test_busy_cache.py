@@ -87,6 +87,18 @@ def engine() -> Iterator[object]:
     engine.dispose()
 
 
+def new_advisor(advisor_id: str | None = None) -> AdvisorCalendar:
+    return AdvisorCalendar(
+        advisor_id=advisor_id or new_id(),
+        job_centre_code="101",
+        name="A",
+        timezone="Europe/Copenhagen",
+        working_hours={},
+        closed_days=[],
+        changed_at=NOW,
+    )
+
+
 HOURS = st.lists(st.tuples(st.integers(0, 40), st.integers(1, 8)), max_size=4)
 """One object's busy time: (start hour from Monday 7 Dec 2026, length in hours) pairs."""
 
@@ -105,10 +117,7 @@ def test_spliced_busy_time_is_always_what_the_rows_say(engine: object, changes: 
     advisor_id = new_id()
     window = Interval(datetime(2026, 12, 1, tzinfo=CPH), datetime(2027, 2, 1, tzinfo=CPH))
     with Session(engine) as session:  # type: ignore[call-overload]
-        row = AdvisorCalendar(
-            advisor_id=advisor_id, job_centre_code="101", name="A", timezone="Europe/Copenhagen",
-            working_hours={}, closed_days=[], changed_at=NOW,
-        )  # fmt: skip
+        row = new_advisor(advisor_id)
         session.add(row)
         session.commit()
         assert cache.busy(session, row) == []
@@ -138,13 +147,7 @@ def test_spliced_busy_time_is_always_what_the_rows_say(engine: object, changes: 
 def test_a_worker_keeps_at_most_its_capacity_of_advisors_in_memory(engine: object) -> None:
     cache = BusyCache(capacity=2)
     with Session(engine) as session:  # type: ignore[call-overload]
-        advisors = [
-            AdvisorCalendar(
-                advisor_id=new_id(), job_centre_code="101", name="A", timezone="Europe/Copenhagen",
-                working_hours={}, closed_days=[], changed_at=NOW,
-            )  # fmt: skip
-            for _ in range(3)
-        ]
+        advisors = [new_advisor() for _ in range(3)]
         session.add_all(advisors)
         session.commit()
         for advisor in [*advisors, advisors[2], advisors[1]]:  # the third pushes out the first
