@@ -25,7 +25,14 @@ from services.calendar_sync.meeting_event import meeting_event, meeting_uid
 from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, OutboxMessage
 from services.calendar_sync.runtime import get_context, settings_of
 from shared.errors import PlannerError, UpstreamUnavailable
-from shared.events import ADVISOR_FREE_TIME_CHANGED, AVAILABILITY_COMPUTED, BookingPayload, Contract
+from shared.events import (
+    ADVISOR_FREE_TIME_CHANGED,
+    AVAILABILITY_COMPUTED,
+    AdvisorFreeTimePayload,
+    AvailabilityPayload,
+    BookingPayload,
+    Contract,
+)
 from shared.outbox import record_event
 from shared.service import ServiceContext
 from shared.timeutil import utcnow
@@ -44,14 +51,20 @@ def _context(task: Task) -> ServiceContext:
 
 @shared_task(bind=True, name="calendar_sync.sync_advisor")
 def sync_advisor(self: Task, advisor_id: str, recompute: bool = False) -> dict[str, Any]:
-    """Read the advisor's calendar; compute their offers again when it changed (or always,
-    with ``recompute``: their working hours may have changed)."""
-    outcome = sync.sync_advisor(_context(self), advisor_id, utcnow())
+    """Read the advisor's calendar; compute their offers again and announce their free time
+    when it changed (or always, with ``recompute``: their working hours may have changed).
+
+    The computing happens here, in the process whose busy-time copy just took the change
+    (``busy_cache``), rather than in whichever process would take a new task; only what
+    fails here is left to a task of its own.
+    """
+    context = _context(self)
+    outcome = sync.sync_advisor(context, advisor_id, utcnow())
     offer_ids = outcome.offer_ids if recompute else outcome.affected_offer_ids
     for offer_id in offer_ids:
-        self.app.tasks["calendar_sync.compute_offer"].delay(offer_id)
+        _here_or_later(self, "calendar_sync.compute_offer", _compute_offer, context, offer_id)
     if outcome.ok and (outcome.changed or recompute):
-        self.app.tasks["calendar_sync.publish_free_time"].delay(advisor_id)
+        _here_or_later(self, "calendar_sync.publish_free_time", _publish_free_time, context, advisor_id)
     return {"advisor_id": advisor_id, "ok": outcome.ok, "changed": outcome.changed, "error": outcome.error}
 
 
@@ -71,14 +84,17 @@ def compute_offer(self: Task, offer_id: str) -> int | None:
 
     Returns how many starts were published (None for an offer the worker does not know).
     """
-    context = _context(self)
-    payload = _announce(
+    payload = _compute_offer(_context(self), offer_id)
+    return None if payload is None else len(payload.slots)
+
+
+def _compute_offer(context: ServiceContext, offer_id: str) -> AvailabilityPayload | None:
+    return _announce(
         context,
         AVAILABILITY_COMPUTED,
         lambda session: compute_offer_availability(session, context.settings, offer_id, utcnow()),
         f"availability of offer {offer_id}",
     )
-    return None if payload is None else len(payload.slots)
 
 
 @shared_task(bind=True, name="calendar_sync.publish_free_time")
@@ -87,14 +103,28 @@ def publish_free_time(self: Task, advisor_id: str) -> int | None:
 
     Returns how many free periods were published (None for an unknown advisor).
     """
-    context = _context(self)
-    payload = _announce(
+    payload = _publish_free_time(_context(self), advisor_id)
+    return None if payload is None else len(payload.free)
+
+
+def _publish_free_time(context: ServiceContext, advisor_id: str) -> AdvisorFreeTimePayload | None:
+    return _announce(
         context,
         ADVISOR_FREE_TIME_CHANGED,
         lambda session: advisor_free_time(session, context.settings, advisor_id, utcnow()),
         f"free time of advisor {advisor_id}",
     )
-    return None if payload is None else len(payload.free)
+
+
+def _here_or_later(
+    task: Task, name: str, action: Callable[[ServiceContext, str], object], context: ServiceContext, argument: str
+) -> None:
+    """Run ``action(context, argument)`` now; if it fails, send the task ``name`` to try again."""
+    try:
+        action(context, argument)
+    except Exception:
+        log.exception("%s(%s) failed inside the sync; sent as a task of its own", name, argument)
+        task.app.tasks[name].delay(argument)
 
 
 def _announce(
