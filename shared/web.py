@@ -3,15 +3,22 @@ health checks and the mapping of the shared error hierarchy."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
 from flask import Response, jsonify
+from sqlalchemy.exc import DataError
 
 from shared.errors import PlannerError
 
+log = logging.getLogger(__name__)
+
 PROBLEM_JSON = "application/problem+json"
+INVALID_VALUE = (
+    "En af værdierne kan ikke bruges (fx et for stort tal eller et kontroltegn). Ret oplysningerne og prøv igen."
+)
 
 _TITLES = {
     400: "Ugyldig forespørgsel",
@@ -63,11 +70,20 @@ def problem(status: int, detail: str, *, code: str, title: str | None = None, **
 
 
 def install_error_handling(app: APIFlask) -> None:
-    """Map PlannerError and APIFlask's HTTP errors (validation included) to problems."""
+    """Map PlannerError, APIFlask's HTTP errors (validation included) and values the
+    database refuses to problems."""
 
     @app.errorhandler(PlannerError)
     def _planner_error(exc: PlannerError) -> Response:
         return problem(exc.status, exc.detail, code=exc.code, title=exc.title, **exc.extra)
+
+    @app.errorhandler(DataError)
+    def _data_error(exc: DataError) -> Response:
+        # A value the database cannot store that no check caught (a NUL character, a number
+        # out of range): the person's input, not a fault of ours. The statement's parameters
+        # are not logged: they may hold a CPR number.
+        log.warning("refused a value the database cannot store: %s", type(exc.orig).__name__)
+        return problem(400, INVALID_VALUE, code="invalid_value")
 
     @app.error_processor
     def _http_error(error: HTTPError) -> Response:

@@ -4,7 +4,7 @@ offer list (V-1, V-2); Danish messages and descriptions as in ``schemas``."""
 from __future__ import annotations
 
 from apiflask import Schema, fields
-from apiflask.validators import OneOf
+from apiflask.validators import Length, OneOf
 
 from services.offers.models import CHANNELS, CONVERSATION_TYPES, MEETING_FORMS
 from services.offers.queries import OFFER_SORTS
@@ -110,7 +110,18 @@ class OfferQuery(DanishSchema):
     active = fields.Boolean(metadata={"description": "true: active offers only; false: inactive only."})
     job_centre_id = fields.UUID()
     team_id = fields.UUID()
-    conversation_type = fields.Integer()
-    meeting_form = fields.String(metadata={"enum": MEETING_FORMS})
-    channel = fields.String(metadata={"enum": CHANNELS})
-    name = fields.String(metadata={"description": "Part of the name (any case)."})
+    conversation_type = fields.Integer(
+        validate=OneOf(sorted(CONVERSATION_TYPES), error="Ukendt samtaletype."),
+        metadata={"description": f"Conversation type code: {_TYPES}."},
+    )
+    meeting_form = fields.String(
+        validate=OneOf(MEETING_FORMS, error="Mødeformen skal være en af: " + ", ".join(MEETING_FORMS) + "."),
+        metadata={"enum": MEETING_FORMS},
+    )
+    channel = fields.String(
+        validate=OneOf(CHANNELS, error="Kanalen skal være en af: " + ", ".join(CHANNELS) + "."),
+        metadata={"enum": CHANNELS},
+    )
+    name = fields.String(
+        validate=Length(max=200, error="Højst 200 tegn."), metadata={"description": "Part of the name (any case)."}
+    )

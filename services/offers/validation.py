@@ -24,6 +24,10 @@ GENERAL = "Oplysningerne er ikke gyldige. Ret felterne i 'errors' og prøv igen.
 REQUIRED = "Feltet skal udfyldes."
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^>]*>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters other than tab and line breaks: never meant, and PostgreSQL refuses NUL."""
+LARGEST_INTEGER = 2**31 - 1
+"""The largest value of an integer column."""
 
 
 LABELS = {
@@ -114,6 +118,8 @@ def text(problems: Problems, data: Mapping[str, Any], field: str, *, max_length:
         return None
     if len(value) > max_length:
         problems.add(field, f"Må højst være {max_length} tegn (er {len(value)}).")
+    elif _CONTROL.search(value):
+        problems.add(field, "Indeholder ugyldige tegn (kontroltegn).")
     return value
 
 
@@ -147,6 +153,8 @@ def integer(problems: Problems, field: str, value: Any, *, minimum: int, message
         return None
     if value < minimum:
         problems.add(field, message)
+    elif value > LARGEST_INTEGER:
+        problems.add(field, "Tallet er for stort.")
     return value
 
 

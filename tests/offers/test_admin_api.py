@@ -145,6 +145,17 @@ def test_team_and_room_input_is_checked(api: Api, client: FlaskClient, context: 
     assert_refused(client, context, "POST", "/rooms", room | {"capacity": "mange"}, "capacity")
     assert_refused(client, context, "POST", "/rooms", {k: v for k, v in room.items() if k != "address"}, "address")
     assert_refused(client, context, "POST", "/rooms", [room], "_schema")  # JSON, but not an object
+    # found by schemathesis, both were 500s: a number beyond the column, a NUL character
+    assert_refused(client, context, "POST", "/rooms", room | {"capacity": 721707379641}, "capacity")
+    assert_refused(client, context, "POST", "/rooms", room | {"name": "Lokale\u00001"}, "name")
+
+
+def test_a_value_the_database_cannot_store_is_a_danish_problem_not_a_500(client: FlaskClient) -> None:
+    response = client.get("/api/v1/offers", query_string={"name": "Jobsamtale\u0000"})
+
+    assert response.status_code == 400
+    assert response.content_type.startswith("application/problem+json")
+    assert response.get_json()["code"] == "invalid_value" and "kan ikke bruges" in response.get_json()["detail"]
 
 
 @pytest.mark.parametrize(

@@ -110,7 +110,15 @@ def test_list_sorts_by_every_column_and_filters(api: Api, client: FlaskClient, s
 
 
 @pytest.mark.parametrize(
-    ("query", "field"), [("sort=colour", "sort"), ("order=up", "order"), ("active=maybe", "active")]
+    ("query", "field"),
+    [
+        ("sort=colour", "sort"),
+        ("order=up", "order"),
+        ("active=maybe", "active"),
+        ("conversation_type=261435836891", "conversation_type"),  # found by schemathesis: was a 500
+        ("channel=pigeon", "channel"),
+        ("meeting_form=dance", "meeting_form"),
+    ],
 )
 def test_list_refuses_unknown_sorting(client: FlaskClient, query: str, field: str) -> None:
     response = client.get(f"/api/v1/offers?{query}")
