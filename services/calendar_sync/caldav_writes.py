@@ -20,14 +20,23 @@ ICS_HEADERS = {"Content-Type": "text/calendar; charset=utf-8"}
 
 
 def current_etag(calendar: CalDAVCalendar, href: str) -> str | None:
-    """The object's ETag now, or None when it does not exist (PROPFIND depth 0)."""
+    """The object's ETag now, or None when it does not exist (PROPFIND depth 0).
+
+    Radicale answers a missing object with 404; Xandikos with 207 and a 404 inside the
+    multistatus. Only a non-empty ETag in a 200 propstat counts.
+    """
     body = XML_HEAD + '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>'
     with _translated_errors(calendar.account, "etag"):
         response = calendar.client.request(href, "PROPFIND", body, {"Depth": "0"})
     if response.status == 404:
         return None
     _fail_unless(response.status in (200, 207), response.status, "etag")
-    return _tree(response).findtext(".//d:getetag", namespaces=NS)
+    for propstat in _tree(response).iterfind(".//d:propstat", NS):
+        if (propstat.findtext("d:status", namespaces=NS) or "").split()[1:2] == ["200"]:
+            etag = (propstat.findtext("d:prop/d:getetag", namespaces=NS) or "").strip()
+            if etag:
+                return etag
+    return None
 
 
 def _fail_unless(ok: bool, status: int, action: str) -> None:
