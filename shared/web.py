@@ -4,11 +4,13 @@ health checks and the mapping of the shared error hierarchy."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from apiflask import APIFlask
+from apiflask import APIFlask, Schema, fields
 from apiflask.exceptions import HTTPError
 from flask import Response, jsonify
+from marshmallow import INCLUDE
 from sqlalchemy.exc import DataError
 
 from shared.errors import PlannerError
@@ -69,9 +71,63 @@ def problem(status: int, detail: str, *, code: str, title: str | None = None, **
     return response
 
 
-def install_error_handling(app: APIFlask) -> None:
+class Problem(Schema):
+    """An error as an RFC 9457 problem document (application/problem+json); some carry
+    more members (extensions), e.g. ``advisor_ids`` or ``rebooked_to``."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(metadata={"description": "urn:planner:problem:<code>"})
+    title = fields.String(metadata={"description": "Short Danish title."})
+    status = fields.Integer(metadata={"description": "HTTP status."})
+    detail = fields.String(metadata={"description": "Danish explanation for the person."})
+    code = fields.String(metadata={"description": "Stable machine-readable error code."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        metadata={
+            "description": "For 422: the problems per field: Danish messages, or {path, code, message} objects "
+            "for rules, marker_routes, citizen and the reference lists (path: a JSON pointer into that field). "
+            "For 409 on a reference list: 'offers' names the offers in the way."
+        },
+    )
+
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+BAD_REQUEST = "The body or a parameter cannot be read or stored (problem document)"
+
+
+def document_problems(spec: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document say what the API does on errors: every error response is
+    ``application/problem+json``, and every operation that takes input can answer 400 (a
+    body that is not JSON, a value the database refuses). Needs a ``Problem`` schema."""
+    for item in spec.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                content = response.get("content", {})
+                if str(status)[0] in "45" and "application/json" in content:
+                    response["content"] = {PROBLEM_JSON: content["application/json"]}
+            if ("requestBody" in operation or operation.get("parameters")) and "400" not in responses:
+                responses["400"] = {"description": BAD_REQUEST, "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}
+    return spec
+
+
+def install_error_handling(app: APIFlask, *spec_processors: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     """Map PlannerError, APIFlask's HTTP errors (validation included) and values the
-    database refuses to problems."""
+    database refuses to problems, and document them so (``document_problems``, then the
+    app's own ``spec_processors``: APIFlask keeps only one)."""
+    app.config.update(HTTP_ERROR_SCHEMA=Problem, VALIDATION_ERROR_SCHEMA=Problem)
+
+    def process(spec: dict[str, Any]) -> dict[str, Any]:
+        spec = document_problems(spec)
+        for processor in spec_processors:
+            spec = processor(spec)
+        return spec
+
+    app.spec_processor(process)
 
     @app.errorhandler(PlannerError)
     def _planner_error(exc: PlannerError) -> Response:

@@ -70,7 +70,7 @@ def create_app(
     app.extensions["booking.clock"] = clock or utcnow
     app.extensions["booking.citizens"] = citizens or citizen_provider(context)
     app.extensions["booking.eligibility"] = EligibilityCache()
-    install_error_handling(app)
+    install_error_handling(app, document_import_as_list)
 
     def check() -> None:
         with context.db.engine.connect() as connection:
@@ -79,7 +79,6 @@ def create_app(
     install_health(app, check)
     app.register_blueprint(bp)
     app.register_blueprint(citizens_bp)
-    app.spec_processor(document_import_as_list)
     if start_relay:
         context.start_relay_thread()
     return app

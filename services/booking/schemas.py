@@ -10,6 +10,9 @@ from apiflask import Schema
 from apiflask.fields import UUID, AwareDateTime, Boolean, Date, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length
 
+CPR_PATTERN = r"^\s*[0-9]{6}-?[0-9]{4}\s*$"
+"""The shape of a CPR number, for the OpenAPI document (the date in it is checked too)."""
+
 
 class OfferOut(Schema):
     id = UUID(required=True)
@@ -81,7 +84,10 @@ class CitizenIn(Schema):
     cpr = String(
         required=True,
         validate=Length(min=1, max=20),
-        metadata={"description": "CPR number, DDMMYY-SSSS or ten digits. Confidential: never returned."},
+        metadata={
+            "description": "CPR number, DDMMYY-SSSS or ten digits (a real date). Confidential: never returned.",
+            "pattern": CPR_PATTERN,
+        },
     )
 
 
@@ -145,7 +151,12 @@ class CitizenProfileIn(Schema):
     Absent or null means the citizen has no such value."""
 
     cpr = String(
-        required=True, metadata={"description": "DDMMYY-SSSS. Confidential: never returned.", "writeOnly": True}
+        required=True,
+        metadata={
+            "description": "DDMMYY-SSSS. Confidential: never returned.",
+            "writeOnly": True,
+            "pattern": CPR_PATTERN,
+        },
     )
     name = String(allow_none=True)
     contact_group = String(allow_none=True, metadata={"description": "A value of the contact-group list."})

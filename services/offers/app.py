@@ -7,7 +7,6 @@ from sqlalchemy import text
 
 from services.offers.api import bp
 from services.offers.models import OutboxMessage
-from services.offers.schemas import Problem
 from shared.config import Settings, get_settings
 from shared.service import ServiceContext, build_context
 from shared.web import install_error_handling, install_health
@@ -34,8 +33,6 @@ def create_app(
     app.config.update(
         DESCRIPTION="Staff API: admin data and online offers. Errors are application/problem+json.",
         TAGS=TAGS,
-        HTTP_ERROR_SCHEMA=Problem,
-        VALIDATION_ERROR_SCHEMA=Problem,
     )
     app.extensions["planner"] = context
     install_error_handling(app)

@@ -71,24 +71,6 @@ def date_field(description: str, *, required: bool = False) -> fields.Date:
     return fields.Date(required=required, allow_none=not required, metadata={"description": description})
 
 
-class Problem(Schema):
-    """An error as an RFC 9457 problem document (application/problem+json)."""
-
-    type = fields.String(metadata={"description": "urn:planner:problem:<code>"})
-    title = fields.String(metadata={"description": "Short Danish title."})
-    status = fields.Integer(metadata={"description": "HTTP status."})
-    detail = fields.String(metadata={"description": "Danish explanation for the staff member."})
-    code = fields.String(metadata={"description": "Stable machine-readable error code."})
-    errors = fields.Dict(
-        keys=fields.String(),
-        metadata={
-            "description": "For 422: the problems per field: Danish messages, or {path, code, message} objects "
-            "for rules, marker_routes, citizen and the reference lists (path: a JSON pointer into that field). "
-            "For 409 on a reference list: 'offers' names the offers in the way."
-        },
-    )
-
-
 # --- job centres and closing days -----------------------------------------------------------------
 
 
