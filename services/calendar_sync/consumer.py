@@ -30,7 +30,14 @@ from sqlalchemy.orm import Session
 
 from services.calendar_sync import runtime
 from services.calendar_sync.compute import offers_of_advisor
-from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, CalendarObject, OfferSchedule, ProcessedEvent
+from services.calendar_sync.models import (
+    AdvisorCalendar,
+    BookedMeeting,
+    CalendarObject,
+    EarlyCancellation,
+    OfferSchedule,
+    ProcessedEvent,
+)
 from shared import events as ev
 from shared.events import Envelope
 from shared.outbox import apply_once
@@ -43,11 +50,6 @@ COMPUTE_OFFER = "calendar_sync.compute_offer"
 WRITE_BOOKING = "calendar_sync.write_booking"
 DELETE_BOOKING = "calendar_sync.delete_booking"
 PUBLISH_FREE_TIME = "calendar_sync.publish_free_time"
-
-
-class BookingNotKnownYet(LookupError):
-    """A cancellation or rebooking of a booking whose ``booking.created`` was not applied
-    yet: the event is not recorded as processed and is delivered again later."""
 
 
 FollowUp = tuple[str, tuple[Any, ...]]
@@ -100,8 +102,10 @@ def apply_booking_created(session: Session, envelope: Envelope) -> None:
 
 
 def _store_meeting(session: Session, payload: ev.BookingPayload) -> None:
+    """Store the booked meeting once; cancelled already if its cancellation came first."""
     if session.get(BookedMeeting, payload.booking_id) is not None:
         return
+    early = session.get(EarlyCancellation, payload.booking_id)
     session.add(
         BookedMeeting(
             booking_id=payload.booking_id,
@@ -111,14 +115,20 @@ def _store_meeting(session: Session, payload: ev.BookingPayload) -> None:
             end_at=payload.end,
             occupied_until=payload.occupied_until,
             payload=payload.model_dump(mode="json"),
+            cancelled_at=early.cancelled_at if early is not None else None,
         )
     )
 
 
-def _cancel_meeting(session: Session, booking_id: str, cancelled_at: datetime, event: Envelope) -> None:
+def _cancel_meeting(session: Session, booking_id: str, cancelled_at: datetime) -> None:
+    """Mark the meeting cancelled. A cancellation that overtook its ``booking.created``
+    (a redelivery can reorder them) is remembered, so the meeting arrives cancelled and is
+    never written into the calendar; the event itself is done with, not delivered again."""
     meeting = session.get(BookedMeeting, booking_id, with_for_update=True)
     if meeting is None:
-        raise BookingNotKnownYet(f"{event.type} {event.id}: booking {booking_id} is not known yet")
+        if session.get(EarlyCancellation, booking_id) is None:
+            session.add(EarlyCancellation(booking_id=booking_id, cancelled_at=cancelled_at))
+        return
     if meeting.cancelled_at is None:
         meeting.cancelled_at = cancelled_at
 
@@ -126,13 +136,13 @@ def _cancel_meeting(session: Session, booking_id: str, cancelled_at: datetime, e
 def apply_booking_cancelled(session: Session, envelope: Envelope) -> None:
     """Mark the booked meeting cancelled: from now on it is no busy time (B-3)."""
     payload = ev.BookingCancelledPayload.model_validate(envelope.payload)
-    _cancel_meeting(session, payload.booking_id, payload.cancelled_at, envelope)
+    _cancel_meeting(session, payload.booking_id, payload.cancelled_at)
 
 
 def apply_booking_rebooked(session: Session, envelope: Envelope) -> None:
     """Mark the old meeting cancelled and store the new one (B-4)."""
     payload = ev.BookingRebookedPayload.model_validate(envelope.payload)
-    _cancel_meeting(session, payload.old_booking_id, payload.rebooked_at, envelope)
+    _cancel_meeting(session, payload.old_booking_id, payload.rebooked_at)
     _store_meeting(session, payload.booking)
 
 

@@ -129,6 +129,17 @@ class BookedMeeting(Base):
         return Interval(self.start_at, self.occupied_until)
 
 
+class EarlyCancellation(Base):
+    """A ``booking.cancelled`` (or the old booking of a ``booking.rebooked``) that arrived
+    before the ``booking.created`` of its booking: the meeting is stored cancelled when it
+    comes, and never written into the calendar."""
+
+    __tablename__ = "early_cancellation"
+
+    booking_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    cancelled_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
 class BookingConflict(Base):
     """A booked meeting the advisor's own calendar has an event over (B-5); the booking
     itself is never moved or dropped. ``resolved_at`` is set when the overlap went away."""
