@@ -9,9 +9,10 @@ from typing import Any
 
 from apiflask import APIFlask, Schema, fields
 from apiflask.exceptions import HTTPError
-from flask import Response, jsonify
+from flask import Response, jsonify, send_from_directory
 from marshmallow import INCLUDE
 from sqlalchemy.exc import DataError
+from swagger_ui_bundle import swagger_ui_path
 
 from shared.errors import PlannerError
 
@@ -167,3 +168,22 @@ def install_health(app: APIFlask, check: Any) -> None:
         except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
             return problem(503, f"Databasen svarer ikke: {type(exc).__name__}", code="unhealthy")
         return {"status": "ok"}
+
+
+DOCS_ASSETS = "/docs/assets"
+
+
+def install_docs_assets(app: APIFlask) -> None:
+    """Serve Swagger UI (the ``/docs`` page) from the installed ``swagger-ui-bundle``
+    instead of a CDN, so the page works where the servers have no internet access."""
+    folder = str(swagger_ui_path)
+    app.config.update(
+        SWAGGER_UI_CSS=f"{DOCS_ASSETS}/swagger-ui.css",
+        SWAGGER_UI_BUNDLE_JS=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+        SWAGGER_UI_STANDALONE_PRESET_JS=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+    )
+
+    @app.get(f"{DOCS_ASSETS}/<path:filename>")
+    @app.doc(hide=True)
+    def docs_asset(filename: str) -> Response:
+        return send_from_directory(folder, filename, max_age=86400)

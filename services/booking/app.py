@@ -20,7 +20,7 @@ from shared.messaging import Publisher
 from shared.outbox import OutboxRelay
 from shared.service import ServiceContext
 from shared.timeutil import utcnow
-from shared.web import install_error_handling, install_health
+from shared.web import install_docs_assets, install_error_handling, install_health
 
 TITLE = "jobcenter-planner booking"
 
@@ -76,6 +76,7 @@ def create_app(
         with context.db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
+    install_docs_assets(app)
     install_health(app, check)
     app.register_blueprint(bp)
     app.register_blueprint(citizens_bp)

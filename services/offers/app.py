@@ -9,7 +9,7 @@ from services.offers.api import bp
 from services.offers.models import OutboxMessage
 from shared.config import Settings, get_settings
 from shared.service import ServiceContext, build_context
-from shared.web import install_error_handling, install_health
+from shared.web import install_docs_assets, install_error_handling, install_health
 
 TAGS = [
     {"name": "Jobcentre", "description": "Job centres, sub-job-centres and their closing days (A-1, A-3)."},
@@ -41,6 +41,7 @@ def create_app(
         with context.db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
+    install_docs_assets(app)
     install_health(app, database_answers)
     app.register_blueprint(bp)
     if start_relay:

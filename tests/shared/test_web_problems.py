@@ -1,12 +1,14 @@
-"""Errors are problem documents, and the OpenAPI document says so (``shared.web``)."""
+"""Errors are problem documents, and the OpenAPI document says so; the /docs page needs
+no internet access (``shared.web``)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from apiflask import APIFlask, Schema, fields
 
-from shared.web import PROBLEM_JSON, install_error_handling
+from shared.web import PROBLEM_JSON, install_docs_assets, install_error_handling
 
 
 class ThingIn(Schema):
@@ -16,6 +18,7 @@ class ThingIn(Schema):
 def make_app() -> APIFlask:
     app = APIFlask(__name__)
     install_error_handling(app, lambda spec: {**spec, "x-extra": True})
+    install_docs_assets(app)
 
     @app.post("/things")
     @app.input(ThingIn, arg_name="body")
@@ -51,3 +54,15 @@ def test_what_the_document_promises_is_what_the_api_answers() -> None:
     assert unreadable.status_code == 400 and unreadable.content_type.startswith(PROBLEM_JSON)
     assert invalid.status_code == 422 and invalid.content_type.startswith(PROBLEM_JSON)
     assert invalid.get_json()["errors"] == {"count": ["Not a valid integer."]}
+
+
+def test_the_docs_page_loads_swagger_ui_from_the_service_itself() -> None:
+    client = make_app().test_client()
+    page = client.get("/docs").get_data(as_text=True)
+
+    assets = re.findall(r'(?:href|src)="([^"]+\.(?:css|js))"', page)
+    assert len(assets) == 3 and all(a.startswith("/docs/assets/") for a in assets), assets
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200 and len(response.data) > 1000, asset
+    assert not [path for path in client.get("/openapi.json").get_json()["paths"] if path.startswith("/docs")]
