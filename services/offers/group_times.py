@@ -88,6 +88,7 @@ def group_meeting_times(
     if start >= end:  # the days are over
         return GroupMeetingTimes(now, now, duration=duration)
     window = Interval(start, end)
+    local_start, local_end = window.start.astimezone(tz), window.end.astimezone(tz)
     query = select(AdvisorFreeTime).where(AdvisorFreeTime.advisor_id.in_(ids))
     rows = {row.advisor_id: row for row in session.scalars(query)}
     withheld = [
@@ -98,7 +99,7 @@ def group_meeting_times(
         or health_of(advisors[advisor_id], now=now, stale_after=stale_after).stale
     ]
     if withheld:
-        return GroupMeetingTimes(window.start, window.end, duration=duration, withheld_advisor_ids=withheld)
+        return GroupMeetingTimes(local_start, local_end, duration=duration, withheld_advisor_ids=withheld)
     common = [window]
     for advisor_id in ids:
         common = intersect(common, _free(rows[advisor_id]))
@@ -106,4 +107,4 @@ def group_meeting_times(
         duration=duration, reporting=timedelta(minutes=request.reporting_minutes), start_minutes=request.start_minutes
     )
     starts = bookable_starts(window=window, working=common, busy=[], booked=[], shape=shape, tz=tz)
-    return GroupMeetingTimes(window.start, window.end, starts=starts, duration=duration)
+    return GroupMeetingTimes(local_start, local_end, starts=starts, duration=duration)
