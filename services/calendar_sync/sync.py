@@ -32,7 +32,7 @@ from services.calendar_sync.expansion import CalendarDataError, busy_intervals, 
 from services.calendar_sync.health import note_health
 from services.calendar_sync.models import AdvisorCalendar, CalendarObject, intervals_from_json, intervals_to_json
 from services.calendar_sync.reading import QUERY, CalendarRead, SyncState, read_calendar
-from shared.errors import PlannerError
+from shared.errors import PlannerError, UpstreamUnavailable
 from shared.intervals import Interval
 from shared.secrets import decrypt
 from shared.service import ServiceContext
@@ -53,6 +53,8 @@ class SyncOutcome:
     changed: bool = False
     offer_ids: list[str] = field(default_factory=list)
     error: str | None = None
+    transient: bool = False
+    """The server did not answer (timeout, 5xx, rate limit): worth trying again soon."""
 
     @property
     def affected_offer_ids(self) -> list[str]:
@@ -91,14 +93,16 @@ def _expand(remote: RemoteObject, window: Interval, timezone: str) -> _Expanded:
     return _Expanded(remote, intervals_to_json(busy), None)
 
 
-def _record_failure(context: ServiceContext, advisor_id: str, message: str, now: datetime) -> SyncOutcome:
+def _record_failure(
+    context: ServiceContext, advisor_id: str, message: str, now: datetime, *, transient: bool = False
+) -> SyncOutcome:
     with context.db.transaction() as session:
         advisor = session.get(AdvisorCalendar, advisor_id)
         if advisor is not None:
             advisor.last_error = message
             note_health(session, advisor, context.settings, now)
         offer_ids = offers_of_advisor(session, advisor_id)
-    return SyncOutcome(advisor_id, ok=False, offer_ids=offer_ids, error=message)
+    return SyncOutcome(advisor_id, ok=False, offer_ids=offer_ids, error=message, transient=transient)
 
 
 def _cached_etags(context: ServiceContext, advisor_id: str, window: Interval) -> tuple[dict[str, str | None], bool]:
@@ -146,7 +150,7 @@ def sync_advisor(context: ServiceContext, advisor_id: str, now: datetime) -> Syn
         read = _read_calendar(context, advisor, window, cached, all_in_window)
     except PlannerError as exc:
         log.warning("reading the calendar of advisor %s failed: %s", advisor_id, exc.detail)
-        return _record_failure(context, advisor_id, exc.detail, now)
+        return _record_failure(context, advisor_id, exc.detail, now, transient=isinstance(exc, UpstreamUnavailable))
     except Exception as exc:
         log.exception("reading the calendar of advisor %s failed unexpectedly", advisor_id)
         return _record_failure(context, advisor_id, f"Kalenderen kunne ikke læses: {exc}", now)

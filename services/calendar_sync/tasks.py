@@ -41,6 +41,11 @@ log = logging.getLogger(__name__)
 
 ContractT = TypeVar("ContractT", bound=Contract)
 
+SYNC_MAX_RETRIES = 3
+SYNC_RETRY_FIRST_SECONDS = 15
+"""A read the calendar server did not answer is tried again after 15, 30 and 60 s (then the
+periodic sync takes over); the failure is recorded for staff each time."""
+
 WRITE_MAX_RETRIES = 8
 """Retries of a calendar write (backoff 1, 2, 4 ... s, at most 10 minutes apart)."""
 
@@ -49,7 +54,7 @@ def _context(task: Task) -> ServiceContext:
     return get_context(settings_of(task.app))
 
 
-@shared_task(bind=True, name="calendar_sync.sync_advisor")
+@shared_task(bind=True, name="calendar_sync.sync_advisor", max_retries=SYNC_MAX_RETRIES)
 def sync_advisor(self: Task, advisor_id: str, recompute: bool = False) -> dict[str, Any]:
     """Read the advisor's calendar; compute their offers again and announce their free time
     when it changed (or always, with ``recompute``: their working hours may have changed).
@@ -60,6 +65,9 @@ def sync_advisor(self: Task, advisor_id: str, recompute: bool = False) -> dict[s
     """
     context = _context(self)
     outcome = sync.sync_advisor(context, advisor_id, utcnow())
+    if outcome.transient and self.request.retries < SYNC_MAX_RETRIES:
+        # the server did not answer: try again soon rather than at the next periodic sync
+        raise self.retry(countdown=min(SYNC_RETRY_FIRST_SECONDS * 2**self.request.retries, 600))
     offer_ids = outcome.offer_ids if recompute else outcome.affected_offer_ids
     for offer_id in offer_ids:
         _here_or_later(self, "calendar_sync.compute_offer", _compute_offer, context, offer_id)
