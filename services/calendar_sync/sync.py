@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.calendar_sync.busy_cache import BUSY_CACHE, BusyChange, database_of
 from services.calendar_sync.caldav_client import CalendarAccount, RemoteObject
@@ -32,6 +33,7 @@ from services.calendar_sync.expansion import CalendarDataError, busy_intervals, 
 from services.calendar_sync.health import note_health
 from services.calendar_sync.models import AdvisorCalendar, CalendarObject, intervals_from_json, intervals_to_json
 from services.calendar_sync.reading import QUERY, CalendarRead, SyncState, read_calendar
+from shared.config import Settings
 from shared.errors import PlannerError, UpstreamUnavailable
 from shared.intervals import Interval
 from shared.secrets import decrypt
@@ -56,9 +58,12 @@ class SyncOutcome:
     transient: bool = False
     """The server did not answer (timeout, 5xx, rate limit): worth trying again soon."""
 
+    stale_changed: bool = False
+    """The advisor's times were withdrawn (calendar data too old) or may be offered again."""
+
     @property
     def affected_offer_ids(self) -> list[str]:
-        return self.offer_ids if self.changed else []
+        return self.offer_ids if self.changed or self.stale_changed else []
 
 
 @dataclass(frozen=True)
@@ -96,13 +101,24 @@ def _expand(remote: RemoteObject, window: Interval, timezone: str) -> _Expanded:
 def _record_failure(
     context: ServiceContext, advisor_id: str, message: str, now: datetime, *, transient: bool = False
 ) -> SyncOutcome:
+    stale_changed = False
     with context.db.transaction() as session:
         advisor = session.get(AdvisorCalendar, advisor_id)
         if advisor is not None:
             advisor.last_error = message
-            note_health(session, advisor, context.settings, now)
+            stale_changed = _note_health(session, advisor, context.settings, now)
         offer_ids = offers_of_advisor(session, advisor_id)
-    return SyncOutcome(advisor_id, ok=False, offer_ids=offer_ids, error=message, transient=transient)
+    return SyncOutcome(
+        advisor_id, ok=False, offer_ids=offer_ids, error=message, transient=transient, stale_changed=stale_changed
+    )
+
+
+def _note_health(session: Session, advisor: AdvisorCalendar, settings: Settings, now: datetime) -> bool:
+    """Publish the advisor's health if it changed; True when their stale flag flipped: their
+    offers must be computed again (withdrawing their times, or offering them again)."""
+    was_stale = bool(advisor.health_stale)
+    note_health(session, advisor, settings, now)
+    return bool(advisor.health_stale) != was_stale
 
 
 def _cached_etags(context: ServiceContext, advisor_id: str, window: Interval) -> tuple[dict[str, str | None], bool]:
@@ -243,7 +259,14 @@ def _store(
         )
         session.flush()
         detect_conflicts(session, advisor, now)
-        note_health(session, advisor, context.settings, now)
+        stale_changed = _note_health(session, advisor, context.settings, now)
     if busy_change is not None:  # committed: this process's copy of the busy time follows
         BUSY_CACHE.apply(busy_change)
-    return SyncOutcome(advisor_id, ok=True, changed=changed, offer_ids=offer_ids, error=advisor.last_error)
+    return SyncOutcome(
+        advisor_id,
+        ok=True,
+        changed=changed,
+        offer_ids=offer_ids,
+        error=advisor.last_error,
+        stale_changed=stale_changed,
+    )
