@@ -8,12 +8,17 @@ Errors are mapped for the callers: the server not answering (connection refused,
 5xx, rate limit) is ``shared.errors.UpstreamUnavailable`` and worth retrying; anything
 else the server refuses (wrong password, unknown calendar) is ``CalendarAccessRefused``,
 which retrying will not fix. Messages are Danish: staff see them.
+
+A server that does not offer a REPORT at all (some Exchange gateways such as DavMail,
+minimal WebDAV servers) answers 400, 405, 415 or 501, or 403 with a ``supported-report``
+/ ``supported-filter`` precondition: that is ``RequestUnsupported`` (see
+``refused_as_unsupported``), and the caller reads the calendar another way.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +41,45 @@ class CalendarAccessRefused(PlannerError):
     status = 502
     title = "Kalenderen afviste forespørgslen"
     code = "calendar_access_refused"
+
+
+class RequestUnsupported(Exception):
+    """The server answered, but does not offer this kind of request (a REPORT, a filter).
+
+    Not a ``PlannerError``: the reading code catches it and falls back to simpler requests."""
+
+    def __init__(self, request: str, status: int | None):
+        super().__init__(f"{request}: HTTP {status}")
+        self.request, self.status = request, status
+
+
+UNSUPPORTED_STATUSES = frozenset({400, 405, 415, 501})
+"""Answers to a well-formed REPORT that mean "not offered here": 400 (the server does not
+understand the report or its filter: DavMail and others), 405 (REPORT not allowed on the
+resource), 415 (the body's type is not accepted), 501 (not implemented). 401, 403 without
+an explaining precondition, 404 and 409 are about login, rights or the calendar itself;
+5xx other than 501 means the server is in trouble and is retried."""
+
+UNSUPPORTED_PRECONDITIONS = frozenset(
+    {
+        "{DAV:}supported-report",
+        "{urn:ietf:params:xml:ns:caldav}supported-filter",
+        "{urn:ietf:params:xml:ns:caldav}supported-calendar-component",
+        "{urn:ietf:params:xml:ns:caldav}supported-calendar-data",
+        "{urn:ietf:params:xml:ns:caldav}supported-collation",
+        "{urn:ietf:params:xml:ns:caldav}valid-filter",
+    }
+)
+"""DAV:error preconditions with which a 403 means "this request is not offered" (RFC 3253
+3.6, RFC 4791 7.8/7.9), not "you may not read this calendar"."""
+
+
+def refused_as_unsupported(status: int | None, preconditions: Iterable[str] = ()) -> bool:
+    """Whether a refused REPORT means the server does not offer it (read another way)
+    rather than a login/rights problem (401, a bare 403) or a server in trouble (5xx)."""
+    if status in UNSUPPORTED_STATUSES:
+        return True
+    return status == 403 and any(p in UNSUPPORTED_PRECONDITIONS for p in preconditions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +156,19 @@ class CalDAVCalendar:
 
         One REPORT (calendar-query, comp-filter VEVENT, time-range); the server decides
         which objects overlap, so the caller should ask for a day more on each side when
-        all-day or floating events near the edges matter.
+        all-day or floating events near the edges matter. Raises ``RequestUnsupported``
+        when the server does not offer the calendar-query REPORT.
         """
         with _translated_errors(self.account, "læsning"):
-            found: list[Any] = self.calendar.search(start=start, end=end, event=True, expand=False, post_filter=False)
+            try:
+                found: list[Any] = self.calendar.search(
+                    start=start, end=end, event=True, expand=False, post_filter=False
+                )
+            except dav_error.DAVError as exc:
+                status = getattr(exc, "status", None)
+                if refused_as_unsupported(status, getattr(exc, "preconditions", ())):
+                    raise RequestUnsupported("calendar-query", status) from exc
+                raise
         objects: list[RemoteObject] = []
         for item in found:
             text = item.data
@@ -150,10 +203,16 @@ def fetch_window(
     url: str, username: str | None, password: str | None, window: Interval, *, timeout: float = 20.0
 ) -> list[RemoteObject]:
     """The VEVENT objects of the calendar at ``url`` with an occurrence in ``window`` (one
-    day more on each side, for all-day and floating events), as (href, etag, ics_text)."""
+    day more on each side, for all-day and floating events), as (href, etag, ics_text). A server
+    without calendar-query gives every object of the calendar (see ``reading.read_listing``)."""
 
     with CalDAVCalendar(CalendarAccount(url, username, password), timeout) as calendar:
-        return calendar.fetch_events(window.start - timedelta(days=1), window.end + timedelta(days=1))
+        try:
+            return calendar.fetch_events(window.start - timedelta(days=1), window.end + timedelta(days=1))
+        except RequestUnsupported:  # a limited server: every object, the caller's expansion clips
+            from services.calendar_sync.reading import read_listing  # reading imports this module
+
+            return read_listing(calendar)[0]
 
 
 def put_event(

@@ -8,13 +8,15 @@ authentication and error mapping are the same as for every other request):
 * ``sync_changes``: REPORT sync-collection with the stored token -> changed hrefs with
   ETags, removed hrefs, the new token; an expired token raises ``SyncTokenInvalid``;
 * ``list_etags``: PROPFIND depth 1 for every object's ETag (the CTag fallback);
-* ``multiget``: REPORT calendar-multiget for exactly the changed hrefs.
+* ``multiget``: REPORT calendar-multiget for exactly the changed hrefs; a server that does
+  not offer it raises ``RequestUnsupported`` (see ``caldav_client.refused_as_unsupported``);
+* ``get_object``: a plain GET of one object, for servers without calendar-multiget.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
 from caldav.lib import error as dav_error
@@ -24,8 +26,10 @@ from services.calendar_sync.caldav_client import (
     CalDAVCalendar,
     CalendarAccessRefused,
     RemoteObject,
+    RequestUnsupported,
     _translated_errors,
     normalise_href,
+    refused_as_unsupported,
 )
 from shared.errors import UpstreamUnavailable
 
@@ -155,7 +159,15 @@ def multiget(calendar: CalDAVCalendar, hrefs: list[str]) -> list[RemoteObject]:
         f"<d:prop><d:getetag/><c:calendar-data/></d:prop>{paths}</c:calendar-multiget>"
     )
     with _translated_errors(calendar.account, "hentning"):
-        response = calendar.client.request(calendar.url, "REPORT", body, {"Depth": "1"})
+        try:
+            response = calendar.client.request(calendar.url, "REPORT", body, {"Depth": "1"})
+        except dav_error.AuthorizationError as exc:  # 401/403: unsupported only with a precondition
+            if refused_as_unsupported(getattr(exc, "status", None), exc.preconditions):
+                raise RequestUnsupported("calendar-multiget", exc.status) from exc
+            raise
+    status = getattr(response, "status", 0)
+    if refused_as_unsupported(status):
+        raise RequestUnsupported("calendar-multiget", status)
     _check(calendar, response, "hentning")
     objects: list[RemoteObject] = []
     for item in _tree(response).iterfind("d:response", NS):
@@ -165,3 +177,24 @@ def multiget(calendar: CalDAVCalendar, hrefs: list[str]) -> list[RemoteObject]:
             etag = item.findtext(".//d:getetag", namespaces=NS)
             objects.append(RemoteObject(normalise_href(calendar.url, href), etag, data))
     return objects
+
+
+def _request_url(href: str) -> str:
+    """``href`` (normalised: path unquoted) as a URL to send."""
+    parts = urlsplit(href)
+    return urlunsplit((parts.scheme, parts.netloc, quote(parts.path, safe="/@:!$&'()*+,;=~"), "", ""))
+
+
+def get_object(calendar: CalDAVCalendar, href: str) -> RemoteObject | None:
+    """One object by a plain GET (for servers without calendar-multiget); None when it is
+    gone (404/410) or empty."""
+    with _translated_errors(calendar.account, "hentning"):
+        response = calendar.client.request(_request_url(href), "GET", "", {"Accept": "text/calendar"})
+    status = getattr(response, "status", 0)
+    if status in (404, 410):
+        return None
+    _check(calendar, response, "hentning")
+    text = response.raw
+    if not text.strip():
+        return None
+    return RemoteObject(normalise_href(calendar.url, href), response.headers.get("ETag"), text)

@@ -72,6 +72,7 @@ def apply_advisor_changed(session: Session, envelope: Envelope) -> None:
         session.execute(delete(CalendarObject).where(CalendarObject.advisor_id == payload.advisor_id))
         row.busy_version += 1
         row.last_success_at = row.synced_from = row.synced_until = row.last_error = None
+        row.sync_method = row.sync_token = row.ctag = None  # what the old server supported says nothing
     row.job_centre_code, row.name, row.timezone = payload.job_centre_code, payload.name, payload.timezone
     row.caldav_url, row.caldav_username = payload.caldav_url, payload.caldav_username
     row.caldav_password_encrypted = payload.caldav_password_encrypted

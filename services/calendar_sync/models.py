@@ -49,7 +49,9 @@ class AdvisorCalendar(Base):
     synced_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
     """The window the cached busy time covers (of the last successful sync)."""
     sync_method: Mapped[str | None] = mapped_column(String(20))
-    """How this advisor's server is read incrementally: sync-token, ctag or query (None: not yet known)."""
+    """How this advisor's server is read: sync-token, ctag or query (the server answers
+    calendar-query), else etag or etag-get (ETag listing, then multiget or GET); None: not
+    yet known. See ``reading``."""
     sync_token: Mapped[str | None] = mapped_column(Text)
     ctag: Mapped[str | None] = mapped_column(String(500))
     health_stale: Mapped[bool | None] = mapped_column(Boolean)

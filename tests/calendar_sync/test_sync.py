@@ -183,5 +183,7 @@ def test_a_new_calendar_url_drops_the_cached_busy_time_until_it_is_read(
             session, advisor_changed(advisor_id, caldav_url=new, secret_keys=context.settings.secret_keys)
         )
     assert busy(context, advisor_id) == [] and advisor(context, advisor_id).last_success_at is None
+    forgotten = advisor(context, advisor_id)  # what the old server supported says nothing of the new one
+    assert (forgotten.sync_method, forgotten.sync_token, forgotten.ctag) == (None, None, None)
     sync_advisor(context, advisor_id, NOW)
     assert advisor(context, advisor_id).last_success_at == NOW

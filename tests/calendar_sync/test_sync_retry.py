@@ -3,12 +3,9 @@ with backoff instead of leaving the advisor's times old until the next periodic 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import requests
 from celery import Celery
 
 from services.calendar_sync import consumer
@@ -17,56 +14,8 @@ from shared.service import ServiceContext
 from shared.timeutil import utcnow
 from tests.calendar_sync.conftest import USERS
 from tests.calendar_sync.factories import CPH, advisor_changed, at, event_ics, new_id, working_day_ahead
+from tests.calendar_sync.http_proxy import FlakyProxy
 from tests.calendar_sync.test_sync import advisor, busy
-from tests.conftest import free_port
-
-
-class FlakyProxy:
-    """Forwards every request to ``target``, but answers the first ``failures`` with 503."""
-
-    def __init__(self, target: str, failures: int):
-        self.target, self.failures, self.answered = target.rstrip("/"), failures, []
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _forward(self) -> None:
-                if proxy.failures > 0:
-                    proxy.failures -= 1
-                    proxy.answered.append(503)
-                    self.send_response(503)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                upstream = requests.request(
-                    self.command, proxy.target + self.path, headers=headers, data=body, timeout=30
-                )
-                proxy.answered.append(upstream.status_code)
-                self.send_response(upstream.status_code)
-                for name, value in upstream.headers.items():
-                    if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(upstream.content)))
-                self.end_headers()
-                self.wfile.write(upstream.content)
-
-            do_GET = do_PUT = do_DELETE = do_REPORT = do_PROPFIND = do_OPTIONS = _forward
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.port = free_port()
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url_for(self, upstream_url: str) -> str:
-        return f"http://127.0.0.1:{self.port}" + upstream_url.removeprefix(self.target)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
