@@ -7,8 +7,9 @@ meetings inside the synced window. A new overlap records a ``BookingConflict`` a
 resolved and publishes resolved=true. The booking itself is never moved or dropped.
 
 A cancelled meeting (cancelled or moved by the citizen) is no busy time and cannot
-conflict: it is left out, and a conflict it still had is marked resolved. Its event,
-until deleted, is still our own event (by UID), so it is no conflict for other meetings.
+conflict: it is left out, and a conflict it still had is resolved when the cancellation
+is applied (``resolve_cancelled``). Its event, until deleted, is still our own event (by
+UID), so it is no conflict for other meetings.
 """
 
 from __future__ import annotations
@@ -98,16 +99,12 @@ def detect_conflicts(session: Session, advisor: AdvisorCalendar, now: datetime) 
             conflict.resolved_at = now
             _publish(session, conflict, resolved=True, now=now)
             changed.append(meeting.booking_id)
-    active = {meeting.booking_id for meeting in meetings}
-    open_ids = [b for b, c in existing.items() if c.resolved_at is None and b not in active]
-    if open_ids:
-        cancelled = session.scalars(
-            select(BookedMeeting.booking_id).where(
-                BookedMeeting.booking_id.in_(open_ids), BookedMeeting.cancelled_at.is_not(None)
-            )
-        )
-        for booking_id in cancelled:
-            existing[booking_id].resolved_at = now
-            _publish(session, existing[booking_id], resolved=True, now=now)
-            changed.append(booking_id)
     return changed
+
+
+def resolve_cancelled(session: Session, booking_id: str, now: datetime) -> None:
+    """The meeting was cancelled or moved: an open conflict of it is resolved at once."""
+    conflict = session.get(BookingConflict, booking_id, with_for_update=True)
+    if conflict is not None and conflict.resolved_at is None:
+        conflict.resolved_at = now
+        _publish(session, conflict, resolved=True, now=now)

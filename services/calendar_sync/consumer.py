@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from services.calendar_sync import runtime
 from services.calendar_sync.compute import offers_of_advisor
+from services.calendar_sync.conflicts import resolve_cancelled
 from services.calendar_sync.models import (
     AdvisorCalendar,
     BookedMeeting,
@@ -132,6 +133,7 @@ def _cancel_meeting(session: Session, booking_id: str, cancelled_at: datetime) -
         return
     if meeting.cancelled_at is None:
         meeting.cancelled_at = cancelled_at
+        resolve_cancelled(session, booking_id, cancelled_at)
 
 
 def apply_booking_cancelled(session: Session, envelope: Envelope) -> None:

@@ -88,10 +88,9 @@ def update_booking(self: Task, booking_id: str) -> str | None:
 def delete_booking(self: Task, booking_id: str) -> bool:
     """Remove the booked meeting's event (If-Match; 404 = gone already). True when this
     call deleted it. The worker's record of the booking stays (its cancellation is the
-    consumer's business); only the note of the written event is cleared.
-
-    Afterwards the advisor's calendar is read again (``sync_advisor``): the cached busy
-    time still holds the deleted event, and only then is the time free in their offers."""
+    consumer's business); only the note of the written event is cleared. No re-read of
+    the calendar is needed: our own events never count as busy time (``expansion``), the
+    time is free as soon as the consumer marked the meeting cancelled."""
     context = _context(self)
     loaded = _load(context, booking_id)
     if loaded is None:
@@ -107,5 +106,4 @@ def delete_booking(self: Task, booking_id: str) -> bool:
         _record_write(context, booking_id, write_error=exc.detail)
         return False
     _record_write(context, booking_id, etag=None, written_at=None, write_error=None)
-    self.app.tasks["calendar_sync.sync_advisor"].delay(advisor.advisor_id)
     return deleted

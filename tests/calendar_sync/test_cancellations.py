@@ -188,11 +188,11 @@ def test_a_cancelled_meeting_is_no_conflict_and_its_open_conflict_is_resolved(
     booking = setup_booking(context, url)  # 08:00-08:30 plus 15 minutes of reporting time
     celery_app.tasks["calendar_sync.write_booking"].delay(booking.booking_id).get()
     radicale.put_event("anne", USERS["anne"], url, event_ics("dentist", at(DAY, 8, 40), at(DAY, 9, 30)))
-    sync_advisor(context, booking.advisor_id, utcnow())  # the clock the delete's own sync reads with
+    sync_advisor(context, booking.advisor_id, utcnow())
     found = conflict(context, booking.booking_id)
     assert found is not None and found.resolved_at is None
 
-    consumer.handle(context, cancelled(booking))  # deletes the event, reads the calendar again
+    consumer.handle(context, cancelled(booking))  # resolves the conflict and deletes the event
 
     resolved = conflict(context, booking.booking_id)
     assert resolved is not None and resolved.resolved_at is not None
