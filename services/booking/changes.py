@@ -34,13 +34,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from services.booking.models import Booking, OfferView, OutboxMessage
-from services.booking.operations import booking_payload, place_booking
+from services.booking.operations import booking_payload, checked_request, place_booking
 from services.booking.queries import bookable_offer
 from shared import events as ev
 from shared.config import Settings
 from shared.cpr import Cpr
 from shared.eligibility import CitizenProfile
-from shared.errors import Conflict, Forbidden, NotFound, UserError, ValidationFailed
+from shared.errors import Conflict, Forbidden, NotFound, UserError
 from shared.outbox import record_event
 from shared.timeutil import local_midnight, utcnow, zone
 
@@ -127,15 +127,9 @@ def rebook_booking(
     ``place_booking``). The old booking is kept unchanged whenever anything is refused.
     ``booking.rebooked`` (old id + the new booking) goes to the outbox; never the CPR.
     """
-    if citizen.cpr is None:
-        raise ValidationFailed("Borgeren mangler et CPR-nummer.", extra={"errors": {"citizen": {"cpr": ["Mangler."]}}})
-    if start.tzinfo is None or start.utcoffset() is None:
-        raise ValidationFailed(
-            "Tidspunktet skal angives med tidszone, f.eks. 2026-12-01T09:00:00+01:00.",
-            extra={"errors": {"start": ["Tidspunktet mangler tidszone."]}},
-        )
+    cpr = checked_request(citizen, start)
     now = now or utcnow()
-    old = _own_active_booking(session, booking_id, citizen.cpr, now)
+    old = _own_active_booking(session, booking_id, cpr, now)
     offer_seen = session.get(OfferView, old.offer_id)
     deadline = last_rebooking_day(old, offer_seen)
     if deadline is None:

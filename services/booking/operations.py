@@ -27,6 +27,7 @@ from services.booking.models import (
 from services.booking.queries import bookable_offer, booking_window, free_starts, last_bookable_day, offer_zone
 from shared import events as ev
 from shared.config import Settings
+from shared.cpr import Cpr
 from shared.eligibility import CitizenProfile
 from shared.errors import Conflict, Forbidden, NotFound, PlannerError, UserError, ValidationFailed
 from shared.outbox import record_event
@@ -212,6 +213,18 @@ def book(
     return booking
 
 
+def checked_request(citizen: CitizenProfile, start: datetime) -> Cpr:
+    """The citizen's CPR number; ValidationFailed when it is missing or ``start`` has no zone."""
+    if citizen.cpr is None:
+        raise ValidationFailed("Borgeren mangler et CPR-nummer.", extra={"errors": {"citizen": {"cpr": ["Mangler."]}}})
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValidationFailed(
+            "Tidspunktet skal angives med tidszone, f.eks. 2026-12-01T09:00:00+01:00.",
+            extra={"errors": {"start": ["Tidspunktet mangler tidszone."]}},
+        )
+    return citizen.cpr
+
+
 def place_booking(
     session: Session,
     settings: Settings,
@@ -227,14 +240,7 @@ def place_booking(
     ``terms`` (accept cancellation, rebooking days before) default to the offer's terms of
     today; a rebooking passes the terms of the booking it moves (V-6).
     """
-    if citizen.cpr is None:
-        raise ValidationFailed("Borgeren mangler et CPR-nummer.", extra={"errors": {"citizen": {"cpr": ["Mangler."]}}})
-    digits = citizen.cpr.digits
-    if start.tzinfo is None or start.utcoffset() is None:
-        raise ValidationFailed(
-            "Tidspunktet skal angives med tidszone, f.eks. 2026-12-01T09:00:00+01:00.",
-            extra={"errors": {"start": ["Tidspunktet mangler tidszone."]}},
-        )
+    digits = checked_request(citizen, start).digits
     require_eligible(offer, citizen, today_in(offer_zone(offer), now))
     _check_period(offer, settings, start, now)
     require_before_deadline(offer, citizen, start)

@@ -31,9 +31,7 @@ def look_up_citizen(
     db: Database, provider: CitizenProvider, cpr_text: str, *, actor: str, purpose: str
 ) -> CitizenProfile:
     """The citizen's profile; Forbidden (403) when the citizen is not known."""
-    cpr = checked_cpr(cpr_text)
-    log_cpr_access(db, CprAccessLog, actor=actor, purpose=purpose, cpr=cpr)
-    profile = provider.find(cpr)
+    profile = provider.find(identify_citizen(db, cpr_text, actor=actor, purpose=purpose))
     if profile is None:
         raise Forbidden(UNKNOWN_CITIZEN, code="unknown_citizen")
     return profile
