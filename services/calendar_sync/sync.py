@@ -31,7 +31,7 @@ from services.calendar_sync.compute import offers_of_advisor
 from services.calendar_sync.conflicts import detect_conflicts
 from services.calendar_sync.expansion import CalendarDataError, busy_intervals, object_uid
 from services.calendar_sync.health import note_health
-from services.calendar_sync.models import AdvisorCalendar, CalendarObject, intervals_from_json, intervals_to_json
+from services.calendar_sync.models import AdvisorCalendar, CalendarObject, intervals_to_json
 from services.calendar_sync.reading import QUERY, CalendarRead, SyncState, read_calendar
 from shared.config import Settings
 from shared.errors import PlannerError, UpstreamUnavailable
@@ -69,7 +69,7 @@ class SyncOutcome:
 @dataclass(frozen=True)
 class _Expanded:
     remote: RemoteObject
-    busy: list[list[str]]
+    busy: list[Interval]
     error: str | None
 
 
@@ -95,7 +95,7 @@ def _expand(remote: RemoteObject, window: Interval, timezone: str) -> _Expanded:
     except CalendarDataError as exc:
         log.warning("calendar object %s cannot be read: %s", remote.href, exc)
         return _Expanded(remote, [], str(exc))
-    return _Expanded(remote, intervals_to_json(busy), None)
+    return _Expanded(remote, busy, None)
 
 
 def _record_failure(
@@ -222,9 +222,9 @@ def _store(
             else:
                 removed.extend(row.busy_intervals())
             row.etag, row.uid = item.remote.etag, object_uid(item.remote.ics_text)
-            row.busy, row.error = item.busy, item.error
+            row.busy, row.error = intervals_to_json(item.busy), item.error
             row.window_start, row.window_end, row.synced_at = window.start, window.end, now
-            added.extend(intervals_from_json(item.busy))
+            added.extend(item.busy)
         busy_change = None
         if deleted or expanded:
             busy_change = BusyChange(
