@@ -71,7 +71,7 @@ def sync_advisor(self: Task, advisor_id: str, recompute: bool = False) -> dict[s
     offer_ids = outcome.offer_ids if recompute else outcome.affected_offer_ids
     for offer_id in offer_ids:
         _here_or_later(self, "calendar_sync.compute_offer", _compute_offer, context, offer_id)
-    if outcome.ok and (outcome.changed or recompute):
+    if outcome.changed or outcome.stale_changed or recompute:  # stale: offers learn it has no free time
         _here_or_later(self, "calendar_sync.publish_free_time", _publish_free_time, context, advisor_id)
     return {"advisor_id": advisor_id, "ok": outcome.ok, "changed": outcome.changed, "error": outcome.error}
 

@@ -17,10 +17,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.offers import validation as check
 from services.offers.calendar_health import health_of
 from services.offers.models import Advisor, AdvisorFreeTime
-from shared.availability import ALLOWED_START_MINUTES, MeetingShape, bookable_starts
-from shared.errors import NotFound, ValidationFailed
+from services.offers.offer_rules import start_minutes
+from shared.availability import MeetingShape, bookable_starts
+from shared.errors import NotFound
 from shared.intervals import Interval, intersect
 from shared.timeutil import local_midnight, parse_aware, zone
 
@@ -54,17 +56,15 @@ class GroupMeetingTimes:
 
 
 def _check(request: GroupMeetingRequest) -> None:
-    errors: dict[str, list[str]] = {}
+    problems = check.Problems()
     if request.last_date < request.first_date:
-        errors["last_date"] = ["Slutdatoen må ikke ligge før startdatoen."]
+        problems.add("last_date", "Slutdatoen må ikke ligge før startdatoen.")
     elif (request.last_date - request.first_date).days >= MAX_DAYS:
-        errors["last_date"] = [f"Højst {MAX_DAYS} dage ad gangen."]
-    if not request.start_minutes <= ALLOWED_START_MINUTES:
-        errors["start_minutes"] = ["Mulige starttider er 00, 15, 20, 30, 40 og 45 minutter over hel."]
+        problems.add("last_date", f"Højst {MAX_DAYS} dage ad gangen.")
+    start_minutes(problems, sorted(request.start_minutes))
     if not request.advisor_ids:
-        errors["advisor_id"] = ["Vælg mindst én vejleder."]
-    if errors:
-        raise ValidationFailed("Forespørgslen på ledige tider er ugyldig.", extra={"errors": errors})
+        problems.add("advisor_id", "Vælg mindst én vejleder.")
+    problems.raise_if_any()
 
 
 def _free(row: AdvisorFreeTime) -> list[Interval]:

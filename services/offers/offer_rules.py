@@ -93,7 +93,8 @@ def _choice(
     return value
 
 
-def _start_minutes(problems: check.Problems, value: Any) -> list[int]:
+def start_minutes(problems: check.Problems, value: Any) -> list[int]:
+    """The allowed start minutes (O-7) in ``value``, sorted; a problem when any is not allowed."""
     if value is None:
         problems.add("start_minutes", check.REQUIRED)
         return []
@@ -230,7 +231,7 @@ def offer_fields(
         "phone": phone,
         "duration_minutes": duration,
         "reporting_minutes": reporting or 0,
-        "start_minutes": _start_minutes(problems, values.get("start_minutes")),
+        "start_minutes": start_minutes(problems, values.get("start_minutes")),
         "first_meeting_date": first,
         "end_date": end,
         "rolling_weeks": check.integer(

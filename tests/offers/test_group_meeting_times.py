@@ -113,7 +113,11 @@ def test_an_older_announcement_does_not_replace_a_newer_one(
     [
         ({"duration_minutes": 0}, "duration_minutes", "Varigheden skal være mellem 5 og 480 minutter."),
         ({"last_date": "2020-01-01"}, "last_date", "Slutdatoen må ikke ligge før startdatoen."),
-        ({"start_minutes": [10]}, "start_minutes", "Mulige starttider er 00, 15, 20, 30, 40 og 45 minutter over hel."),
+        (
+            {"start_minutes": [10]},
+            "start_minutes",
+            "Starttidspunkterne skal vælges blandt 00, 15, 20, 30, 40, 45 minutter over hel time.",
+        ),
         ({"first_date": "i morgen"}, "first_date", "Skal være en dato (ÅÅÅÅ-MM-DD)."),
     ],
 )
