@@ -47,7 +47,7 @@ def _fail(message: str) -> NoReturn:
 
 
 def _read_caldav(url: str, username: str | None, password: str | None, window: Interval) -> list[str]:
-    from services.calendar_sync.caldav_client import fetch_window
+    from services.calendar_sync.reading import fetch_window
 
     return [ics for _href, _etag, ics in fetch_window(url, username, password, window)]
 

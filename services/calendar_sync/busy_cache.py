@@ -102,10 +102,6 @@ class BusyCache:
                 return
             self._keep(key, _Copy(change.after, ordered))
 
-    def forget(self) -> None:
-        with self._lock:
-            self._copies.clear()
-
     def _keep(self, key: tuple[str, str], copy: _Copy) -> None:
         self._copies[key] = copy
         self._copies.move_to_end(key)

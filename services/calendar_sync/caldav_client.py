@@ -21,7 +21,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -30,7 +30,6 @@ from caldav.lib import error as dav_error
 from caldav.lib.http_sync import requests as http
 
 from shared.errors import PlannerError, UpstreamUnavailable
-from shared.intervals import Interval
 
 log = logging.getLogger(__name__)
 
@@ -197,22 +196,6 @@ class CalDAVCalendar:
         if response.status >= 500:
             raise UpstreamUnavailable(f"Kalenderserveren fejlede (skrivning): HTTP {response.status}")
         raise CalendarAccessRefused(f"Kalenderserveren afviste mødet: HTTP {response.status}")
-
-
-def fetch_window(
-    url: str, username: str | None, password: str | None, window: Interval, *, timeout: float = 20.0
-) -> list[RemoteObject]:
-    """The VEVENT objects of the calendar at ``url`` with an occurrence in ``window`` (one
-    day more on each side, for all-day and floating events), as (href, etag, ics_text). A server
-    without calendar-query gives every object of the calendar (see ``reading.read_listing``)."""
-
-    with CalDAVCalendar(CalendarAccount(url, username, password), timeout) as calendar:
-        try:
-            return calendar.fetch_events(window.start - timedelta(days=1), window.end + timedelta(days=1))
-        except RequestUnsupported:  # a limited server: every object, the caller's expansion clips
-            from services.calendar_sync.reading import read_listing  # reading imports this module
-
-            return read_listing(calendar)[0]
 
 
 def put_event(

@@ -160,3 +160,16 @@ def read_calendar(account: CalendarAccount, state: SyncState, window: Interval, 
             elif state.method in LISTING_METHODS:
                 return _by_etags(calendar, state, state.method)
         return _full_load(calendar, state, window)
+
+
+def fetch_window(
+    url: str, username: str | None, password: str | None, window: Interval, *, timeout: float = 20.0
+) -> list[RemoteObject]:
+    """The VEVENT objects of the calendar at ``url`` with an occurrence in ``window`` (one
+    day more on each side, for all-day and floating events), for the operators' command. A
+    server without calendar-query gives every object of the calendar (``read_listing``)."""
+    with CalDAVCalendar(CalendarAccount(url, username, password), timeout) as calendar:
+        try:
+            return calendar.fetch_events(window.start - timedelta(days=1), window.end + timedelta(days=1))
+        except RequestUnsupported:  # a limited server: every object, the caller's expansion clips
+            return read_listing(calendar)[0]

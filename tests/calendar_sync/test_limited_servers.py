@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.calendar_sync.caldav_client import fetch_window, refused_as_unsupported
-from services.calendar_sync.reading import CTAG, ETAG, ETAG_GET, SYNC_TOKEN
+from services.calendar_sync.caldav_client import refused_as_unsupported
+from services.calendar_sync.reading import CTAG, ETAG, ETAG_GET, SYNC_TOKEN, fetch_window
 from services.calendar_sync.sync import sync_advisor, sync_window
 from services.demo.embedded_radicale import RadicaleServer
 from shared.intervals import Interval
