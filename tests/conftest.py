@@ -6,7 +6,6 @@ Tests that need PostgreSQL or RabbitMQ skip when those are missing, unless
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import time
@@ -97,8 +96,11 @@ def unique_exchange(request: pytest.FixtureRequest) -> Iterator[str]:
                     channel.queue_delete(queue)
                 except Exception:  # noqa: BLE001
                     channel = conn.channel()
-            with contextlib.suppress(Exception):
-                channel.exchange_delete(name)
+            for exchange in (name, f"{name}.tasks"):  # Celery declares an exchange for its task queue
+                try:
+                    channel.exchange_delete(exchange)
+                except Exception:  # noqa: BLE001
+                    channel = conn.channel()
     except Exception:  # noqa: BLE001 - broker gone; nothing to clean
         pass
 

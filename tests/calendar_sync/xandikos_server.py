@@ -20,6 +20,7 @@ from pathlib import Path
 
 import requests
 
+from tests.child_processes import die_with_this_thread
 from tests.conftest import free_port
 
 START_TIMEOUT_SECONDS = 20.0
@@ -123,6 +124,7 @@ def _launch(base_dir: Path, attempt: int) -> XandikosServer:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env=env,
+            preexec_fn=die_with_this_thread(),  # dies with pytest, even when it is killed hard
         )
     server = XandikosServer(f"http://127.0.0.1:{port}/", data_dir, log_file, process)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS

@@ -1,4 +1,9 @@
-"""Start the services as real processes and wait until they answer."""
+"""Start the services as real processes and wait until they answer.
+
+The processes die with the test process, even when it is killed hard (SIGKILL): on Linux
+each gets PR_SET_PDEATHSIG, and a reaper (tests/e2e/reaper.py) kills each one's whole
+process group, which also reaches what the service started itself (Celery's beat process).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,27 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import pytest
 import requests
 
+from tests.child_processes import die_with_this_thread
 from tests.conftest import eventually
+from tests.e2e.reaper import kill_group, start_time
 
 T = TypeVar("T")
 PLANNER = [sys.executable, "-m", "services.cli"]
+ROOT = Path(__file__).resolve().parents[2]
+
+SERVICE_LOGS = pytest.StashKey[Callable[[], str]]()
+
+
+def show_logs_on_failure(request: pytest.FixtureRequest, logs: Callable[[], str]) -> None:
+    """Add ``logs()`` to the report when the test fails (tests/e2e/conftest.py reads this)."""
+    request.node.stash[SERVICE_LOGS] = logs
 
 
 class ServiceProcesses:
@@ -23,15 +40,67 @@ class ServiceProcesses:
     def __init__(self, log_dir: Path, env: dict[str, str]):
         self.log_dir, self.env = log_dir, {**os.environ, **env}
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._groups: dict[int, int | None] = {}  # every group started, also those popped from ``procs``
+        self._reaper: subprocess.Popen[str] | None = None
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*PLANNER, *args], env=self.env, capture_output=True, text=True, timeout=120, check=True)
+        """Run ``planner *args`` to the end; its output joins the logs; raises if it fails."""
+        done = subprocess.run(
+            [*PLANNER, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            preexec_fn=die_with_this_thread(),  # only prctl: safe beside threads
+        )
+        (self.log_dir / f"planner {' '.join(args)}.log").write_text(done.stdout + done.stderr)
+        done.check_returncode()
+        return done
 
     def start(self, name: str, *args: str) -> None:
+        reaper = self._watching()
         log = (self.log_dir / f"{name}.log").open("wb")
-        self.procs[name] = subprocess.Popen(
-            [*PLANNER, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        proc = subprocess.Popen(
+            [*PLANNER, *args],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_this_thread(),  # only prctl: safe beside threads
         )
+        log.close()
+        self.procs[name] = proc
+        started = start_time(proc.pid)
+        self._groups[proc.pid] = started
+        assert reaper.stdin is not None
+        reaper.stdin.write(f"{proc.pid} {started if started is not None else '-'}\n")
+        reaper.stdin.flush()
+
+    def _watching(self) -> subprocess.Popen[str]:
+        """The reaper of this test's process groups, started on first use."""
+        if self._reaper is None:
+            self._reaper = subprocess.Popen(
+                [sys.executable, "-m", "tests.e2e.reaper"],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                text=True,
+                start_new_session=True,  # not in pytest's group: a signal to that group must not end it
+            )
+        return self._reaper
+
+    def pids(self) -> list[int]:
+        """Every living process in the groups of this test's services (Linux)."""
+        groups, found = set(self._groups), []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                except (FileNotFoundError, ProcessLookupError):
+                    continue
+                if fields[0] != "Z" and int(fields[2]) in groups:
+                    found.append(int(entry))
+        return sorted(found)
 
     def logs(self) -> str:
         return "\n".join(
@@ -53,6 +122,13 @@ class ServiceProcesses:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
+        for pgid, started in self._groups.items():
+            kill_group(pgid, started)  # what outlived its main process
+        if self._reaper is not None and self._reaper.stdin is not None:
+            self._reaper.stdin.write("done\n")
+            self._reaper.stdin.close()
+            self._reaper.wait(timeout=10)
+            self._reaper = None
 
 
 def wait_healthy(base_url: str, procs: ServiceProcesses) -> None:

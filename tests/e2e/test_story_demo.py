@@ -3,6 +3,7 @@ broker, Celery in eager mode and the embedded Radicale server."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,10 @@ from tests.e2e.story import Stack, walk
 
 
 @pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoStack]:
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> Iterator[DemoStack]:
+    # Every part runs in this process and logs through logging: from INFO on, pytest shows
+    # those records with any failure ("Captured log setup/call/teardown").
+    caplog.set_level(logging.INFO)
     data_dir = tmp_path / "demo"
     data_dir.mkdir()
     for name, value in demo_environment(data_dir).items():

@@ -3,14 +3,14 @@ booking consumer, a real Celery worker with beat, Radicale, PostgreSQL and Rabbi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from services.demo.embedded_radicale import start_radicale
 from tests.conftest import free_port
-from tests.e2e.processes import ServiceProcesses, wait_healthy
+from tests.e2e.processes import ServiceProcesses, show_logs_on_failure, wait_healthy
 from tests.e2e.story import Stack, walk
 
 USERS = {"anne": "anne-secret", "bo": "bo-secret"}
@@ -19,7 +19,14 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def stack(tmp_path: Path, create_database, rabbitmq_url, unique_exchange, secret_keys) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+def stack(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    create_database: Callable[[str], str],
+    rabbitmq_url: str,
+    unique_exchange: str,
+    secret_keys: str,
+) -> Iterator[Stack]:
     radicale = start_radicale(tmp_path / "radicale", USERS)
     offers_port, booking_port = free_port(), free_port()
     env = {
@@ -38,6 +45,7 @@ def stack(tmp_path: Path, create_database, rabbitmq_url, unique_exchange, secret
     logs = tmp_path / "logs"
     logs.mkdir()
     procs = ServiceProcesses(logs, env)
+    show_logs_on_failure(request, procs.logs)  # a failure in setup, the story or teardown shows them
     try:
         procs.run("migrate", "all")
         procs.start("offers", "offers", "serve", "--port", str(offers_port))
@@ -49,9 +57,6 @@ def stack(tmp_path: Path, create_database, rabbitmq_url, unique_exchange, secret
         wait_healthy(offers_url, procs)
         wait_healthy(booking_url, procs)
         yield Stack(offers_url, booking_url, radicale, USERS, procs.assert_running)
-    except BaseException:
-        print(procs.logs())
-        raise
     finally:
         procs.stop()
         radicale.stop()
