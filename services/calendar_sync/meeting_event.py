@@ -2,7 +2,9 @@
 
 Only what the advisor needs to hold the meeting: the offer's name, the channel in Danish,
 the place or phone number, and the booking reference. Never the citizen's CPR number or
-name: ``BookingPayload`` does not even carry them.
+name: ``BookingPayload`` does not even carry them. The offer's name, place and phone are
+free text typed by staff (an offer made for one citizen may be named after them), so
+anything shaped like a CPR number in them is masked (``redact_cpr``), as in every log line.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import UTC, datetime
 import icalendar
 
 from shared.events import BookingPayload
+from shared.logs import redact_cpr
 
 PRODID = "-//jobcenter-planner//calendar-sync//DA"
 
@@ -35,7 +38,7 @@ def meeting_description(booking: BookingPayload) -> str:
         lines.append(f"Telefon: {booking.phone}")
     lines.append(f"Bookingreference: {booking.reference}")
     lines.append("Booket af borgeren via selvbooking (jobcenter-planner).")
-    return "\n".join(lines)
+    return redact_cpr("\n".join(lines))
 
 
 def meeting_event(booking: BookingPayload, *, stamp: datetime) -> str:
@@ -53,10 +56,10 @@ def meeting_event(booking: BookingPayload, *, stamp: datetime) -> str:
     event.add("dtstamp", stamp.astimezone(UTC))
     event.add("dtstart", booking.start.astimezone(UTC))
     event.add("dtend", booking.end.astimezone(UTC))
-    event.add("summary", booking.offer_name)
+    event.add("summary", redact_cpr(booking.offer_name))
     event.add("description", meeting_description(booking))
     if booking.channel == "in_person" and booking.place:
-        event.add("location", booking.place)
+        event.add("location", redact_cpr(booking.place))
     event.add("transp", "OPAQUE")
     event.add("status", "CONFIRMED")
     event.add("class", "PRIVATE")

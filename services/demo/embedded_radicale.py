@@ -38,7 +38,14 @@ def radicale_configuration(storage_dir: Path, users_file: Path) -> radicale_conf
                 "delay": "0.05",
             },
             "rights": {"type": "owner_only"},
-            "storage": {"type": "multifilesystem", "filesystem_folder": str(storage_dir / "collections")},
+            "storage": {
+                "type": "multifilesystem",
+                "filesystem_folder": str(storage_dir / "collections"),
+                # Radicale drops sync tokens whose files look older than this (default 30 days),
+                # judged by the files' real times against the process clock: a clock moved ahead
+                # (the tests also run a year ahead) would find every token expired at once.
+                "max_sync_token_age": str(10 * 365 * 86400),
+            },
             "server": {"delay_on_error": "0"},
             "web": {"type": "none"},
             "logging": {"level": "warning", "mask_passwords": "True"},

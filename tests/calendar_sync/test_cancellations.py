@@ -32,6 +32,7 @@ from tests.calendar_sync.factories import (
 )
 from tests.calendar_sync.test_celery_flow import computed, starts
 from tests.calendar_sync.test_conflicts_and_health import conflict, outbox
+from tests.calendar_sync.test_sync import NOW
 from tests.calendar_sync.test_write_back import DAY, setup_booking
 
 
@@ -55,6 +56,11 @@ def meeting(context: ServiceContext, booking_id: str) -> BookedMeeting:
 def latest_starts(context: ServiceContext, offer_id: str, advisor_id: str, day: date) -> list[str]:
     latest = {payload["offer_id"]: payload for payload in computed(context)}[offer_id]
     return local_hhmm(starts(latest, advisor_id), day)
+
+
+def offer_times(context: ServiceContext, offer_id: str) -> list[dict[str, Any]]:
+    """Every ``availability.computed`` of the offer in the outbox, oldest first."""
+    return [payload for payload in computed(context) if payload["offer_id"] == offer_id]
 
 
 def uid(booking_id: str) -> str:
@@ -85,9 +91,13 @@ def booked_day(
     return day, offer_id, booking
 
 
-def cancelled(booking: ev.BookingPayload) -> ev.Envelope:
+def cancelled(booking: ev.BookingPayload, when: datetime | None = None) -> ev.Envelope:
+    """``booking.cancelled`` of ``booking``, cancelled at ``when`` (default: now)."""
     return ev.BookingCancelledPayload(
-        booking_id=booking.booking_id, offer_id=booking.offer_id, advisor_id=booking.advisor_id, cancelled_at=utcnow()
+        booking_id=booking.booking_id,
+        offer_id=booking.offer_id,
+        advisor_id=booking.advisor_id,
+        cancelled_at=when or utcnow(),
     ).envelope(ev.BOOKING_CANCELLED)
 
 
@@ -112,13 +122,14 @@ def test_a_cancelled_booking_leaves_the_calendar_and_its_time_is_free_again(
     assert row.cancelled_at is not None and row.written_at is None and row.write_error is None
     assert latest_starts(context, offer_id, advisor_id, day)[:3] == ["08:00", "08:30", "09:00"]
 
-    published = len(computed(context))
-    consumer.handle(context, envelope)  # redelivered: nothing breaks, nothing comes back
+    before = offer_times(context, offer_id)
+    consumer.handle(context, envelope)  # redelivered: applied once only, but its tasks run again
 
     assert events_on(radicale, url, day) == []
     assert meeting(context, booking.booking_id).cancelled_at == row.cancelled_at
-    assert latest_starts(context, offer_id, advisor_id, day)[:3] == ["08:00", "08:30", "09:00"]
-    assert len(computed(context)) >= published
+    after = offer_times(context, offer_id)
+    assert len(after) == len(before) + 1, "the offer's times are published again (a lost task would be made good)"
+    assert after[-1]["slots"] == before[-1]["slots"], "and they are the same times: the redelivery changed nothing"
     with context.db.transaction() as session:
         assert session.scalar(select(func.count()).where(ProcessedEvent.event_id == envelope.id)) == 1
 
@@ -185,20 +196,20 @@ def test_a_cancelled_meeting_is_no_conflict_and_its_open_conflict_is_resolved(
     context: ServiceContext, celery_app: Celery, radicale: RadicaleServer, new_calendar: Callable[[str], str]
 ) -> None:
     url = new_calendar("anne")
-    booking = setup_booking(context, url)  # 08:00-08:30 plus 15 minutes of reporting time
+    booking = setup_booking(context, url)  # on DAY, the day after NOW: 08:00-08:30 plus 15 minutes of reporting
     celery_app.tasks["calendar_sync.write_booking"].delay(booking.booking_id).get()
     radicale.put_event("anne", USERS["anne"], url, event_ics("dentist", at(DAY, 8, 40), at(DAY, 9, 30)))
-    sync_advisor(context, booking.advisor_id, utcnow())
+    sync_advisor(context, booking.advisor_id, NOW)
     found = conflict(context, booking.booking_id)
     assert found is not None and found.resolved_at is None
 
-    consumer.handle(context, cancelled(booking))  # resolves the conflict and deletes the event
+    consumer.handle(context, cancelled(booking, NOW + timedelta(minutes=2)))  # resolves it, deletes the event
 
     resolved = conflict(context, booking.booking_id)
-    assert resolved is not None and resolved.resolved_at is not None
+    assert resolved is not None and resolved.resolved_at == NOW + timedelta(minutes=2)
     told: list[dict[str, Any]] = outbox(context, ev.BOOKING_CONFLICT_DETECTED)
     assert [p["resolved"] for p in told] == [False, True]
-    sync_advisor(context, booking.advisor_id, utcnow() + timedelta(minutes=5))
+    sync_advisor(context, booking.advisor_id, NOW + timedelta(minutes=5))
     assert len(outbox(context, ev.BOOKING_CONFLICT_DETECTED)) == 2, "a cancelled meeting is not a conflict again"
 
 

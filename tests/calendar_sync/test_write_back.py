@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import caldav
 import icalendar
@@ -18,16 +19,25 @@ from shared.events import BookingPayload
 from shared.service import ServiceContext
 from tests.calendar_sync.conftest import USERS
 from tests.calendar_sync.factories import CPH, advisor_changed, at, booking_payload, new_id
+from tests.calendar_sync.test_sync import NOW
 from tests.conftest import free_port
 
-DAY = date(2026, 12, 2)
+DAY = NOW.date() + timedelta(days=1)
+"""The day of the booked meeting, a Wednesday: the day after the tests' fixed clock ``NOW``, so
+a test that syncs at ``NOW`` finds the meeting inside the sync window on any real date."""
+
+CPR = "010203-1234"
+"""A made-up CPR number."""
 
 
-def setup_booking(context: ServiceContext, caldav_url: str, password: str = USERS["anne"]) -> BookingPayload:
+def setup_booking(
+    context: ServiceContext, caldav_url: str, password: str = USERS["anne"], **overrides: Any
+) -> BookingPayload:
+    """A booking on ``DAY`` 08:00-08:30 (15 minutes of reporting time) of a new advisor whose
+    calendar is ``caldav_url``; ``overrides`` change fields of the booking payload."""
     advisor_id = new_id()
-    booking = booking_payload(
-        advisor_id, new_id(), at(DAY, 8), minutes=30, reporting=15, booking_id="7f3c2a9e-booking", reference="BK-7QX2"
-    )
+    fields: dict[str, Any] = {"booking_id": "7f3c2a9e-booking", "reference": "BK-7QX2", **overrides}
+    booking = booking_payload(advisor_id, new_id(), at(DAY, 8), minutes=30, reporting=15, **fields)
     with context.db.transaction() as session:
         apply_advisor_changed(
             session,
@@ -58,7 +68,10 @@ def test_the_meeting_appears_in_the_calendar_once_without_any_cpr_number(
     context: ServiceContext, celery_app: Celery, new_calendar: Callable[[str], str]
 ) -> None:
     url = new_calendar("anne")
-    booking = setup_booking(context, url)
+    # staff typed the citizen's CPR number into a one-off offer's name and place (free text)
+    booking = setup_booking(
+        context, url, offer_name=f"Opfølgning {CPR}", place=f"Torvet 1, 9999 Demokøbing ({CPR.replace('-', '')})"
+    )
     write = celery_app.tasks["calendar_sync.write_booking"]
 
     href = write.delay(booking.booking_id).get()
@@ -68,11 +81,14 @@ def test_the_meeting_appears_in_the_calendar_once_without_any_cpr_number(
     assert str(vevent["UID"]) == f"booking-{booking.booking_id}@jobcenter-planner"
     assert vevent.decoded("DTSTART").astimezone(CPH) == at(DAY, 8)
     assert vevent.decoded("DTEND").astimezone(CPH) == at(DAY, 8, 30)
-    assert str(vevent["SUMMARY"]) == "Jobsamtale"
+    assert str(vevent["SUMMARY"]).startswith("Opfølgning ")
+    assert str(vevent["LOCATION"]).startswith("Torvet 1, 9999 Demokøbing ")
     description = str(vevent["DESCRIPTION"])
     assert "Personligt fremmøde" in description and "Torvet 1" in description and "BK-7QX2" in description
     assert str(vevent["TRANSP"]) == "OPAQUE"
-    assert not re.search(r"\d{10}", text.replace("-", "")), "no CPR number (or anything like it) in the calendar"
+    unfolded = re.sub(r"\r?\n[ \t]", "", text)  # iCalendar folds long lines; a fold may split a number
+    assert CPR not in unfolded and CPR.replace("-", "") not in unfolded, "staff's CPR never reaches the calendar"
+    assert not re.search(r"\d{10}", unfolded.replace("-", "")), "no CPR number (or anything like it) in the calendar"
     row = meeting(context, booking.booking_id)
     assert row.written_at is not None and row.calendar_href == href and row.write_error is None
 
