@@ -22,6 +22,9 @@ from services.booking.models import Base, Booking, CatalogueVersion, OfferView
 from shared.db import Database, make_engine
 from shared.migrations import alembic_config, downgrade, upgrade
 from tests.booking.conftest import TOMORROW, BookingService, at, build_service, fictitious_cpr, offer_payload
+from tests.schema import schema_objects, version_table_objects
+
+VERSION_TABLE = "alembic_version_booking"
 
 
 def _diff(url: str) -> list[object]:
@@ -29,7 +32,7 @@ def _diff(url: str) -> list[object]:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "version_table": "alembic_version_booking"}
+                connection, opts={"compare_type": True, "version_table": VERSION_TABLE}
             )
             return list(compare_metadata(context, Base.metadata))
     finally:
@@ -47,18 +50,45 @@ def test_migrations_match_the_models_on_sqlite(tmp_path: Path) -> None:
     assert _diff(url) == []
 
 
-def test_there_is_one_head_and_downgrade_removes_everything(booking_pg_url: str) -> None:
-    script = ScriptDirectory.from_config(alembic_config(MIGRATIONS, booking_pg_url))
+def test_there_is_one_head_and_downgrade_removes_everything(create_database: Callable[[str], str]) -> None:
+    url = create_database("booking_downgrade")
+    script = ScriptDirectory.from_config(alembic_config(MIGRATIONS, url))
     assert len(script.get_heads()) == 1
+    before = schema_objects(url)
+    migrate(url)
+    built = schema_objects(url) - before
+    assert {"extension btree_gist", "relation(r) public.booking"} < built
 
-    downgrade(MIGRATIONS, booking_pg_url)
-    engine = make_engine(booking_pg_url)
-    with engine.connect() as connection:
-        tables = connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars()
-        assert set(tables) == {"alembic_version_booking"}
-    engine.dispose()
-    migrate(booking_pg_url)
-    assert _diff(booking_pg_url) == []
+    downgrade(MIGRATIONS, url)
+
+    kept, revisions = version_table_objects(url, VERSION_TABLE)
+    assert schema_objects(url) == before | kept, "no table, extension, type or routine is left behind"
+    assert revisions == []
+    migrate(url)
+    assert schema_objects(url) - before == built
+    assert _diff(url) == []
+
+
+def test_a_downgrade_keeps_btree_gist_while_something_else_uses_it(create_database: Callable[[str], str]) -> None:
+    url = create_database("booking_shared_extension")
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:  # another application's table in the same database
+            connection.execute(
+                text(
+                    "CREATE TABLE room_hold (room uuid, during tstzrange, "
+                    "EXCLUDE USING gist (room WITH =, during WITH &&))"
+                )
+            )
+    finally:
+        engine.dispose()
+
+    downgrade(MIGRATIONS, url)
+
+    left = schema_objects(url)
+    assert {"extension btree_gist", "relation(r) public.room_hold"} <= left
+    assert "relation(r) public.booking" not in left and version_table_objects(url, VERSION_TABLE)[1] == []
 
 
 def _booking(advisor: uuid.UUID, start_hour: int, cpr: str, offer: uuid.UUID | None = None) -> Booking:

@@ -10,13 +10,23 @@ from tests.booking.conftest import CPH, TODAY, TOMORROW, BookingService, at, dai
 NINE_TO_ELEVEN = [(9, 0), (9, 30), (10, 0), (10, 30)]
 
 
-def test_nothing_today_and_tomorrow_is_bookable(service: BookingService) -> None:
+def test_a_days_notice_hides_the_rest_of_today_and_tomorrow_is_bookable(service: BookingService) -> None:
+    """B-2 / O-13: a self-booking needs 1 day's notice ("1 dags varsel"), i.e. tomorrow at the
+    earliest (booking_notice_days=1), counted in days, not hours."""
     offer = service.publish_offer()
     advisor = offer.advisor_ids[0]
     service.compute(offer.offer_id, {advisor: daily_starts(TODAY, 3, NINE_TO_ELEVEN)})
+    assert service.clock.now == at(TODAY, 9)  # today's 09:30-10:30 are still ahead, yet not offered
 
     assert service.local_starts(offer.offer_id, advisor, TODAY) == []
     assert service.local_starts(offer.offer_id, advisor, TOMORROW) == ["09:00", "09:30", "10:00", "10:30"]
+
+    service.clock.set_day(TODAY, 23)  # late in the evening tomorrow morning is still bookable
+    assert service.local_starts(offer.offer_id, advisor, TOMORROW) == ["09:00", "09:30", "10:00", "10:30"]
+    service.clock.set_day(TOMORROW, 7)  # the next morning it is the booking day itself
+    assert service.local_starts(offer.offer_id, advisor, TOMORROW) == []
+    day_after = TOMORROW + timedelta(days=1)
+    assert service.local_starts(offer.offer_id, advisor, day_after) == ["09:00", "09:30", "10:00", "10:30"]
 
 
 def test_times_carry_utc_offsets_end_and_advisor(service: BookingService) -> None:

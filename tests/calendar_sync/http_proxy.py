@@ -2,14 +2,15 @@
 unless its ``refuse`` hook answers it first. That makes Radicale look like a server that is
 down for a moment (``FlakyProxy``: 503 for the first N requests) or like a limited server
 that does not offer some REPORTs (e.g. 501 to every ``calendar-query``). Every request is
-recorded (``seen``), so tests can count what the worker asked for."""
+recorded (``seen``) with its conditional headers and the answer's ETag, so tests can count
+what the worker asked for and check what it sent on the wire (e.g. ``If-Match``)."""
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
@@ -20,6 +21,13 @@ RefuseHook = Callable[[str, bytes], Refusal]
 """``refuse(method, body)``: called for every request before it is forwarded."""
 
 HOP_BY_HOP = ("content-length", "transfer-encoding", "connection", "content-encoding")
+RECORDED_HEADERS = ("if-match", "if-none-match", "depth", "content-type")
+"""The request headers ``Seen.headers`` keeps (lower-case names; never credentials)."""
+
+
+def recorded(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The ``RECORDED_HEADERS`` among ``headers`` (name, value pairs), by lower-case name."""
+    return {k.lower(): v for k, v in headers if k.lower() in RECORDED_HEADERS}
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,14 @@ class Seen:
     path: str
     body: bytes
     status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """The request's ``RECORDED_HEADERS``, by lower-case name."""
+    etag: str | None = None
+    """The ETag header of the answer, if it had one."""
+
+    def header(self, name: str) -> str | None:
+        """The request header ``name`` (any case) as sent, or None."""
+        return self.headers.get(name.lower())
 
     @property
     def hrefs(self) -> list[str]:
@@ -61,7 +77,7 @@ class HttpProxy:
                 refusal = proxy.refuse(self.command, body)
                 if refusal is not None:
                     status, xml = refusal if isinstance(refusal, tuple) else (refusal, b"")
-                    proxy._record(Seen(self.command, self.path, body, status))
+                    proxy._record(Seen(self.command, self.path, body, status, recorded(self.headers.items())))
                     extra = [("Content-Type", 'application/xml; charset="utf-8"')] if xml else []
                     if status == 401:
                         extra.append(("WWW-Authenticate", 'Basic realm="limited"'))
@@ -71,7 +87,8 @@ class HttpProxy:
                 upstream = requests.request(
                     self.command, proxy.target + self.path, headers=headers, data=body, timeout=30
                 )
-                proxy._record(Seen(self.command, self.path, body, upstream.status_code))
+                sent, etag = recorded(self.headers.items()), upstream.headers.get("ETag")
+                proxy._record(Seen(self.command, self.path, body, upstream.status_code, sent, etag))
                 forwarded = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
                 self._answer(upstream.status_code, forwarded, upstream.content)
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
 import icalendar
+import pytest
 from celery import Celery
 
+from services.calendar_sync.caldav_client import CalDAVCalendar, CalendarAccount
+from services.calendar_sync.caldav_writes import current_etag
 from services.calendar_sync.models import BookedMeeting
+from services.demo.embedded_radicale import RadicaleServer
 from shared.service import ServiceContext
+from tests.calendar_sync.conftest import USERS
 from tests.calendar_sync.factories import CPH, at
+from tests.calendar_sync.http_proxy import HttpProxy, Seen
 from tests.calendar_sync.test_sync import calendar
 from tests.calendar_sync.test_write_back import DAY, events_on, meeting, setup_booking
 
@@ -49,21 +56,50 @@ def test_a_changed_booking_is_written_over_its_event_with_if_match_and_redeliver
     assert row.etag and row.etag != first_etag and row.write_error is None
 
 
+@pytest.fixture
+def proxy(radicale: RadicaleServer) -> Iterator[HttpProxy]:
+    """A recording proxy in front of Radicale (forwards everything)."""
+    recorder = HttpProxy(radicale.url)
+    try:
+        yield recorder
+    finally:
+        recorder.close()
+
+
+def on_the_wire(proxy: HttpProxy) -> list[Seen]:
+    """The requests the proxy answered, without the unauthenticated first tries (401)."""
+    return [seen for seen in proxy.seen if seen.status != 401]
+
+
 def test_an_update_after_the_advisor_edited_the_event_rereads_the_etag_once(
-    context: ServiceContext, celery_app: Celery, new_calendar: Callable[[str], str]
+    context: ServiceContext, celery_app: Celery, new_calendar: Callable[[str], str], proxy: HttpProxy
 ) -> None:
     url = new_calendar("anne")
-    booking = setup_booking(context, url)
-    celery_app.tasks["calendar_sync.write_booking"].delay(booking.booking_id).get()
-    [event] = calendar(url).search(event=True)
+    booking = setup_booking(context, proxy.url_for(url))  # the worker talks to Radicale through the proxy
+    href = celery_app.tasks["calendar_sync.write_booking"].delay(booking.booking_id).get()
+    stale = meeting(context, booking.booking_id).etag
+    [event] = calendar(url).search(event=True)  # the advisor, straight on Radicale
     event.icalendar_component["SUMMARY"] = "Jobsamtale (rettet af rådgiveren)"
     event.save()  # the stored ETag is now out of date: the first PUT gets 412
+    with CalDAVCalendar(CalendarAccount(url, "anne", USERS["anne"]), timeout=5) as direct:
+        fresh = current_etag(direct, url + href.rsplit("/", 1)[-1])
+    assert stale and fresh and fresh != stale
+    proxy.seen.clear()
 
     move_booking(context, booking.booking_id, 14)
-    celery_app.tasks["calendar_sync.update_booking"].delay(booking.booking_id).get()
+    assert celery_app.tasks["calendar_sync.update_booking"].delay(booking.booking_id).get() == href
 
+    path = urlsplit(href).path
+    wire = on_the_wire(proxy)
+    assert [seen.method for seen in wire] == ["PUT", "PROPFIND", "PUT"], "one re-read between two PUTs"
+    refused, reread, written = wire
+    assert (refused.method, refused.path, refused.header("If-Match"), refused.status) == ("PUT", path, stale, 412)
+    assert (reread.method, reread.path, reread.header("Depth")) == ("PROPFIND", path, "0")
+    assert written.method == "PUT" and written.path == path and written.header("If-Match") == fresh
+    assert written.status in (200, 201, 204) and written.etag
     assert start_in_calendar(url) == at(DAY, 14)
-    assert meeting(context, booking.booking_id).write_error is None
+    row = meeting(context, booking.booking_id)
+    assert row.write_error is None and row.etag == written.etag, "the ETag Radicale gave the write is kept"
 
 
 def test_a_cancelled_booking_is_deleted_once_and_a_redelivery_finds_it_gone(

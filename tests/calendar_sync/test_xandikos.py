@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 import icalendar
 import pytest
@@ -41,6 +42,7 @@ from tests.calendar_sync.factories import (
     vcalendar,
     vevent,
 )
+from tests.calendar_sync.http_proxy import HttpProxy
 from tests.calendar_sync.test_incremental_sync import force
 from tests.calendar_sync.test_sync import NOW, TUE, WED, advisor, busy, objects
 from tests.calendar_sync.test_write_back import DAY, meeting
@@ -266,23 +268,42 @@ def test_an_update_with_if_match_moves_the_event_and_a_redelivery_is_harmless(
         assert current_etag(cal, href) == row.etag, "the stored ETag is the one Xandikos has"
 
 
+@pytest.fixture
+def xproxy(xandikos: XandikosServer) -> Iterator[HttpProxy]:
+    """A recording proxy in front of Xandikos (forwards everything)."""
+    proxy = HttpProxy(xandikos.url)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+
+
 def test_a_stale_etag_gets_412_and_the_update_rereads_it_once(
-    context: ServiceContext, written: tuple[str, BookingPayload, str]
+    context: ServiceContext, written: tuple[str, BookingPayload, str], xproxy: HttpProxy
 ) -> None:
     url, booking, href = written
-    stored = meeting(context, booking.booking_id).etag
-    assert stored
+    stale = meeting(context, booking.booking_id).etag
+    edited = requests.get(href, timeout=5).text.replace("SUMMARY:Jobsamtale", "SUMMARY:Jobsamtale (rettet)")
+    edit = requests.put(href, data=edited.encode(), headers={"Content-Type": "text/calendar"}, timeout=5)
+    fresh = edit.headers.get("ETag")  # the advisor's edit, straight on Xandikos: the stored ETag is stale
+    assert edit.ok and stale and fresh and fresh != stale
     moved = BookingPayload.model_validate(meeting(context, booking.booking_id).payload)
     moved = moved.model_copy(update={"start": at(DAY, 14), "end": at(DAY, 14, 30)})
 
-    with open_calendar(url) as cal:  # Xandikos refuses a stale If-Match ...
-        response = cal.client.put(href, meeting_event(moved, stamp=utcnow()), {"If-Match": '"stale"'})
-        assert response.status == 412
-        new_etag = update_event(cal, href, meeting_event(moved, stamp=utcnow()), '"stale"')  # ... the code rereads
+    with open_calendar(xproxy.url_for(url)) as cal:
+        new_etag = update_event(cal, xproxy.url_for(href), meeting_event(moved, stamp=utcnow()), stale)
 
+    path = urlsplit(href).path
+    wire = xproxy.seen
+    assert [seen.method for seen in wire] == ["PUT", "PROPFIND", "PUT"], "one re-read between two PUTs"
+    refused, reread, rewritten = wire
+    assert (refused.method, refused.path, refused.header("If-Match"), refused.status) == ("PUT", path, stale, 412)
+    assert (reread.method, reread.path, reread.header("Depth")) == ("PROPFIND", path, "0")
+    assert rewritten.method == "PUT" and rewritten.path == path and rewritten.header("If-Match") == fresh
+    assert rewritten.status in (200, 201, 204) and rewritten.etag
     [vevent] = vevents_on(url)
     assert vevent.decoded("DTSTART").astimezone(CPH) == at(DAY, 14)
-    assert new_etag and new_etag != stored
+    assert new_etag == rewritten.etag, "the ETag Xandikos gave the write is returned"
 
 
 def test_an_update_after_the_advisor_edited_the_event_rereads_the_etag(

@@ -23,6 +23,7 @@ from services.offers.db import MIGRATIONS, VERSION_TABLE, migrate
 from services.offers.models import Advisor, Base, JobCentre, Offer, ReferenceValue
 from shared.migrations import alembic_config, downgrade, upgrade
 from tests.offers.conftest import Api, build_app, outbox
+from tests.schema import schema_objects, version_table_objects
 
 
 def differences(url: str) -> list[Any]:
@@ -53,14 +54,20 @@ def test_one_head() -> None:
 
 def test_postgresql_upgrade_matches_the_models_and_downgrades(create_database: Callable[[str], str]) -> None:
     url = create_database("offers_migrations")
+    before = schema_objects(url)
     migrate(url)
+    built = schema_objects(url) - before
     migrate(url)  # a second run (another replica starting) changes nothing
+    assert schema_objects(url) - before == built
     assert differences(url) == []
     assert tables(url) == {t.name for t in Base.metadata.sorted_tables} | {VERSION_TABLE}
     downgrade(MIGRATIONS, url)
-    assert tables(url) == {VERSION_TABLE}
+    kept, revisions = version_table_objects(url, VERSION_TABLE)
+    assert schema_objects(url) == before | kept, "no table, index, sequence, type or routine is left behind"
+    assert revisions == []
     migrate(url)
     assert differences(url) == []
+    assert schema_objects(url) - before == built
 
 
 def test_sqlite_upgrade_matches_the_models_and_the_app_runs_on_it(tmp_path: Path, secret_keys: str) -> None:

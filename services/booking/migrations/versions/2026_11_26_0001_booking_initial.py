@@ -143,3 +143,11 @@ def downgrade() -> None:
     op.drop_table("bookable_time")
     op.drop_table("availability_snapshot")
     op.drop_table("offer_view")
+    if op.get_bind().dialect.name == "postgresql":
+        # The extension came with the exclusion constraint. It stays only when something else
+        # in the database still uses it, or it is not ours to drop (made by another role).
+        op.execute(
+            "DO $$ BEGIN DROP EXTENSION IF EXISTS btree_gist; "
+            "EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege THEN "
+            "RAISE NOTICE 'btree_gist is kept: %', SQLERRM; END $$"
+        )
