@@ -1,8 +1,9 @@
 """Alembic, run from code: each service keeps its own history and version table.
 
 A service's ``migrations/env.py`` only calls ``run_env(metadata, version_table)``.
-On PostgreSQL the upgrade holds an advisory lock (several replicas may start at once)
-and a lock timeout, so a migration never queues behind live traffic for long.
+On PostgreSQL the upgrade holds an advisory lock (several replicas may start at once;
+each waits for the one upgrading, however long it takes) and then sets a lock timeout,
+so its DDL never queues behind live traffic for long.
 """
 
 from __future__ import annotations
@@ -44,8 +45,10 @@ def run_env(metadata: MetaData, version_table: str) -> None:
     engine = make_engine(url)
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(text("SET lock_timeout = '10s'"))
+            # wait for another replica's upgrade as long as it takes; only then limit how
+            # long the DDL may queue behind live traffic (lock_timeout covers advisory locks too)
             connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": zlib.crc32(version_table.encode())})
+            connection.execute(text("SET lock_timeout = '10s'"))
             connection.commit()
         context.configure(
             connection=connection,
