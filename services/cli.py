@@ -7,6 +7,8 @@ README); the demo sets its own embedded defaults.
 from __future__ import annotations
 
 import importlib
+import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -89,6 +91,30 @@ def offers_consume() -> None:
     run_consumer_forever(get_settings())
 
 
+@offers.command(name="rotate-secrets")
+def offers_rotate_secrets() -> None:
+    """Re-encrypt every calendar password with the first key of PLANNER_SECRET_KEYS and
+    send it to the worker; afterwards the older keys can be removed."""
+    from services.offers.secret_rotation import rotate_stored_secrets
+    from shared.errors import PlannerError
+
+    try:
+        report = rotate_stored_secrets(get_settings())
+    except PlannerError as exc:
+        raise click.ClickException(exc.detail) from exc
+    result = report.result
+    click.echo(f"krypteret igen med den første nøgle: {result.rotated}")
+    click.echo(f"allerede krypteret med den første nøgle: {result.current}")
+    if not report.sent:
+        click.echo("RabbitMQ svarer ikke: ændringerne venter i offers' outbox og sendes, når den svarer igen.")
+    if result.unreadable:
+        ids = ", ".join(str(i) for i in result.unreadable)
+        raise click.ClickException(
+            f"{len(result.unreadable)} adgangskoder kan ikke dekrypteres med nogen af nøglerne "
+            f"(vejledere {ids}); de skal indtastes igen."
+        )
+
+
 @main.group()
 def booking() -> None:
     """The citizen service: bookable times and bookings."""
@@ -110,11 +136,25 @@ def consume() -> None:
 @click.option("--concurrency", default=2, show_default=True, type=int)
 @click.option("--beat/--no-beat", default=False, help="Also run Celery beat (periodic re-sync) in this process.")
 @click.option("--loglevel", default="INFO", show_default=True)
-def worker(concurrency: int, beat: bool, loglevel: str) -> None:
+@click.option(
+    "--name",
+    default=None,
+    help="Celery node name, unique per worker (default: planner-<pid>@<host>, so replicas on one host never clash).",
+)
+def worker(concurrency: int, beat: bool, loglevel: str, name: str | None) -> None:
     """Run the calendar-sync Celery worker (and its event consumer)."""
     from services.calendar_sync.celery_app import app
 
-    argv = ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "-Q", get_settings().task_queue]
+    node = name or f"planner-{os.getpid()}@{socket.gethostname()}"
+    argv = [
+        "worker",
+        f"--loglevel={loglevel}",
+        f"--concurrency={concurrency}",
+        "-n",
+        node,
+        "-Q",
+        get_settings().task_queue,
+    ]
     if beat:
         argv.append("--beat")
     app.worker_main(argv)

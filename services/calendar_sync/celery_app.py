@@ -59,9 +59,11 @@ class EventConsumerStep(bootsteps.ConsumerStep):
             )
         ]
 
+
 @signals.setup_logging.connect
 def _setup_logging(loglevel: Any = None, **kwargs: Any) -> None:
-    """Our logging (one line per record, CPR redaction) instead of Celery's."""
+    """Our logging instead of Celery's: one line per record, and CPR numbers masked in every
+    line (message and traceback), the prefork children included (they inherit it)."""
     configure_logging(get_settings().log_level)
 
 
