@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     calendar_stale_after_seconds: int = Field(
         3600, ge=60, description="An advisor whose calendar was last read longer ago than this has no times offered."
     )
+    sync_retry_seconds: float = Field(
+        15.0,
+        gt=0,
+        le=600,
+        description="A calendar read the server did not answer is tried again after this long, "
+        "then after twice and four times as long.",
+    )
     caldav_timeout_seconds: float = Field(20.0, gt=0, description="Timeout of one CalDAV request.")
     busy_cache_advisors: int = Field(
         500, ge=1, description="Advisors whose busy time each worker process keeps in memory (least recently used go)."

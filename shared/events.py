@@ -144,6 +144,11 @@ class AvailabilityPayload(Contract):
     """``availability.computed``: every bookable start of one offer, per advisor.
 
     Replaces what the receiver knew of that offer when ``computed_at`` is newer.
+    ``calendar_valid_until`` names, per advisor id, until when the calendar data their
+    starts were computed from counts as current (their last successful read plus
+    ``PLANNER_CALENDAR_STALE_AFTER_SECONDS``): the receiver offers none of that advisor's
+    starts after that instant, even when no newer computation ever arrives (the worker is
+    down). An advisor without an entry (events from before the field existed) has no bound.
     """
 
     offer_id: str
@@ -152,6 +157,7 @@ class AvailabilityPayload(Contract):
     window_end: AwareDatetime
     slots: list[BookableSlot]
     withheld_advisor_ids: list[str] = []
+    calendar_valid_until: dict[str, AwareDatetime] = {}
 
 
 class BookingPayload(Contract):

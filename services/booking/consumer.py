@@ -83,7 +83,11 @@ def bump_catalogue(session: Session) -> None:
 
 
 def apply_availability(session: Session, envelope: Envelope) -> None:
-    """Replace the offer's bookable times when this snapshot is newer than the stored one."""
+    """Replace the offer's bookable times when this snapshot is newer than the stored one.
+
+    Each start keeps until when its advisor's calendar data is current
+    (``calendar_valid_until``; none named: no bound), so ``queries`` stops offering it
+    then, whether or not a newer snapshot ever comes."""
     payload = ev.AvailabilityPayload.model_validate(envelope.payload)
     offer_id = uuid.UUID(payload.offer_id)
     snapshot = session.get(AvailabilitySnapshot, offer_id, with_for_update=True)
@@ -97,11 +101,15 @@ def apply_availability(session: Session, envelope: Envelope) -> None:
     snapshot.window_start = payload.window_start
     snapshot.window_end = payload.window_end
     session.execute(delete(BookableTime).where(BookableTime.offer_id == offer_id))
+    bound = {uuid.UUID(advisor): until for advisor, until in payload.calendar_valid_until.items()}
     rows = {(uuid.UUID(slot.advisor_id), slot.start) for slot in payload.slots}
     if rows:
         session.execute(
             insert(BookableTime),
-            [{"offer_id": offer_id, "advisor_id": advisor, "start_at": start} for advisor, start in sorted(rows)],
+            [
+                {"offer_id": offer_id, "advisor_id": advisor, "start_at": start, "valid_until": bound.get(advisor)}
+                for advisor, start in sorted(rows)
+            ],
         )
 
 

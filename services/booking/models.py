@@ -97,13 +97,17 @@ class AvailabilitySnapshot(Base):
 
 
 class BookableTime(Base):
-    """One start at which one advisor was free for a meeting of the offer (per snapshot)."""
+    """One start at which one advisor was free for a meeting of the offer (per snapshot).
+
+    ``valid_until``: after this instant the advisor's calendar data behind the start is too
+    old and the start is not offered (None: the event named no bound)."""
 
     __tablename__ = "bookable_time"
 
     offer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     advisor_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     start_at: Mapped[datetime] = mapped_column(AwareDateTime(), primary_key=True)
+    valid_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
 
 class Booking(Base):

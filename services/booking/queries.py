@@ -2,8 +2,10 @@
 
 Free times come from the read model of ``availability.computed`` and are then narrowed
 for the citizen's booking day: the notice, the offer's period (opening date, first
-meeting date, fixed end date, rolling weeks counted from today) and this service's own
-bookings. A booking removes every start of that advisor whose occupation (meeting plus
+meeting date, fixed end date, rolling weeks counted from today), the age of the
+advisor's calendar data (a start whose ``valid_until`` has passed is not offered: the
+worker has not read that calendar lately, perhaps because it is down) and this service's
+own bookings. A booking removes every start of that advisor whose occupation (meeting plus
 reporting time) overlaps it, in every offer at once, before the worker recomputes.
 """
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.booking.models import BookableTime, Booking, OfferView
@@ -104,7 +106,8 @@ def free_starts(
 
     Only advisors still on the offer count (and among them only ``advisors_allowed`` when
     given: R-5); starts lie in the booking window, after ``now``, in ``[start_from, until)``
-    when given, and clear of every active booking of that advisor in any offer.
+    when given, come from calendar data still current at ``now`` (``valid_until``), and
+    are clear of every active booking of that advisor in any offer.
     """
     window = booking_window(offer, settings, now)
     if window is None:
@@ -129,6 +132,7 @@ def free_starts(
             BookableTime.advisor_id.in_(advisors),
             BookableTime.start_at >= low,
             BookableTime.start_at < high,
+            or_(BookableTime.valid_until.is_(None), BookableTime.valid_until >= now),
         )
         .order_by(BookableTime.start_at, BookableTime.advisor_id)
     ).all()

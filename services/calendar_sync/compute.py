@@ -10,7 +10,11 @@ EVERY offer; then every allowed start where the meeting and its reporting time f
 
 An advisor whose calendar has never been read successfully, or not within
 ``calendar_stale_after_seconds``, is withheld: the payload names them instead of
-guessing that they are free.
+guessing that they are free. For every other advisor the payload says until when their
+calendar data stays current (``calendar_valid_until``), so booking stops offering their
+starts by itself when no newer computation comes (the worker is down). While reads
+succeed, ``validity_renewal_due`` has the sync announce the advisor's offers again well
+before that instant.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.calendar_sync.busy_cache import BUSY_CACHE
-from services.calendar_sync.health import is_stale
+from services.calendar_sync.health import is_stale, stale_after
 from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, OfferSchedule
 from shared.availability import BookingPeriod, MeetingShape, bookable_starts, parse_weekly_hours
 from shared.config import Settings
@@ -112,6 +116,30 @@ def offers_of_advisor(session: Session, advisor_id: str) -> list[str]:
     return sorted(offer_id for offer_id, advisor_ids in rows if advisor_id in (advisor_ids or []))
 
 
+def calendar_valid_until(advisor: AdvisorCalendar, settings: Settings) -> datetime | None:
+    """Until when the advisor's calendar data counts as current: their last successful
+    read plus ``calendar_stale_after_seconds`` (None when never read)."""
+    if advisor.last_success_at is None:
+        return None
+    return advisor.last_success_at + stale_after(settings)
+
+
+def validity_renewal_due(previous_success: datetime | None, now: datetime, valid_for: timedelta) -> bool:
+    """Whether a successful read at ``now`` must announce the advisor's offers again even
+    though their calendar did not change, to renew the ``calendar_valid_until`` booking holds.
+
+    Time is cut into periods of half ``valid_for`` (counted from the epoch); the first
+    successful read in each period announces. An announcement at ``a`` holds until
+    ``a + valid_for``, at least two period starts later, so with reads succeeding more often
+    than once per half ``valid_for`` booking never withholds a current calendar; when reads
+    fail, the announced bound lapses at most half ``valid_for`` before the worker's own.
+    """
+    if previous_success is None:
+        return True
+    period = valid_for.total_seconds() / 2
+    return int(previous_success.timestamp() // period) != int(now.timestamp() // period)
+
+
 def _empty(offer_id: str, now: datetime, window: Interval | None, withheld: Sequence[str] = ()) -> AvailabilityPayload:
     start, end = (window.start, window.end) if window is not None else (now, now)
     return AvailabilityPayload(
@@ -142,11 +170,14 @@ def compute_offer_availability(
     tz, shape = zone(offer.timezone), shape_of(offer)
     slots: list[BookableSlot] = []
     withheld: list[str] = []
+    valid_until: dict[str, datetime] = {}
     for advisor_id in offer.advisor_ids:
         advisor = session.get(AdvisorCalendar, advisor_id)
-        if advisor is None or is_stale(advisor, settings, now):
+        until = calendar_valid_until(advisor, settings) if advisor is not None else None
+        if advisor is None or until is None or is_stale(advisor, settings, now):
             withheld.append(advisor_id)
             continue
+        valid_until[advisor_id] = until
         for start in advisor_starts(session, advisor, window, shape, tz):
             slots.append(BookableSlot(advisor_id=advisor_id, start=start))
     slots.sort(key=lambda slot: (slot.start, slot.advisor_id))
@@ -157,4 +188,5 @@ def compute_offer_availability(
         window_end=window.end,
         slots=slots,
         withheld_advisor_ids=withheld,
+        calendar_valid_until=valid_until,
     )

@@ -1,7 +1,9 @@
 """The worker's Celery tasks: ids in, JSON out, explicit names, idempotent.
 
 ``sync_advisor`` reads a calendar and then computes that advisor's offers again and
-announces their free time (``publish_free_time``);
+announces their free time (``publish_free_time``) when it changed, and at least once per
+half ``calendar_stale_after_seconds`` while reads succeed (so booking's bound on the
+calendar data, ``calendar_valid_until``, is renewed before it lapses);
 ``compute_offer`` records ``availability.computed`` in the outbox and relays it at once;
 ``write_booking`` puts the booked meeting into the advisor's calendar, retrying while
 the calendar server does not answer and recording the final failure for staff to see.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from celery import Task, shared_task
@@ -19,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from services.calendar_sync import sync
 from services.calendar_sync.caldav_client import CalDAVCalendar
-from services.calendar_sync.compute import compute_offer_availability
+from services.calendar_sync.compute import compute_offer_availability, validity_renewal_due
 from services.calendar_sync.free_time import advisor_free_time
+from services.calendar_sync.health import stale_after
 from services.calendar_sync.meeting_event import meeting_event, meeting_uid
 from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, OutboxMessage
 from services.calendar_sync.runtime import get_context, settings_of
@@ -42,9 +46,10 @@ log = logging.getLogger(__name__)
 ContractT = TypeVar("ContractT", bound=Contract)
 
 SYNC_MAX_RETRIES = 3
-SYNC_RETRY_FIRST_SECONDS = 15
-"""A read the calendar server did not answer is tried again after 15, 30 and 60 s (then the
-periodic sync takes over); the failure is recorded for staff each time."""
+"""A read the calendar server did not answer is tried again after ``sync_retry_seconds``
+(15 s), twice and four times that (then the periodic sync takes over); the failure is
+recorded for staff each time."""
+SYNC_RETRY_MAX_SECONDS = 600
 
 WRITE_MAX_RETRIES = 8
 """Retries of a calendar write (backoff 1, 2, 4 ... s, at most 10 minutes apart)."""
@@ -61,19 +66,38 @@ def sync_advisor(self: Task, advisor_id: str, recompute: bool = False) -> dict[s
 
     The computing happens here, in the process whose busy-time copy just took the change
     (``busy_cache``), rather than in whichever process would take a new task; only what
-    fails here is left to a task of its own.
+    fails here is left to a task of its own. An unchanged calendar still has its offers
+    computed again when ``validity_renewal_due``: booking withholds an advisor's starts
+    once the announced ``calendar_valid_until`` has passed.
+
+    A read the server did not answer is tried again (``sync_retry_seconds``, doubling);
+    what that failure made stale is withdrawn before the retry, not after it: a later
+    attempt no longer sees the change.
     """
     context = _context(self)
-    outcome = sync.sync_advisor(context, advisor_id, utcnow())
-    if outcome.transient and self.request.retries < SYNC_MAX_RETRIES:
-        # the server did not answer: try again soon rather than at the next periodic sync
-        raise self.retry(countdown=min(SYNC_RETRY_FIRST_SECONDS * 2**self.request.retries, 600))
-    offer_ids = outcome.offer_ids if recompute else outcome.affected_offer_ids
+    now = utcnow()
+    previous_success = _last_success(context, advisor_id)
+    outcome = sync.sync_advisor(context, advisor_id, now)
+    retry = outcome.transient and self.request.retries < SYNC_MAX_RETRIES
+    if retry:  # the retry does the rest
+        offer_ids, announce = outcome.affected_offer_ids, outcome.stale_changed
+    else:
+        renew = outcome.ok and validity_renewal_due(previous_success, now, stale_after(context.settings))
+        offer_ids = outcome.offer_ids if recompute or renew else outcome.affected_offer_ids
+        announce = outcome.changed or outcome.stale_changed or recompute  # stale: offers learn it has no free time
     for offer_id in offer_ids:
         _here_or_later(self, "calendar_sync.compute_offer", _compute_offer, context, offer_id)
-    if outcome.changed or outcome.stale_changed or recompute:  # stale: offers learn it has no free time
+    if announce:
         _here_or_later(self, "calendar_sync.publish_free_time", _publish_free_time, context, advisor_id)
+    if retry:  # the server did not answer: try again soon rather than at the next periodic sync
+        countdown = context.settings.sync_retry_seconds * 2**self.request.retries
+        raise self.retry(countdown=min(countdown, SYNC_RETRY_MAX_SECONDS))
     return {"advisor_id": advisor_id, "ok": outcome.ok, "changed": outcome.changed, "error": outcome.error}
+
+
+def _last_success(context: ServiceContext, advisor_id: str) -> datetime | None:
+    with context.db.transaction() as session:
+        return session.scalar(select(AdvisorCalendar.last_success_at).where(AdvisorCalendar.advisor_id == advisor_id))
 
 
 @shared_task(bind=True, name="calendar_sync.resync_all")
