@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.auth.api_keys import parse_api_keys
+from shared.auth.grants import parse_group_grants
 
 _PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 
@@ -68,6 +71,55 @@ class Settings(BaseSettings):
     )
     citizen_registry_timeout_seconds: float = Field(5.0, gt=0, description="Timeout of one citizen registry request.")
     log_level: str = Field("INFO", description="Log level of all services.")
+
+    citizen_oidc_issuer: str = Field(
+        "", description="Issuer URL of the citizens' OpenID Connect provider (MitID broker); empty: no citizen login."
+    )
+    citizen_oidc_client_id: str = Field("", description="This system's client id at the citizens' provider.")
+    citizen_oidc_client_secret: SecretStr = Field(
+        SecretStr(""), description="Client secret at the citizens' provider."
+    )
+    citizen_oidc_scopes: str = Field("openid", description="Scopes asked of the citizens' provider (space-separated).")
+    citizen_oidc_cpr_claim: str = Field(
+        "https://data.gov.dk/model/core/eid/cprNumber",
+        description="Claim that carries the citizen's CPR number (NemLog-in: this OIOSAML 3 name; brokers differ).",
+    )
+    staff_oidc_issuer: str = Field(
+        "", description="Issuer URL of the municipality's identity provider (Entra ID, ADFS); empty: no staff login."
+    )
+    staff_oidc_client_id: str = Field("", description="This system's client id at the staff provider.")
+    staff_oidc_client_secret: SecretStr = Field(SecretStr(""), description="Client secret at the staff provider.")
+    staff_oidc_scopes: str = Field(
+        "openid profile", description="Scopes asked of the staff provider (space-separated)."
+    )
+    staff_oidc_group_claim: str = Field("groups", description="Claim that lists a staff member's groups.")
+    staff_group_roles: str = Field(
+        "",
+        description="Roles per staff group: group=role:centre,centre;... or JSON {group: [grants]}; * is every centre.",
+    )
+    api_keys: str = Field(
+        "",
+        description='API keys of machines, hashed: JSON [{"id", "name", "sha256", "grants": ["role:centre,centre"]}].',
+    )
+    token_audience: str = Field(
+        "", description="Audience a bearer access token must carry; empty: bearer tokens are refused."
+    )
+    oidc_timeout_seconds: float = Field(5.0, gt=0, description="Timeout of one request to an OpenID Connect provider.")
+    oidc_keys_cache_seconds: int = Field(
+        3600, ge=60, le=86400, description="How long a provider's discovery document and signing keys are kept."
+    )
+
+    @field_validator("staff_group_roles")
+    @classmethod
+    def _group_roles_parse(cls, value: str) -> str:
+        parse_group_grants(value)
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _api_keys_parse(cls, value: str) -> str:
+        parse_api_keys(value)
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -40,6 +40,22 @@ class ValidationFailed(UserError):
     code = "validation_failed"
 
 
+class Unauthenticated(UserError):
+    """No identity, or one that cannot be trusted (a refused login or token): 401.
+
+    ``reason`` names the check that refused it, in English, for logs and tests; it never
+    repeats a token, a claim value or a CPR number.
+    """
+
+    status = 401
+    title = "Ikke logget ind"
+    code = "unauthenticated"
+
+    def __init__(self, detail: str, *, reason: str, code: str | None = None):
+        super().__init__(detail, code=code)
+        self.reason = reason
+
+
 class NotFound(UserError):
     status = 404
     title = "Ikke fundet"
