@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.auth.api_keys import parse_api_keys
 from shared.auth.grants import parse_group_grants
+from shared.network_policy import parse_allow_list
 
 _PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 
@@ -56,6 +57,11 @@ class Settings(BaseSettings):
         le=600,
         description="A calendar read the server did not answer is tried again after this long, "
         "then after twice and four times as long.",
+    )
+    calendar_hosts_allowed: str = Field(
+        "",
+        description="Comma-separated host names (optionally host:port) and CIDR ranges that calendar URLs may "
+        "point at although they are internal (loopback, private, link-local); empty: public addresses only.",
     )
     caldav_timeout_seconds: float = Field(20.0, gt=0, description="Timeout of one CalDAV request.")
     busy_cache_advisors: int = Field(
@@ -119,6 +125,12 @@ class Settings(BaseSettings):
     @classmethod
     def _api_keys_parse(cls, value: str) -> str:
         parse_api_keys(value)
+        return value
+
+    @field_validator("calendar_hosts_allowed")
+    @classmethod
+    def _readable_allow_list(cls, value: str) -> str:
+        parse_allow_list(value)  # a wrong entry stops the service at start, naming the entry
         return value
 
 

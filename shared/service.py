@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from shared.config import Settings
 from shared.db import Database
 from shared.messaging import Publisher
+from shared.name_lookup import lookup_addresses
+from shared.network_policy import CalendarTarget, Resolve, allow_list, check_calendar_url
 from shared.outbox import OutboxMixin, OutboxRelay, RawPublisher, RelayThread
 
 
@@ -18,6 +20,13 @@ class ServiceContext:
     db: Database
     relay: OutboxRelay
     relay_thread: RelayThread | None = field(default=None)
+    resolve: Resolve = field(default=lookup_addresses)
+    """How host names of calendar URLs are looked up (the system's resolver, time-bounded)."""
+
+    def check_calendar_url(self, url: str) -> CalendarTarget:
+        """Where ``url`` points if it may be used as a calendar URL under this deployment's
+        ``calendar_hosts_allowed``; raises ``CalendarUrlRefused`` (see ``shared.network_policy``)."""
+        return check_calendar_url(url, allow_list(self.settings.calendar_hosts_allowed), self.resolve)
 
     def start_relay_thread(self) -> RelayThread:
         """Send events in the background right after each commit (idempotent)."""
