@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from waitress.server import create_server
@@ -47,8 +48,10 @@ class DemoStack:
         self._stoppers.clear()
 
 
-def demo_environment(data_dir: Path) -> dict[str, str]:
-    """The embedded defaults, as PLANNER_* variables (the worker reads them too)."""
+def demo_environment(data_dir: Path, calendar_server: str = "127.0.0.1") -> dict[str, str]:
+    """The embedded defaults, as PLANNER_* variables (the worker reads them too). Calendar
+    URLs may point at ``calendar_server`` (the embedded Radicale's ``host:port``) and at
+    no other internal address."""
     key_file = data_dir / "secret.key"
     if not key_file.exists():
         key_file.write_text(new_key())
@@ -61,6 +64,7 @@ def demo_environment(data_dir: Path) -> dict[str, str]:
         "PLANNER_SECRET_KEYS": key_file.read_text().strip(),
         "PLANNER_OUTBOX_POLL_SECONDS": "1",
         "PLANNER_SYNC_INTERVAL_SECONDS": "60",
+        "PLANNER_CALENDAR_HOSTS_ALLOWED": calendar_server,
     }
 
 
@@ -101,7 +105,10 @@ def start_demo(data_dir: Path, host: str = "127.0.0.1", offers_port: int = 8001,
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
-    os.environ.update(demo_environment(data_dir))
+    advisors = demo_advisors(datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date())
+    users = {a.user: a.password for a in advisors}
+    radicale = start_radicale(data_dir / "radicale", users, host=host)  # first: the settings admit its address
+    os.environ.update(demo_environment(data_dir, urlsplit(radicale.url).netloc))
     get_settings.cache_clear()
     settings = get_settings()
 
@@ -123,9 +130,6 @@ def start_demo(data_dir: Path, host: str = "127.0.0.1", offers_port: int = 8001,
     ):
         migrate(url)
 
-    advisors = demo_advisors(datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date())
-    users = {a.user: a.password for a in advisors}
-    radicale = start_radicale(data_dir / "radicale", users, host=host)
     stack = DemoStack(settings, "", "", radicale, users)
     stack._stoppers.append(radicale.stop)
 

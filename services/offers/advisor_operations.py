@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -41,8 +41,16 @@ def _teams(problems: check.Problems, session: Session, ids: Any, centre: JobCent
     return teams
 
 
+CheckUrl = Callable[[str], object]
+"""Raises ``CalendarUrlRefused`` for a calendar URL that may not be used (``ServiceContext.check_calendar_url``)."""
+
+
 def _advisor_fields(
-    problems: check.Problems, session: Session, centre: JobCentre, values: Mapping[str, Any]
+    problems: check.Problems,
+    session: Session,
+    centre: JobCentre,
+    values: Mapping[str, Any],
+    check_url: CheckUrl | None,
 ) -> dict[str, Any]:
     email = check.text(problems, values, "email", max_length=254, required=False)
     if email is not None and not _EMAIL.match(email):
@@ -58,7 +66,7 @@ def _advisor_fields(
         "working_exceptions": check.working_exceptions(
             problems, "working_exceptions", values.get("working_exceptions")
         ),
-        "caldav_url": check.caldav_url(problems, values, "caldav_url"),
+        "caldav_url": check.caldav_url(problems, values, "caldav_url", check_url),
         "caldav_username": check.text(problems, values, "caldav_username", max_length=200, required=False),
         "teams": _teams(problems, session, values.get("team_ids") or [], centre),
     }
@@ -99,10 +107,13 @@ def _calendar_state(advisor: Advisor) -> tuple[Any, ...]:
     return tuple(getattr(advisor, k) for k in CALENDAR_FIELDS)
 
 
-def create_advisor(session: Session, data: Mapping[str, Any], *, secret_keys: str) -> Advisor:
+def create_advisor(
+    session: Session, data: Mapping[str, Any], *, secret_keys: str, check_calendar_url: CheckUrl
+) -> Advisor:
     """Create an advisor (A-1) with weekly ``working_hours``, optional CalDAV calendar
-    (``caldav_url``, ``caldav_username``, ``caldav_password``: encrypted with ``secret_keys``,
-    the plaintext is never stored) and ``team_ids`` of the same job centre.
+    (``caldav_url``, which ``check_calendar_url`` must accept: http(s), no credentials in
+    it, no internal address; ``caldav_username``, ``caldav_password``: encrypted with
+    ``secret_keys``, the plaintext is never stored) and ``team_ids`` of the same job centre.
 
     Emits ``advisor.changed`` so the worker starts reading the calendar.
     """
@@ -111,7 +122,7 @@ def create_advisor(session: Session, data: Mapping[str, Any], *, secret_keys: st
     if centre is None:
         problems.raise_if_any()
     assert centre is not None
-    fields = _advisor_fields(problems, session, centre, data)
+    fields = _advisor_fields(problems, session, centre, data, check_calendar_url)
     encrypted = _password(problems, data, secret_keys)
     _calendar_needs_url(problems, fields, encrypted)
     problems.raise_if_any()
@@ -139,9 +150,18 @@ ADVISOR_CHANGES = frozenset(
 )
 
 
-def update_advisor(session: Session, advisor_id: uuid.UUID, changes: Mapping[str, Any], *, secret_keys: str) -> Advisor:
+def update_advisor(
+    session: Session,
+    advisor_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    *,
+    secret_keys: str,
+    check_calendar_url: CheckUrl,
+) -> Advisor:
     """Change the given fields of an advisor (PATCH: absent fields stay; a null
-    ``caldav_password`` removes the stored password).
+    ``caldav_password`` removes the stored password). A new ``caldav_url`` must pass
+    ``check_calendar_url``; the stored one is not looked up again for other changes (the
+    worker checks it before every request).
 
     Emits ``advisor.changed`` when anything the worker uses changed: name, time zone,
     working hours or calendar access.
@@ -151,7 +171,9 @@ def update_advisor(session: Session, advisor_id: uuid.UUID, changes: Mapping[str
     for key in set(changes) - ADVISOR_CHANGES:
         problems.add(key, "Feltet kan ikke ændres her.")
     current = {k: getattr(advisor, k) for k in ADVISOR_CHANGES - {"caldav_password"}}
-    fields = _advisor_fields(problems, session, advisor.job_centre, current | dict(changes))
+    new_url = "caldav_url" in changes and changes["caldav_url"] != advisor.caldav_url
+    check_url = check_calendar_url if new_url else None
+    fields = _advisor_fields(problems, session, advisor.job_centre, current | dict(changes), check_url)
     encrypted = advisor.caldav_password_encrypted
     if "caldav_password" in changes:
         encrypted = _password(problems, changes, secret_keys)

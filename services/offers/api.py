@@ -145,7 +145,10 @@ def list_rooms(query: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(summary="Create an advisor with calendar and working hours", tags=[ADVISORS])
 def create_advisor(body: dict[str, Any]) -> AdvisorView:
     with transaction() as session:
-        return shown(advisor_operations.create_advisor(session, body, secret_keys=context().settings.secret_keys))
+        advisor = advisor_operations.create_advisor(
+            session, body, secret_keys=context().settings.secret_keys, check_calendar_url=context().check_calendar_url
+        )
+        return shown(advisor)
 
 
 @bp.get("/advisors")
@@ -171,8 +174,10 @@ def get_advisor(advisor_id: uuid.UUID) -> AdvisorView:
 @bp.doc(summary="Change an advisor (only the fields given)", tags=[ADVISORS])
 def update_advisor(advisor_id: uuid.UUID, body: dict[str, Any]) -> AdvisorView:
     with transaction() as session:
-        keys = context().settings.secret_keys
-        advisor = advisor_operations.update_advisor(session, advisor_id, body, secret_keys=keys)
+        keys, check_url = context().settings.secret_keys, context().check_calendar_url
+        advisor = advisor_operations.update_advisor(
+            session, advisor_id, body, secret_keys=keys, check_calendar_url=check_url
+        )
         return shown(advisor)
 
 

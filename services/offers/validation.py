@@ -9,15 +9,15 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 from itertools import pairwise
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.eligibility import Problem
 from shared.errors import ValidationFailed
+from shared.network_policy import CalendarUrlRefused
 from shared.working_time import WEEKDAYS, parse_day_exceptions, parse_weekly_hours, weekly_hours_to_json
 
 GENERAL = "Oplysningerne er ikke gyldige. Ret felterne i 'errors' og prøv igen."
@@ -158,14 +158,19 @@ def integer(problems: Problems, field: str, value: Any, *, minimum: int, message
     return value
 
 
-def caldav_url(problems: Problems, data: Mapping[str, Any], field: str) -> str | None:
-    """An optional calendar address: an absolute http(s) URL."""
+def caldav_url(
+    problems: Problems, data: Mapping[str, Any], field: str, check: Callable[[str], object] | None
+) -> str | None:
+    """An optional calendar address. ``check`` (``ServiceContext.check_calendar_url``: http(s)
+    only, no user name or password in it, no internal address) raises ``CalendarUrlRefused``
+    for an address that may not be used; None leaves an address already stored unchecked."""
     value = text(problems, data, field, max_length=1000, required=False)
-    if value is None:
-        return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        problems.add(field, "Skal være kalenderens fulde adresse (http:// eller https://).")
+    if value is None or check is None or field in problems:
+        return value
+    try:
+        check(value)
+    except CalendarUrlRefused as refused:
+        problems.add(field, refused.detail)
     return value
 
 

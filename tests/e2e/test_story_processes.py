@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -39,6 +40,7 @@ def stack(
         "PLANNER_SECRET_KEYS": secret_keys,
         "PLANNER_OUTBOX_POLL_SECONDS": "0.5",
         "PLANNER_SYNC_INTERVAL_SECONDS": "300",
+        "PLANNER_CALENDAR_HOSTS_ALLOWED": urlsplit(radicale.url).netloc,  # this Radicale only
         "PLANNER_LOG_LEVEL": "INFO",
         "TMPDIR": str(tmp_path),  # beat keeps its schedule file there
     }

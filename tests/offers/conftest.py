@@ -38,6 +38,7 @@ ADULT_ON_BENEFITS = {
     ],
 }
 """Participant rules in canonical form: adults receiving unemployment benefit."""
+CALENDAR_HOSTS_ALLOWED = "cal.example.org,10.20.0.0/16"
 
 
 def today() -> date:
@@ -52,8 +53,10 @@ def offers_database(create_database: Callable[[str], str]) -> str:
 
 
 def build_app(database_url: str, secret_keys: str, **settings: Any) -> APIFlask:
-    """The offers app for a test; the events exchange is fresh unless given."""
+    """The offers app for a test; the events exchange is fresh unless given. Calendar URLs
+    may name cal.example.org (which does not resolve) and the test range 10.20.0.0/16."""
     settings.setdefault("broker_url", "memory://")
+    settings.setdefault("calendar_hosts_allowed", CALENDAR_HOSTS_ALLOWED)
     settings.setdefault("events_exchange", f"planner.test.{uuid.uuid4().hex[:10]}")
     return create_app(make_settings(offers_database_url=database_url, secret_keys=secret_keys, **settings))
 
