@@ -13,7 +13,9 @@ published when it changed. No network call happens inside a database transaction
 
 A sync never raises for the calendar's sake: an unreachable server, a refused login or a
 broken object is recorded in ``last_error`` (in Danish, for staff) and the cached busy
-time of the last good read stays in use.
+time of the last good read stays in use. A calendar URL the network policy refuses
+(``shared.network_policy``: not http(s), credentials in it, an internal address) is not
+fetched at all; the refusal is the error staff see.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from services.calendar_sync.reading import QUERY, CalendarRead, SyncState, read_
 from shared.config import Settings
 from shared.errors import PlannerError, UpstreamUnavailable
 from shared.intervals import Interval
+from shared.network_policy import CalendarHostUnknown
 from shared.secrets import decrypt
 from shared.service import ServiceContext
 from shared.timeutil import local_midnight, today_in, zone
@@ -82,10 +85,20 @@ def sync_window(now: datetime, timezone: str, horizon_days: int) -> Interval:
     )
 
 
-def advisor_account(advisor: AdvisorCalendar, secret_keys: str) -> CalendarAccount | None:
+def advisor_account(context: ServiceContext, advisor: AdvisorCalendar) -> CalendarAccount | None:
+    """The advisor's calendar login (None: no calendar), once its URL passed the calendar URL
+    policy again, before every request: a URL stored before the offers service checked it,
+    sent in a forged event, or whose name now resolves to an internal address is never
+    fetched, and the password is not decrypted for it. Raises ``CalendarUrlRefused``, or
+    ``UpstreamUnavailable`` when the host name cannot be looked up now (tried again)."""
     if not advisor.caldav_url:
         return None
-    password = decrypt(advisor.caldav_password_encrypted, secret_keys) if advisor.caldav_password_encrypted else None
+    try:
+        context.check_calendar_url(advisor.caldav_url)
+    except CalendarHostUnknown as exc:
+        raise UpstreamUnavailable(exc.detail) from exc
+    keys = context.settings.secret_keys
+    password = decrypt(advisor.caldav_password_encrypted, keys) if advisor.caldav_password_encrypted else None
     return CalendarAccount(url=advisor.caldav_url, username=advisor.caldav_username, password=password)
 
 
@@ -139,7 +152,7 @@ def _read_calendar(
     cached: dict[str, str | None],
     all_in_window: bool,
 ) -> CalendarRead:
-    account = advisor_account(advisor, context.settings.secret_keys)
+    account = advisor_account(context, advisor)
     if account is None:  # no calendar connected: working hours and bookings only
         return CalendarRead(True, [], QUERY, None, None)
     state = SyncState(

@@ -231,7 +231,7 @@ def write_booking(self: Task, booking_id: str) -> str | None:
         )
         return None
     try:
-        account = sync.advisor_account(advisor, context.settings.secret_keys)
+        account = sync.advisor_account(context, advisor)
         assert account is not None
         with CalDAVCalendar(account, context.settings.caldav_timeout_seconds) as calendar:
             href, etag = calendar.put_event(meeting_uid(booking_id), meeting_event(booking, stamp=stamp))

@@ -52,7 +52,7 @@ def _href(calendar: CalDAVCalendar, meeting: BookedMeeting) -> str:
 
 
 def _open(context: ServiceContext, advisor: AdvisorCalendar) -> CalDAVCalendar:
-    account = sync.advisor_account(advisor, context.settings.secret_keys)
+    account = sync.advisor_account(context, advisor)
     assert account is not None
     return CalDAVCalendar(account, context.settings.caldav_timeout_seconds)
 

@@ -18,6 +18,8 @@ from shared.service import ServiceContext
 from tests.conftest import make_settings
 
 USERS = {"anne": "anne-secret", "bo": "bo-secret"}
+LOOPBACK = "127.0.0.1"
+"""The allow-list of these tests: Radicale, Xandikos and the proxies all listen on 127.0.0.1."""
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +60,7 @@ def settings(sync_url: str, secret_keys: str) -> Settings:
         celery_eager=True,
         caldav_timeout_seconds=5,
         availability_horizon_days=30,
+        calendar_hosts_allowed=LOOPBACK,
     )
 
 

@@ -22,7 +22,7 @@ from shared.config import Settings
 from shared.messaging import Publisher
 from shared.service import ServiceContext
 from shared.timeutil import utcnow
-from tests.calendar_sync.conftest import USERS
+from tests.calendar_sync.conftest import LOOPBACK, USERS
 from tests.calendar_sync.factories import (
     CPH,
     advisor_changed,
@@ -45,6 +45,7 @@ def amqp_settings(sync_url: str, secret_keys: str, rabbitmq_url: str, unique_exc
         secret_keys=secret_keys,
         caldav_timeout_seconds=5,
         availability_horizon_days=30,
+        calendar_hosts_allowed=LOOPBACK,
     )
 
 
