@@ -82,9 +82,7 @@ class Settings(BaseSettings):
         "", description="Issuer URL of the citizens' OpenID Connect provider (MitID broker); empty: no citizen login."
     )
     citizen_oidc_client_id: str = Field("", description="This system's client id at the citizens' provider.")
-    citizen_oidc_client_secret: SecretStr = Field(
-        SecretStr(""), description="Client secret at the citizens' provider."
-    )
+    citizen_oidc_client_secret: SecretStr = Field(SecretStr(""), description="Client secret at the citizens' provider.")
     citizen_oidc_scopes: str = Field("openid", description="Scopes asked of the citizens' provider (space-separated).")
     citizen_oidc_cpr_claim: str = Field(
         "https://data.gov.dk/model/core/eid/cprNumber",

@@ -201,4 +201,3 @@ def start_oidc_provider(
     return EmbeddedOidcProvider(
         issuer=issuer, access_token_audience=access_token_audience, _recorder=recorder, _server=server, _thread=thread
     )
-

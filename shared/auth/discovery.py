@@ -132,7 +132,9 @@ class OidcProvider:
             public = [
                 key
                 for key in document["keys"]
-                if isinstance(key, dict) and key.get("kty") in SIGNING_KEY_TYPES and key.get("use", "sig") == "sig"
+                if isinstance(key, dict)
+                and key.get("kty") in SIGNING_KEY_TYPES
+                and key.get("use", "sig") == "sig"
                 and "d" not in key
             ]
             return KeySet.import_key_set({"keys": public})

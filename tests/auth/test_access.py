@@ -19,10 +19,23 @@ def staff(*grants: str) -> StaffMember:
 
 # The expected answer of every (role, action) pair at the role's own job centre.
 EXPECTED = {
-    Role.ADMINISTRATOR: {Action.READ_ADMIN_DATA, Action.WRITE_ADMIN_DATA, Action.READ_OFFERS,
-                         Action.READ_PARTICIPANTS, Action.READ_CALENDARS, Action.READ_CPR_ACCESS_LOG},
-    Role.PLANNER: {Action.READ_ADMIN_DATA, Action.READ_OFFERS, Action.WRITE_OFFERS, Action.READ_PARTICIPANTS,
-                   Action.WRITE_PARTICIPANTS, Action.READ_CALENDARS, Action.WRITE_CALENDARS},
+    Role.ADMINISTRATOR: {
+        Action.READ_ADMIN_DATA,
+        Action.WRITE_ADMIN_DATA,
+        Action.READ_OFFERS,
+        Action.READ_PARTICIPANTS,
+        Action.READ_CALENDARS,
+        Action.READ_CPR_ACCESS_LOG,
+    },
+    Role.PLANNER: {
+        Action.READ_ADMIN_DATA,
+        Action.READ_OFFERS,
+        Action.WRITE_OFFERS,
+        Action.READ_PARTICIPANTS,
+        Action.WRITE_PARTICIPANTS,
+        Action.READ_CALENDARS,
+        Action.WRITE_CALENDARS,
+    },
     Role.READER: {Action.READ_ADMIN_DATA, Action.READ_OFFERS, Action.READ_PARTICIPANTS, Action.READ_CALENDARS},
 }
 

@@ -11,8 +11,14 @@ from shared.auth.principal import Citizen, Grant, PrincipalKind, Role, StaffMemb
 from shared.errors import Unauthenticated
 
 CITIZENS = OidcClient(PrincipalKind.CITIZEN, "https://broker.example", "c", "s", cpr_claim="cpr")
-STAFF = OidcClient(PrincipalKind.STAFF, "https://idp.example", "c", "s", group_claim="groups",
-                   group_grants=parse_group_grants("g=reader:10101"))
+STAFF = OidcClient(
+    PrincipalKind.STAFF,
+    "https://idp.example",
+    "c",
+    "s",
+    group_claim="groups",
+    group_grants=parse_group_grants("g=reader:10101"),
+)
 
 
 def test_a_citizen_from_the_cpr_claim() -> None:

@@ -146,12 +146,21 @@ def test_a_provider_that_does_not_answer_in_time_is_unavailable(odd_server: tupl
 
 def test_only_public_asymmetric_signing_keys_are_taken(odd_server: tuple[str, dict]) -> None:
     url, routes = odd_server
-    metadata = {"issuer": url, "authorization_endpoint": f"{url}/a", "token_endpoint": f"{url}/t",
-                "jwks_uri": f"{url}/jwks"}
-    rsa = {"kty": "RSA", "kid": "rsa", "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1Wl"
-           "UzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS"
-           "8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGU"
-           "IuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw", "e": "AQAB"}
+    metadata = {
+        "issuer": url,
+        "authorization_endpoint": f"{url}/a",
+        "token_endpoint": f"{url}/t",
+        "jwks_uri": f"{url}/jwks",
+    }
+    rsa = {
+        "kty": "RSA",
+        "kid": "rsa",
+        "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1Wl"
+        "UzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS"
+        "8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGU"
+        "IuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw",
+        "e": "AQAB",
+    }
     keys = {"keys": [{"kty": "oct", "kid": "shared", "k": "c2VjcmV0"}, rsa | {"kid": "enc", "use": "enc"}, rsa]}
     routes["/.well-known/openid-configuration"] = lambda request: _send(request, 200, json.dumps(metadata).encode())
     routes["/jwks"] = lambda request: _send(request, 200, json.dumps(keys).encode())

@@ -24,8 +24,11 @@ def test_citizens_compare_by_cpr_number_and_subject() -> None:
 def test_kinds_and_roles_at_a_job_centre() -> None:
     staff = StaffMember("u1", "Pia", frozenset({Grant(Role.PLANNER, "10101"), Grant(Role.READER, "*")}))
     machine = Machine("apikey:abc", "demo", frozenset({Grant(Role.ADMINISTRATOR, "20202")}))
-    assert (staff.kind, machine.kind, Citizen.kind) == (PrincipalKind.STAFF, PrincipalKind.MACHINE,
-                                                          PrincipalKind.CITIZEN)
+    assert (staff.kind, machine.kind, Citizen.kind) == (
+        PrincipalKind.STAFF,
+        PrincipalKind.MACHINE,
+        PrincipalKind.CITIZEN,
+    )
     assert staff.roles_at("10101") == {Role.PLANNER, Role.READER}
     assert staff.roles_at("30303") == {Role.READER}
     assert machine.roles_at("10101") == frozenset()

@@ -203,4 +203,3 @@ def test_a_token_of_another_issuer_signed_with_a_trusted_key_is_refused() -> Non
         with pytest.raises(Unauthenticated) as refused:
             validate_jwt(trusted.sign(**claims), trusted, **check)  # type: ignore[arg-type]
         assert refused.value.reason == reason, claims
-

@@ -148,6 +148,7 @@ def stack(
         "availability_horizon_days": 30,
         "sync_retry_seconds": RETRY_SECONDS,
         "log_level": "INFO",
+        "calendar_hosts_allowed": "127.0.0.1",  # Radicale and the proxies listen on loopback
     }
     settings = make_settings(**values)
     logs = tmp_path / "logs"

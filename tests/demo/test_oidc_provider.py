@@ -23,14 +23,24 @@ def provider() -> Iterator[EmbeddedOidcProvider]:
 
 
 def _authorize_url(provider: EmbeddedOidcProvider, **extra: str) -> str:
-    query = {"response_type": "code", "client_id": "c", "redirect_uri": "http://127.0.0.1:1/cb", "scope": "openid",
-             "state": "s", "nonce": "n"} | extra
+    query = {
+        "response_type": "code",
+        "client_id": "c",
+        "redirect_uri": "http://127.0.0.1:1/cb",
+        "scope": "openid",
+        "state": "s",
+        "nonce": "n",
+    } | extra
     return f"{provider.issuer}/oauth2/authorize?{urlencode(query)}"
 
 
 def _token(provider: EmbeddedOidcProvider, code: str, verifier: str) -> requests.Response:
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": "http://127.0.0.1:1/cb",
-            "code_verifier": verifier}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": "http://127.0.0.1:1/cb",
+        "code_verifier": verifier,
+    }
     return requests.post(f"{provider.issuer}/oauth2/token", data=data, auth=("c", "x"), timeout=10)
 
 
@@ -50,7 +60,8 @@ def test_the_code_needs_its_verifier_and_then_yields_a_jwt_access_token(provider
     assert _token(provider, code, "w" * 60).json() == {"error": "invalid_grant"}
     response = _token(provider, code, verifier)
     assert response.status_code == 200, response.text
-    header, payload = (json.loads(base64.urlsafe_b64decode(part + "==")) for part in
-                       response.json()["access_token"].split(".")[:2])
+    header, payload = (
+        json.loads(base64.urlsafe_b64decode(part + "==")) for part in response.json()["access_token"].split(".")[:2]
+    )
     assert header["alg"] == "RS256" and header["typ"] == "at+jwt"
     assert payload["aud"] == "api" and payload["iss"] == provider.issuer and payload["groups"] == ["g"]
