@@ -17,6 +17,9 @@ class SecretsNotConfigured(PlannerError):
     code = "secret_keys_missing"
 
 
+UNREADABLE = "Kalenderadgangskoden kan ikke dekrypteres med de angivne nøgler."
+
+
 def _keys(keys: str) -> list[Fernet]:
     parts = [k.strip() for k in keys.split(",") if k.strip()]
     if not parts:
@@ -41,7 +44,7 @@ def decrypt(token: str, keys: str) -> str:
     try:
         return _fernet(keys).decrypt(token.encode()).decode()
     except InvalidToken as exc:
-        raise SecretsNotConfigured("Kalenderadgangskoden kan ikke dekrypteres med de angivne nøgler.") from exc
+        raise SecretsNotConfigured(UNREADABLE) from exc
 
 
 def require_keys(keys: str) -> None:
@@ -63,7 +66,7 @@ def rotate(token: str, keys: str) -> str:
     try:
         return _fernet(keys).rotate(token.encode()).decode()
     except InvalidToken as exc:
-        raise SecretsNotConfigured("Kalenderadgangskoden kan ikke dekrypteres med de angivne nøgler.") from exc
+        raise SecretsNotConfigured(UNREADABLE) from exc
 
 
 def new_key() -> str:

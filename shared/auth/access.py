@@ -52,7 +52,7 @@ def may(principal: Principal | None, action: Action, job_centre_code: str | None
         return action in CITIZEN_ACTIONS
     if job_centre_code is None or job_centre_code == EVERY_JOB_CENTRE:
         return False
-    return any(action in ROLE_ACTIONS[grant.role] for grant in principal.grants if grant.covers(job_centre_code))
+    return any(action in ROLE_ACTIONS[role] for role in principal.roles_at(job_centre_code))
 
 
 def job_centres_where(principal: Principal | None, action: Action) -> frozenset[str]:

@@ -44,6 +44,11 @@ class Grant:
         return f"{self.role}:{self.job_centre_code}"
 
 
+def roles_at(grants: frozenset[Grant], job_centre_code: str) -> frozenset[Role]:
+    """The roles ``grants`` give at ``job_centre_code``."""
+    return frozenset(grant.role for grant in grants if grant.covers(job_centre_code))
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class Citizen:
     """A citizen logged in with MitID; ``subject`` is the provider's pseudonymous ``sub``."""
@@ -69,7 +74,7 @@ class StaffMember:
     grants: frozenset[Grant] = frozenset()
 
     def roles_at(self, job_centre_code: str) -> frozenset[Role]:
-        return frozenset(grant.role for grant in self.grants if grant.covers(job_centre_code))
+        return roles_at(self.grants, job_centre_code)
 
     def __str__(self) -> str:
         return f"medarbejder {self.name} ({self.user_id})"
@@ -85,7 +90,7 @@ class Machine:
     grants: frozenset[Grant] = frozenset()
 
     def roles_at(self, job_centre_code: str) -> frozenset[Role]:
-        return frozenset(grant.role for grant in self.grants if grant.covers(job_centre_code))
+        return roles_at(self.grants, job_centre_code)
 
     def __str__(self) -> str:
         return f"system {self.name} ({self.client_id})"

@@ -53,6 +53,19 @@ class Seen:
         return re.findall(r"<(?:\w+:)?href>([^<]*)</(?:\w+:)?href>", self.body.decode("utf-8", "replace"))
 
 
+def assert_reread_once(wire: list[Seen], path: str, stale: str, fresh: str) -> Seen:
+    """``wire`` is one conditional update of ``path`` whose ETag was out of date: a PUT with
+    ``If-Match: stale`` refused with 412, one Depth-0 PROPFIND of the same object, and a PUT
+    with ``If-Match: fresh`` that succeeded; returns that last PUT."""
+    assert [seen.method for seen in wire] == ["PUT", "PROPFIND", "PUT"], "one re-read between two PUTs"
+    refused, reread, written = wire
+    assert (refused.path, refused.header("If-Match"), refused.status) == (path, stale, 412)
+    assert (reread.path, reread.header("Depth")) == (path, "0")
+    assert (written.path, written.header("If-Match")) == (path, fresh)
+    assert written.status in (200, 201, 204) and written.etag
+    return written
+
+
 class HttpProxy:
     """Forwards every request to ``target`` unless ``refuse(method, body)`` gives a status."""
 

@@ -16,7 +16,7 @@ from services.demo.embedded_radicale import RadicaleServer
 from shared.service import ServiceContext
 from tests.calendar_sync.conftest import USERS
 from tests.calendar_sync.factories import CPH, at
-from tests.calendar_sync.http_proxy import HttpProxy, Seen
+from tests.calendar_sync.http_proxy import HttpProxy, Seen, assert_reread_once
 from tests.calendar_sync.test_sync import calendar
 from tests.calendar_sync.test_write_back import DAY, events_on, meeting, setup_booking
 
@@ -90,13 +90,7 @@ def test_an_update_after_the_advisor_edited_the_event_rereads_the_etag_once(
     assert celery_app.tasks["calendar_sync.update_booking"].delay(booking.booking_id).get() == href
 
     path = urlsplit(href).path
-    wire = on_the_wire(proxy)
-    assert [seen.method for seen in wire] == ["PUT", "PROPFIND", "PUT"], "one re-read between two PUTs"
-    refused, reread, written = wire
-    assert (refused.method, refused.path, refused.header("If-Match"), refused.status) == ("PUT", path, stale, 412)
-    assert (reread.method, reread.path, reread.header("Depth")) == ("PROPFIND", path, "0")
-    assert written.method == "PUT" and written.path == path and written.header("If-Match") == fresh
-    assert written.status in (200, 201, 204) and written.etag
+    written = assert_reread_once(on_the_wire(proxy), path, stale, fresh)
     assert start_in_calendar(url) == at(DAY, 14)
     row = meeting(context, booking.booking_id)
     assert row.write_error is None and row.etag == written.etag, "the ETag Radicale gave the write is kept"
