@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from services.apikey_cli import apikey
 from services.availability_cli import availability
 from services.booking.commands import import_citizens
 from services.rules_cli import rules
@@ -69,6 +70,12 @@ def _serve_command(service: str, default_port: int) -> click.Command:
     @click.option("--port", default=default_port, show_default=True, type=int)
     @click.option("--threads", default=8, show_default=True, type=int)
     def serve(host: str, port: int, threads: int) -> None:
+        from shared.auth.startup import UnsafeIdentitySettings, check_identity_settings
+
+        try:
+            check_identity_settings(get_settings())
+        except UnsafeIdentitySettings as exc:
+            raise click.ClickException(str(exc)) from None
         app = _service_module(service, "app").create_app(start_relay=True)
         _serve(app, host, port, threads)
 
@@ -174,13 +181,15 @@ def beat(loglevel: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--offers-port", default=8001, show_default=True, type=int)
 @click.option("--booking-port", default=8002, show_default=True, type=int)
-def demo(data_dir: Path, host: str, offers_port: int, booking_port: int) -> None:
-    """Run everything in one process: SQLite, in-process broker, embedded CalDAV."""
+@click.option("--identity-port", default=8003, show_default=True, type=int)
+def demo(data_dir: Path, host: str, offers_port: int, booking_port: int, identity_port: int) -> None:
+    """Run everything in one process: SQLite, in-process broker, embedded CalDAV and login."""
     from services.demo.run import run_demo
 
-    run_demo(data_dir=data_dir, host=host, offers_port=offers_port, booking_port=booking_port)
+    run_demo(data_dir, host, offers_port, booking_port, identity_port)
 
 
+main.add_command(apikey)
 main.add_command(availability)
 main.add_command(rules)
 

@@ -18,10 +18,7 @@ from shared.db import AwareDateTime, Database
 from shared.timeutil import utcnow
 
 CITIZEN_SELF = "citizen-self"
-"""The actor when citizens look at their own data (until MitID login names them)."""
-
-UNIDENTIFIED_STAFF = "staff-unidentified"
-"""The actor of a staff request without an X-Planner-Staff header (until staff login exists)."""
+"""The actor when citizens, logged in with MitID, look at their own data."""
 
 
 class CprAccessLogMixin:
@@ -34,14 +31,21 @@ class CprAccessLogMixin:
     actor: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(50))
     subject_cpr: Mapped[str] = mapped_column(String(10), index=True)
+    route: Mapped[str] = mapped_column(String(200), default="")
 
 
-def record_cpr_access(session: Session, model: type[CprAccessLogMixin], *, actor: str, purpose: str, cpr: Cpr) -> None:
-    """Add one access row in ``session``'s transaction."""
-    session.add(model(at=utcnow(), actor=actor[:200], purpose=purpose[:50], subject_cpr=cpr.digits))
+def record_cpr_access(
+    session: Session, model: type[CprAccessLogMixin], *, actor: str, purpose: str, cpr: Cpr, route: str = ""
+) -> None:
+    """Add one access row in ``session``'s transaction; ``actor`` is the authenticated
+    person or system (``shared.auth.web.actor_id``), ``route`` the request's route."""
+    row = model(at=utcnow(), actor=actor[:200], purpose=purpose[:50], subject_cpr=cpr.digits, route=route[:200])
+    session.add(row)
 
 
-def log_cpr_access(db: Database, model: type[CprAccessLogMixin], *, actor: str, purpose: str, cpr: Cpr) -> None:
+def log_cpr_access(
+    db: Database, model: type[CprAccessLogMixin], *, actor: str, purpose: str, cpr: Cpr, route: str = ""
+) -> None:
     """Record one access in a transaction of its own (committed even when the request then fails)."""
     with db.transaction() as session:
-        record_cpr_access(session, model, actor=actor, purpose=purpose, cpr=cpr)
+        record_cpr_access(session, model, actor=actor, purpose=purpose, cpr=cpr, route=route)

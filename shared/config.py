@@ -6,6 +6,7 @@ PostgreSQL and RabbitMQ as IT runs them; the demo overrides them with embedded p
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from pydantic import Field, SecretStr, field_validator
@@ -16,6 +17,21 @@ from shared.auth.grants import parse_group_grants
 from shared.network_policy import parse_allow_list
 
 _PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
+_RATE_LIMIT = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]+)\s*")
+RATE_LIMIT_OFF = "off"
+
+
+def parse_rate_limit(text: str) -> tuple[int, int] | None:
+    """``"20/60"`` (20 requests per 60 seconds) -> ``(20, 60)``; ``"off"`` -> ``None``."""
+    if text.strip().lower() == RATE_LIMIT_OFF:
+        return None
+    match = _RATE_LIMIT.fullmatch(text)
+    if match is None:
+        raise ValueError(f"a rate limit is requests/seconds (e.g. 20/60) or {RATE_LIMIT_OFF}, not {text!r}")
+    hits, seconds = int(match[1]), int(match[2])
+    if hits < 1 or not 1 <= seconds <= 86400:
+        raise ValueError(f"a rate limit needs at least 1 request in 1 to 86400 seconds, not {text!r}")
+    return hits, seconds
 
 
 class Settings(BaseSettings):
@@ -112,6 +128,52 @@ class Settings(BaseSettings):
     oidc_keys_cache_seconds: int = Field(
         3600, ge=60, le=86400, description="How long a provider's discovery document and signing keys are kept."
     )
+    offers_public_url: str = Field(
+        "",
+        description="The offers service's origin as browsers see it (https://host[:port]), for its login "
+        "callback and logout; empty: the address of each request.",
+    )
+    booking_public_url: str = Field(
+        "",
+        description="The booking service's origin as browsers see it (https://host[:port]), for its login "
+        "callback and logout; empty: the address of each request.",
+    )
+    cookie_secure: bool = Field(
+        True,
+        description="Send the session cookie over HTTPS only and send HSTS; false only for the demo on plain HTTP.",
+    )
+    session_idle_timeout_seconds: int = Field(
+        1800, ge=60, description="A browser session not used for this long has ended (log in again)."
+    )
+    session_max_age_seconds: int = Field(
+        43200, ge=300, description="A browser session ends this long after its login, however much it is used."
+    )
+    forwarded_hops: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="Reverse proxies in front of the services whose X-Forwarded-For/-Proto/-Host are trusted "
+        "(client IP of the rate limits, HTTPS, host); 0: none, the headers are ignored.",
+    )
+    login_rate_limit: str = Field(
+        "30/60",
+        description="Login starts and login callbacks per client IP: requests/seconds, each counted apart; off: none.",
+    )
+    booking_rate_limit: str = Field(
+        "20/60",
+        description="Bookings, cancellations and rebookings per logged-in person: requests/seconds; off: none.",
+    )
+    booking_ip_rate_limit: str = Field(
+        "300/60",
+        description="Bookings, cancellations and rebookings of logged-in people per client IP: requests/seconds; "
+        "off: none.",
+    )
+
+    demo: bool = Field(
+        False,
+        description="The one-command demo: admits the embedded identity provider (plain http, anyone may log in "
+        "as anyone). Never in production.",
+    )
 
     @field_validator("staff_group_roles")
     @classmethod
@@ -123,6 +185,20 @@ class Settings(BaseSettings):
     @classmethod
     def _api_keys_parse(cls, value: str) -> str:
         parse_api_keys(value)
+        return value
+
+    @field_validator("login_rate_limit", "booking_rate_limit", "booking_ip_rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        parse_rate_limit(value)
+        return value
+
+    @field_validator("offers_public_url", "booking_public_url")
+    @classmethod
+    def _public_url_is_a_base(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.fullmatch(r"https?://[^/?#@\s]+", value):
+            raise ValueError(f"a public URL is http(s)://host[:port] without a path, not {value!r}")
         return value
 
     @field_validator("calendar_hosts_allowed")

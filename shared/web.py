@@ -3,8 +3,10 @@ health checks and the mapping of the shared error hierarchy."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from apiflask import APIFlask, Schema, fields
@@ -12,7 +14,6 @@ from apiflask.exceptions import HTTPError
 from flask import Response, jsonify, send_from_directory
 from marshmallow import INCLUDE
 from sqlalchemy.exc import DataError
-from swagger_ui_bundle import swagger_ui_path
 
 from shared.errors import PlannerError
 
@@ -132,7 +133,11 @@ def install_error_handling(app: APIFlask, *spec_processors: Callable[[dict[str, 
 
     @app.errorhandler(PlannerError)
     def _planner_error(exc: PlannerError) -> Response:
-        return problem(exc.status, exc.detail, code=exc.code, title=exc.title, **exc.extra)
+        response = problem(exc.status, exc.detail, code=exc.code, title=exc.title, **exc.extra)
+        if exc.status == 401:  # RFC 6750: say which credential is wanted
+            error = ', error="invalid_token"' if exc.code == "invalid_token" else ""
+            response.headers["WWW-Authenticate"] = f'Bearer realm="jobcenter-planner"{error}'
+        return response
 
     @app.errorhandler(DataError)
     def _data_error(exc: DataError) -> Response:
@@ -173,10 +178,19 @@ def install_health(app: APIFlask, check: Any) -> None:
 DOCS_ASSETS = "/docs/assets"
 
 
+def swagger_ui_folder() -> str:
+    """Swagger UI 5 (it reads OpenAPI 3.1) as the PyPI package ``swagger-ui-py`` ships it;
+    found without importing the package, whose adapters for other frameworks are not needed."""
+    spec = importlib.util.find_spec("swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("swagger-ui-py is not installed")
+    return str(Path(next(iter(spec.submodule_search_locations))) / "static")
+
+
 def install_docs_assets(app: APIFlask) -> None:
-    """Serve Swagger UI (the ``/docs`` page) from the installed ``swagger-ui-bundle``
-    instead of a CDN, so the page works where the servers have no internet access."""
-    folder = str(swagger_ui_path)
+    """Serve Swagger UI (the ``/docs`` page) from the installed ``swagger-ui-py`` instead
+    of a CDN, so the page works where the servers have no internet access."""
+    folder = swagger_ui_folder()
     app.config.update(
         SWAGGER_UI_CSS=f"{DOCS_ASSETS}/swagger-ui.css",
         SWAGGER_UI_BUNDLE_JS=f"{DOCS_ASSETS}/swagger-ui-bundle.js",

@@ -20,6 +20,7 @@ from kombu import Connection
 
 from shared.config import Settings
 from shared.messaging import SUBSCRIPTIONS
+from tests.identities import IT_KEY, api_keys_setting
 
 PG_ADMIN_DSN = os.environ.get("PLANNER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_BROKER_URL = os.environ.get("PLANNER_TEST_BROKER", "amqp://guest:guest@127.0.0.1:5672//")
@@ -117,7 +118,9 @@ def free_port() -> int:
 
 
 def make_settings(**overrides: object) -> Settings:
-    """Settings for a test, never read from the developer's environment."""
+    """Settings for a test, never read from the developer's environment; IT's API key
+    (``tests.identities.IT_KEY``) is admitted unless ``api_keys`` is given."""
+    overrides.setdefault("api_keys", api_keys_setting(IT_KEY))
     return Settings.model_validate(overrides)
 
 

@@ -1,14 +1,24 @@
 """The citizen API under /api/v1: offers, free times, bookings. Thin: parse, call, serialise.
 
-A CPR number arrives only in a POST body; it is never in a URL, a response or a log, and
-every lookup of one is written to the CPR access log (``citizens.look_up_citizen``).
+Who may call what (issue 9; ``services.booking.access``): the public offer and time listings
+(GET /offers, /offers/{id}, /offers/{id}/times) answer anyone. Every other route needs an
+identity. A citizen logged in with MitID (a bearer access token of the citizens' provider,
+later the session of the pages) acts for themself: the CPR number comes from the login and
+the body carries none (422 if it does); a booking that is not theirs is 404. Staff and
+machines act for a citizen under their own identity: they name the citizen with
+``citizen.cpr`` in the body and need the staff action at the offer's job centre (reading
+participants for eligible offers, times and a booking; writing participants for booking,
+cancelling and rebooking): no role there is 404, a role that may only read is 403.
 
-Anonymous browsing (GET /offers, /offers/{id}, /offers/{id}/times) shows the public facts of
-every active, opened offer with rules and all its free times; whether a citizen may book one
-depends on their profile, so the citizen's own views are POSTs carrying the CPR number:
-/eligible-offers (B-1), /offers/{id}/times (their times: R-5 advisors, personal deadline)
-and /bookings (checked again on the booking day). The citizen cancels (B-3) or moves (B-4)
-a booking with POST /bookings/{id}/cancel and /bookings/{id}/rebook, the CPR in the body.
+A CPR number arrives only from a login or in a POST body; it is never in a URL, a response
+or a log, and every lookup of one is written to the CPR access log with the authenticated
+actor and the route (``access.look_up``).
+
+Anonymous browsing shows the public facts of every active, opened offer with rules and all
+its free times; whether a citizen may book one depends on their profile, so the citizen's
+own views are POSTs: /eligible-offers (B-1), /offers/{id}/times (their times: R-5 advisors,
+personal deadline) and /bookings (checked again on the booking day). The citizen cancels
+(B-3) or moves (B-4) a booking with POST /bookings/{id}/cancel and /bookings/{id}/rebook.
 """
 
 from __future__ import annotations
@@ -21,8 +31,7 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask import current_app
 
-from services.booking import changes, eligibility, operations, queries
-from services.booking.citizens import CitizenProvider, identify_citizen, look_up_citizen
+from services.booking import access, changes, eligibility, operations, queries
 from services.booking.models import Booking, OfferView
 from services.booking.schemas import (
     BookingIn,
@@ -33,33 +42,41 @@ from services.booking.schemas import (
     OfferListOut,
     OfferOut,
     RebookingIn,
-    StaffHeader,
     TimesOut,
     TimesQuery,
 )
-from shared.audit import CITIZEN_SELF
-from shared.eligibility import CitizenProfile
+from shared.auth.access import Action
+from shared.auth.web import public, requires
 from shared.service import ServiceContext
 from shared.timeutil import today_in, zone
 
 bp = APIBlueprint("booking", __name__, url_prefix="/api/v1", tag="Borgere")
 
+WHO = (
+    " En borger, der er logget ind, handler for sig selv: CPR-nummeret kommer fra login, og kroppen har "
+    "intet 'citizen' (422 hvis den har). Medarbejdere og systemer handler for en borger med citizen.cpr i "
+    "kroppen og skal have rollen ved tilbuddets jobcenter."
+)
 PROBLEMS = {
-    404: "Tilbuddet eller bookingen findes ikke (problem document).",
+    404: "Tilbuddet eller bookingen findes ikke, eller den ligger ved et jobcenter, hvor du ingen rolle har "
+    "(problem document).",
     409: "Tiden er ikke længere ledig, eller borgeren har allerede en booking i tilbuddet (problem document).",
 }
 CHANGE_PROBLEMS = {
-    403: "Bookingen er ikke borgerens egen, eller bookingens vilkår tillader ikke ændringen (aflysning, "
-    "ombooking, fristen for ombooking) (problem document).",
-    404: "Bookingen findes ikke (problem document).",
+    403: "Bookingen er ikke den angivne borgers egen (medarbejdere), du må kun læse ved jobcentret, eller "
+    "bookingens vilkår tillader ikke ændringen (aflysning, ombooking, fristen for ombooking) (problem document).",
+    404: "Bookingen findes ikke, er ikke din (borgere), eller ligger ved et jobcenter, hvor du ingen rolle har "
+    "(problem document).",
     409: "Bookingen er allerede aflyst eller flyttet, mødet er begyndt, eller den nye tid er ikke ledig "
     "(problem document; den gamle booking er uændret).",
-    422: "CPR-nummeret eller tidspunktet er ikke gyldigt (problem document).",
+    422: "CPR-nummeret eller tidspunktet er ikke gyldigt, en borger sendte et CPR-nummer, eller en medarbejder "
+    "sendte intet (problem document).",
 }
 CITIZEN_PROBLEMS = {
     403: "Borgeren er ukendt, eller opfylder ikke tilbuddets regler for deltagere: 'detail' siger hvorfor, "
-    "'failed' hvilke grupper og regler (problem document).",
-    422: "CPR-nummeret er ikke gyldigt (problem document).",
+    "'failed' hvilke grupper og regler; eller du må kun læse ved tilbuddets jobcenter (problem document).",
+    422: "CPR-nummeret er ikke gyldigt, en borger sendte et CPR-nummer, eller en medarbejder sendte intet "
+    "(problem document).",
     503: "Borgerregistret svarer ikke (problem document).",
 }
 
@@ -73,10 +90,17 @@ def _now() -> datetime:
     return clock()
 
 
-def _citizen(json_data: dict[str, Any], headers: dict[str, Any], purpose: str) -> CitizenProfile:
-    provider: CitizenProvider = current_app.extensions["booking.citizens"]
-    actor = headers["staff"] or CITIZEN_SELF
-    return look_up_citizen(_context().db, provider, json_data["citizen"]["cpr"], actor=actor, purpose=purpose)
+def _check_offer(offer_id: uuid.UUID, action: Action) -> None:
+    """404 unless the offer can be booked now; staff and machines: ``action`` at its centre."""
+    with _context().db.transaction() as session:
+        access.authorize_offer(action, queries.bookable_offer(session, offer_id, _now()))
+
+
+def _check_booking(booking_id: uuid.UUID, action: Action) -> None:
+    """404 for an unknown booking or another citizen's; staff: ``action`` at its centre."""
+    with _context().db.transaction() as session:
+        booking = operations.get_booking(session, booking_id)
+        access.authorize_booking(action, booking, session.get(OfferView, booking.offer_id))
 
 
 def _offer_out(offer: OfferView) -> dict[str, Any]:
@@ -121,6 +145,7 @@ def _booking_out(booking: Booking, offer: OfferView | None) -> dict[str, Any]:
     summary="Public facts of every active, opened offer (anonymous browsing)",
     description="Booking needs eligibility: POST /api/v1/eligible-offers lists the offers one citizen may book.",
 )
+@public
 def list_offers() -> dict[str, Any]:
     with _context().db.transaction() as session:
         return {"offers": [_offer_out(o) for o in queries.bookable_offers(session, _now())]}
@@ -128,7 +153,8 @@ def list_offers() -> dict[str, Any]:
 
 @bp.get("/offers/<uuid:offer_id>")
 @bp.output(OfferDetailOut)
-@bp.doc(summary="One bookable offer", responses=PROBLEMS)
+@bp.doc(summary="One bookable offer", responses={404: "Tilbuddet findes ikke, eller det kan ikke bookes nu."})
+@public
 def get_offer(offer_id: uuid.UUID) -> dict[str, Any]:
     with _context().db.transaction() as session:
         return _offer_out(queries.bookable_offer(session, offer_id, _now()))
@@ -137,7 +163,11 @@ def get_offer(offer_id: uuid.UUID) -> dict[str, Any]:
 @bp.get("/offers/<uuid:offer_id>/times")
 @bp.input(TimesQuery, location="query")
 @bp.output(TimesOut)
-@bp.doc(summary="All free times of an offer for anyone booking today (anonymous browsing)", responses=PROBLEMS)
+@bp.doc(
+    summary="All free times of an offer for anyone booking today (anonymous browsing)",
+    responses={404: "Tilbuddet findes ikke, eller det kan ikke bookes nu."},
+)
+@public
 def list_times(offer_id: uuid.UUID, query_data: dict[str, Any]) -> dict[str, Any]:
     context, now = _context(), _now()
     with context.db.transaction() as session:
@@ -156,31 +186,38 @@ def list_times(offer_id: uuid.UUID, query_data: dict[str, Any]) -> dict[str, Any
 
 @bp.post("/eligible-offers")
 @bp.input(CitizenRefIn, location="json")
-@bp.input(StaffHeader, location="headers", arg_name="headers")
 @bp.output(OfferListOut)
-@bp.doc(summary="The offers this citizen may see and book now (B-1)", responses=CITIZEN_PROBLEMS)
-def list_eligible_offers(json_data: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
-    citizen = _citizen(json_data, headers, "eligible_offers")
+@bp.doc(
+    summary="The offers this citizen may see and book now (B-1)",
+    description="Staff and machines get only the offers of the job centres where they may read participants." + WHO,
+    responses=CITIZEN_PROBLEMS,
+)
+@requires(*access.SELF_READ)
+def list_eligible_offers(json_data: dict[str, Any]) -> dict[str, Any]:
+    cpr, centres = access.subject_cpr(json_data), access.readable_job_centres()
+    citizen = access.look_up(cpr, "eligible_offers")
     context, now = _context(), _now()
     cache: eligibility.EligibilityCache = current_app.extensions["booking.eligibility"]
     with context.db.transaction() as session:
         day = today_in(zone(context.settings.timezone), now)
-        offers = eligibility.eligible_offers(session, cache, citizen, now, day)
+        offers = eligibility.eligible_offers(session, cache, citizen, now, day, job_centres=centres)
         return {"offers": [_offer_out(o) for o in offers]}
 
 
 @bp.post("/offers/<uuid:offer_id>/times")
 @bp.input(CitizenTimesIn, location="json")
-@bp.input(StaffHeader, location="headers", arg_name="headers")
 @bp.output(TimesOut)
 @bp.doc(
     summary="The times this citizen may book in the offer",
     description="Only the advisors a routed person-group marker allows (R-5), and nothing after the citizen's "
-    "personal deadline or last allowed meeting date (B-2).",
+    "personal deadline or last allowed meeting date (B-2)." + WHO,
     responses=PROBLEMS | CITIZEN_PROBLEMS,
 )
-def list_citizen_times(offer_id: uuid.UUID, json_data: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
-    citizen = _citizen(json_data, headers, "times")
+@requires(*access.SELF_READ)
+def list_citizen_times(offer_id: uuid.UUID, json_data: dict[str, Any]) -> dict[str, Any]:
+    cpr = access.subject_cpr(json_data)
+    _check_offer(offer_id, access.READ)
+    citizen = access.look_up(cpr, "times")
     context, now = _context(), _now()
     with context.db.transaction() as session:
         offer = queries.bookable_offer(session, offer_id, now)
@@ -201,14 +238,17 @@ def list_citizen_times(offer_id: uuid.UUID, json_data: dict[str, Any], headers: 
 
 @bp.post("/bookings")
 @bp.input(BookingIn, location="json")
-@bp.input(StaffHeader, location="headers", arg_name="headers")
 @bp.output(BookingOut, status_code=201)
 @bp.doc(
     summary="Book a time (the citizen's eligibility is checked again on the booking day)",
+    description="Staff and machines need to write participants at the offer's job centre." + WHO,
     responses=PROBLEMS | CITIZEN_PROBLEMS,
 )
-def create_booking(json_data: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
-    citizen = _citizen(json_data, headers, "booking")
+@requires(*access.SELF_WRITE)
+def create_booking(json_data: dict[str, Any]) -> dict[str, Any]:
+    cpr = access.subject_cpr(json_data)
+    _check_offer(json_data["offer_id"], access.WRITE)
+    citizen = access.look_up(cpr, "booking")
     context = _context()
     with context.db.transaction() as session:
         booking = operations.book(
@@ -225,26 +265,35 @@ def create_booking(json_data: dict[str, Any], headers: dict[str, Any]) -> dict[s
 
 @bp.get("/bookings/<uuid:booking_id>")
 @bp.output(BookingOut)
-@bp.doc(summary="One booking (without the citizen's CPR number)", responses={404: PROBLEMS[404]})
+@bp.doc(
+    summary="One booking (without the citizen's CPR number)",
+    description="A citizen reads only their own bookings; staff and machines need to read participants at the "
+    "job centre of the booking's offer.",
+    responses={404: CHANGE_PROBLEMS[404]},
+)
+@requires(*access.SELF_READ)
 def get_booking(booking_id: uuid.UUID) -> dict[str, Any]:
     with _context().db.transaction() as session:
         booking = operations.get_booking(session, booking_id)
-        return _booking_out(booking, session.get(OfferView, booking.offer_id))
+        offer = session.get(OfferView, booking.offer_id)
+        access.authorize_booking(access.READ, booking, offer)
+        return _booking_out(booking, offer)
 
 
 @bp.post("/bookings/<uuid:booking_id>/cancel")
 @bp.input(CitizenRefIn, location="json")
-@bp.input(StaffHeader, location="headers", arg_name="headers")
 @bp.output(BookingOut)
 @bp.doc(
     summary="Cancel a booking (B-3): only the booking's own citizen, if its terms accepted cancellation",
-    description="The time is free again at once. The terms are those of the booking day (V-6).",
+    description="The time is free again at once. The terms are those of the booking day (V-6)." + WHO,
     responses=CHANGE_PROBLEMS,
 )
-def cancel_booking(booking_id: uuid.UUID, json_data: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
+@requires(*access.SELF_WRITE)
+def cancel_booking(booking_id: uuid.UUID, json_data: dict[str, Any]) -> dict[str, Any]:
+    given = access.subject_cpr(json_data)
+    _check_booking(booking_id, access.WRITE)
+    cpr = access.identify(given, "cancel_booking")
     context = _context()
-    actor = headers["staff"] or CITIZEN_SELF
-    cpr = identify_citizen(context.db, json_data["citizen"]["cpr"], actor=actor, purpose="cancel_booking")
     with context.db.transaction() as session:
         booking = changes.cancel_booking(session, booking_id, cpr, now=_now())
         return _booking_out(booking, session.get(OfferView, booking.offer_id))
@@ -252,18 +301,20 @@ def cancel_booking(booking_id: uuid.UUID, json_data: dict[str, Any], headers: di
 
 @bp.post("/bookings/<uuid:booking_id>/rebook")
 @bp.input(RebookingIn, location="json")
-@bp.input(StaffHeader, location="headers", arg_name="headers")
 @bp.output(BookingOut, status_code=201)
 @bp.doc(
     summary="Move a booking to another time of the same offer (B-4); returns the new booking",
     description="Allowed when the booking's terms allow rebooking, until N days before the meeting (local "
     "dates in the offer's zone: the last day is the meeting's date minus N). The new time follows every rule "
     "of a new booking. The new booking has a new id and reference; the old one gets status 'rebooked'. When "
-    "the new time is refused, the old booking is unchanged.",
+    "the new time is refused, the old booking is unchanged." + WHO,
     responses=CITIZEN_PROBLEMS | CHANGE_PROBLEMS | {403: f"{CHANGE_PROBLEMS[403]} {CITIZEN_PROBLEMS[403]}"},
 )
-def rebook_booking(booking_id: uuid.UUID, json_data: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
-    citizen = _citizen(json_data, headers, "rebook_booking")
+@requires(*access.SELF_WRITE)
+def rebook_booking(booking_id: uuid.UUID, json_data: dict[str, Any]) -> dict[str, Any]:
+    cpr = access.subject_cpr(json_data)
+    _check_booking(booking_id, access.WRITE)
+    citizen = access.look_up(cpr, "rebook_booking")
     context = _context()
     with context.db.transaction() as session:
         booking = changes.rebook_booking(

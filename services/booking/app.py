@@ -13,16 +13,24 @@ from services.booking.citizens import CitizenProvider, HttpCitizenProvider, Stor
 from services.booking.citizens.api import bp as citizens_bp
 from services.booking.citizens.api import document_import_as_list
 from services.booking.eligibility import EligibilityCache
-from services.booking.models import OutboxMessage
+from services.booking.models import OutboxMessage, PendingLogin, RateLimit, WebSession
+from shared.auth.clients import citizen_client
+from shared.auth.login_routes import install_login, login_rate_rules
+from shared.auth.sessions import SessionStore, authenticator_with_sessions
+from shared.auth.web import Authenticator, document_access, install_authentication
 from shared.config import Settings, get_settings
 from shared.db import Database
 from shared.messaging import Publisher
 from shared.outbox import OutboxRelay
+from shared.rate_limit import By, RateLimiter, Rule, install_rate_limits, rule, rules_for
 from shared.service import ServiceContext
 from shared.timeutil import utcnow
 from shared.web import install_docs_assets, install_error_handling, install_health
+from shared.web_security import install_browser_safety, trust_proxies
 
 TITLE = "jobcenter-planner booking"
+BOOKING_WRITES = ("booking.create_booking", "booking.cancel_booking", "booking.rebook_booking")
+"""The endpoints that book, cancel or rebook: rate-limited per person and per client IP."""
 
 
 def build_booking_context(settings: Settings) -> ServiceContext:
@@ -45,6 +53,15 @@ def citizen_provider(context: ServiceContext) -> CitizenProvider:
     return StoreProvider(context.db)
 
 
+def booking_rate_rules(settings: Settings) -> dict[str, list[Rule]]:
+    """Booking writes of citizens and staff (not of machines), one count for all three kinds."""
+    return rules_for(
+        BOOKING_WRITES,
+        rule("booking.write", settings.booking_rate_limit, By.PERSON, limit_machines=False),
+        rule("booking.write", settings.booking_ip_rate_limit, By.IP, limit_machines=False),
+    )
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -52,12 +69,19 @@ def create_app(
     start_relay: bool = False,
     clock: Callable[[], datetime] | None = None,
     citizens: CitizenProvider | None = None,
+    authenticator: Authenticator | None = None,
+    sessions: SessionStore | None = None,
+    rate_limiter: RateLimiter | None = None,
 ) -> APIFlask:
     """The citizen API; ``app.extensions["planner"]`` holds its ServiceContext.
 
     ``start_relay`` sends ``booking.created`` events in a background thread right after
     each commit. ``clock`` replaces the current instant (tests: the citizen's "today").
     ``citizens`` is where citizen profiles come from (default: ``citizen_provider``).
+    ``authenticator`` turns credentials into principals (default: from the settings; one
+    without sessions of its own reads the browser sessions). ``sessions`` and ``rate_limiter``
+    replace the database-backed browser sessions and rate limits (tests: another clock).
+    Citizens log in at ``/login`` when the citizens' provider is configured.
     """
     if context is None:
         context = build_booking_context(settings or get_settings())
@@ -70,7 +94,15 @@ def create_app(
     app.extensions["booking.clock"] = clock or utcnow
     app.extensions["booking.citizens"] = citizens or citizen_provider(context)
     app.extensions["booking.eligibility"] = EligibilityCache()
-    install_error_handling(app, document_import_as_list)
+    settings = context.settings
+    sessions = sessions or SessionStore.from_settings(context.db, WebSession, PendingLogin, settings)
+    client = citizen_client(settings)
+    trust_proxies(app, settings.forwarded_hops)
+    install_error_handling(app, document_import_as_list, document_access(app))
+    install_authentication(app, authenticator_with_sessions(settings, sessions, authenticator))
+    install_browser_safety(app, settings, sessions, login_origins=[client.issuer] if client else [])
+    limiter = rate_limiter or RateLimiter(context.db, RateLimit)
+    install_rate_limits(app, limiter, login_rate_rules(settings) | booking_rate_rules(settings))
 
     def check() -> None:
         with context.db.engine.connect() as connection:
@@ -80,6 +112,7 @@ def create_app(
     install_health(app, check)
     app.register_blueprint(bp)
     app.register_blueprint(citizens_bp)
+    install_login(app, client, sessions, settings, public_url=settings.booking_public_url)
     if start_relay:
         context.start_relay_thread()
     return app

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -82,11 +83,22 @@ def _build(session: Session) -> EligibilityIndex[uuid.UUID]:
 
 
 def eligible_offers(
-    session: Session, cache: EligibilityCache, citizen: CitizenProfile, now: datetime, day: date
+    session: Session,
+    cache: EligibilityCache,
+    citizen: CitizenProfile,
+    now: datetime,
+    day: date,
+    *,
+    job_centres: Collection[str] | None = None,
 ) -> list[OfferView]:
-    """The active, opened offers whose rules the citizen satisfies on ``day``, by name."""
+    """The active, opened offers whose rules the citizen satisfies on ``day``, by name; only
+    those of ``job_centres`` when given (what a staff member may read)."""
     visible = set(cache.index(session).eligible(citizen.facts_on(day)))
-    return [offer for offer in bookable_offers(session, now) if offer.id in visible]
+    return [
+        offer
+        for offer in bookable_offers(session, now)
+        if offer.id in visible and (job_centres is None or offer.job_centre_code in job_centres)
+    ]
 
 
 def require_eligible(offer: OfferView, citizen: CitizenProfile, day: date) -> None:

@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.audit import CprAccessLogMixin
+from shared.auth.session_tables import PendingLoginMixin, RateLimitMixin, WebSessionMixin
 from shared.db import AwareDateTime, make_metadata
 from shared.outbox import OutboxMixin, ProcessedEventMixin
 from shared.timeutil import utcnow
@@ -214,3 +215,15 @@ class OutboxMessage(OutboxMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     pass
+
+
+class WebSession(WebSessionMixin, Base):
+    """A browser's server-side session (see ``shared.auth.session_tables``)."""
+
+
+class PendingLogin(PendingLoginMixin, Base):
+    """A login waiting for its callback."""
+
+
+class RateLimit(RateLimitMixin, Base):
+    """Requests per client and window (login callbacks, booking writes)."""

@@ -1,7 +1,8 @@
 """Input and output schemas of the citizen API (they make the OpenAPI document).
 
 Every instant is ISO-8601 with a UTC offset; a time without one is refused (422).
-No output schema has a CPR field.
+No output schema has a CPR field. A body names the citizen (``citizen.cpr``) only when staff
+or a system acts for one; a logged-in citizen's CPR number comes from the login.
 """
 
 from __future__ import annotations
@@ -91,11 +92,22 @@ class CitizenIn(Schema):
     )
 
 
+ACTING_FOR = (
+    "Only when staff or a system acts for a citizen (required then, in the body only). A citizen logged in "
+    "acts for themself: the CPR number comes from the login, and a body with 'citizen' is refused (422)."
+)
+
+
+def citizen_field() -> Nested:
+    """The optional ``citizen`` of a body (see ``ACTING_FOR``)."""
+    return Nested(CitizenIn, load_default=None, allow_none=True, metadata={"description": ACTING_FOR})
+
+
 class BookingIn(Schema):
     offer_id = UUID(required=True)
     start = AwareDateTime(required=True, metadata={"description": "A start from the offer's times, with UTC offset."})
     advisor_id = UUID(load_default=None, metadata={"description": "Only on offers where the citizen may choose."})
-    citizen = Nested(CitizenIn, required=True)
+    citizen = citizen_field()
 
 
 class RebookingIn(Schema):
@@ -103,7 +115,7 @@ class RebookingIn(Schema):
         required=True, metadata={"description": "The new start, from the offer's times, with UTC offset."}
     )
     advisor_id = UUID(load_default=None, metadata={"description": "Only on offers where the citizen may choose."})
-    citizen = Nested(CitizenIn, required=True, metadata={"description": "The booking's own citizen (body only)."})
+    citizen = citizen_field()
 
 
 class BookingOut(Schema):
@@ -129,20 +141,11 @@ class BookingOut(Schema):
 
 
 class CitizenRefIn(Schema):
-    citizen = Nested(CitizenIn, required=True, metadata={"description": "The citizen (by CPR, in the body only)."})
+    citizen = citizen_field()
 
 
 class CitizenTimesIn(CitizenRefIn, TimesQuery):
-    """The citizen plus the same filters as the public times query."""
-
-
-class StaffHeader(Schema):
-    staff = String(
-        data_key="X-Planner-Staff",
-        load_default=None,
-        validate=Length(max=200),
-        metadata={"description": "Staff id when a member of staff acts for the citizen (the CPR access log's actor)."},
-    )
+    """The citizen (staff and machines only) plus the same filters as the public times query."""
 
 
 class CitizenProfileIn(Schema):

@@ -231,3 +231,20 @@ def demo_offers(today: date, advisor_ids: dict[str, str], team_id: str) -> list[
             "marker_routes": {"STAT-SENIOR": [advisor_ids["camilla"]]},  # R-5: seniors talk to Camilla
         },
     ]
+
+
+DEMO_STAFF_GROUPS = {
+    "demo-planlaeggere": "planner:10101",
+    "demo-laesere": "reader:10101",
+    "demo-administratorer": "administrator:10101",
+}
+"""The demo provider's groups and the grants they map to (``PLANNER_STAFF_GROUP_ROLES``)."""
+
+
+def demo_staff() -> list[dict[str, object]]:
+    """The demo's staff users at its identity provider: one per role at Jobcenter Demokøbing."""
+    return [
+        {"sub": "pia.planlaegger", "name": "Pia Planlægger", "groups": ["demo-planlaeggere"]},
+        {"sub": "lars.laeser", "name": "Lars Læser", "groups": ["demo-laesere"]},
+        {"sub": "anne.administrator", "name": "Anne Administrator", "groups": ["demo-administratorer"]},
+    ]

@@ -8,6 +8,7 @@ threads. The same code paths as production, with different parts underneath.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -22,8 +23,20 @@ from zoneinfo import ZoneInfo
 
 from waitress.server import create_server
 
-from services.demo.data import JOB_CENTRE, TEAM, WORKING_HOURS, demo_advisors, demo_citizens, demo_offers
+from services.demo.data import (
+    DEMO_STAFF_GROUPS,
+    JOB_CENTRE,
+    TEAM,
+    WORKING_HOURS,
+    demo_advisors,
+    demo_citizens,
+    demo_offers,
+    demo_staff,
+)
 from services.demo.embedded_radicale import RadicaleServer, start_radicale
+from services.demo.oidc_provider import EmbeddedOidcProvider, User, start_oidc_provider
+from shared.auth.api_keys import NewApiKey, create_api_key, stored_form
+from shared.auth.grants import parse_grants
 from shared.config import Settings, get_settings
 from shared.events import Envelope
 from shared.messaging import EventConsumer, run_consumer
@@ -39,6 +52,8 @@ class DemoStack:
     booking_url: str
     radicale: RadicaleServer
     users: dict[str, str]
+    identity_provider: EmbeddedOidcProvider
+    setup_key: NewApiKey
     offer_ids: list[str] = field(default_factory=list)
     _stoppers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -48,10 +63,21 @@ class DemoStack:
         self._stoppers.clear()
 
 
-def demo_environment(data_dir: Path, calendar_server: str = "127.0.0.1") -> dict[str, str]:
+DEMO_AUDIENCE = "jobcenter-planner-demo-api"
+CITIZEN_CLIENT = ("planner-demo-borgere", "demo-borgere-hemmelighed")
+STAFF_CLIENT = ("planner-demo-medarbejdere", "demo-medarbejdere-hemmelighed")
+
+
+def demo_environment(
+    data_dir: Path,
+    calendar_server: str = "127.0.0.1",
+    identity_provider: str = "http://127.0.0.1:8003",
+    setup_key: NewApiKey | None = None,
+) -> dict[str, str]:
     """The embedded defaults, as PLANNER_* variables (the worker reads them too). Calendar
     URLs may point at ``calendar_server`` (the embedded Radicale's ``host:port``) and at
-    no other internal address."""
+    no other internal address; citizens and staff log in at ``identity_provider`` (the
+    embedded one); ``setup_key`` is the demo set-up's API key."""
     key_file = data_dir / "secret.key"
     if not key_file.exists():
         key_file.write_text(new_key())
@@ -65,7 +91,29 @@ def demo_environment(data_dir: Path, calendar_server: str = "127.0.0.1") -> dict
         "PLANNER_OUTBOX_POLL_SECONDS": "1",
         "PLANNER_SYNC_INTERVAL_SECONDS": "60",
         "PLANNER_CALENDAR_HOSTS_ALLOWED": calendar_server,
+        "PLANNER_DEMO": "true",
+        "PLANNER_COOKIE_SECURE": "false",
+        "PLANNER_CITIZEN_OIDC_ISSUER": identity_provider,
+        "PLANNER_CITIZEN_OIDC_CLIENT_ID": CITIZEN_CLIENT[0],
+        "PLANNER_CITIZEN_OIDC_CLIENT_SECRET": CITIZEN_CLIENT[1],
+        "PLANNER_STAFF_OIDC_ISSUER": identity_provider,
+        "PLANNER_STAFF_OIDC_CLIENT_ID": STAFF_CLIENT[0],
+        "PLANNER_STAFF_OIDC_CLIENT_SECRET": STAFF_CLIENT[1],
+        "PLANNER_STAFF_GROUP_ROLES": ";".join(f"{group}={grant}" for group, grant in DEMO_STAFF_GROUPS.items()),
+        "PLANNER_TOKEN_AUDIENCE": DEMO_AUDIENCE,
+        "PLANNER_API_KEYS": json.dumps([stored_form(setup_key.stored)] if setup_key else []),
     }
+
+
+def demo_identity_users(today: Any) -> list[User]:
+    """The demo citizens (their CPR number in the MitID claim) and staff, as provider users."""
+    cpr_claim = Settings.model_fields["citizen_oidc_cpr_claim"].default
+    citizens = [
+        User(sub=f"borger-{citizen['cpr']}", claims={cpr_claim: citizen["cpr"], "name": citizen["name"]})
+        for citizen in demo_citizens(today)
+    ]
+    staff = [User(sub=str(member.pop("sub")), claims=member) for member in demo_staff()]
+    return citizens + staff
 
 
 def _serve(app: Any, host: str, port: int, stack: DemoStack) -> str:
@@ -100,15 +148,26 @@ def _every(seconds: float, action: Callable[[], None], stack: DemoStack) -> None
     stack._stoppers.append(stopped.set)
 
 
-def start_demo(data_dir: Path, host: str = "127.0.0.1", offers_port: int = 8001, booking_port: int = 8002) -> DemoStack:
+def start_demo(
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    offers_port: int = 8001,
+    booking_port: int = 8002,
+    identity_port: int = 8003,
+) -> DemoStack:
     """Start every part on embedded defaults with fresh demo data; return the running stack."""
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
-    advisors = demo_advisors(datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date())
+    today = datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date()
+    advisors = demo_advisors(today)
     users = {a.user: a.password for a in advisors}
     radicale = start_radicale(data_dir / "radicale", users, host=host)  # first: the settings admit its address
-    os.environ.update(demo_environment(data_dir, urlsplit(radicale.url).netloc))
+    identity = start_oidc_provider(
+        demo_identity_users(today), access_token_audience=DEMO_AUDIENCE, host=host, port=identity_port
+    )
+    setup_key = create_api_key("demo set-up", parse_grants(["administrator:*", "planner:*"]))
+    os.environ.update(demo_environment(data_dir, urlsplit(radicale.url).netloc, identity.issuer, setup_key))
     get_settings.cache_clear()
     settings = get_settings()
 
@@ -130,8 +189,9 @@ def start_demo(data_dir: Path, host: str = "127.0.0.1", offers_port: int = 8001,
     ):
         migrate(url)
 
-    stack = DemoStack(settings, "", "", radicale, users)
+    stack = DemoStack(settings, "", "", radicale, users, identity, setup_key)
     stack._stoppers.append(radicale.stop)
+    stack._stoppers.append(identity.stop)
 
     offers = offers_app(settings, start_relay=True)
     booking = booking_app(settings, start_relay=True)
@@ -148,14 +208,21 @@ def start_demo(data_dir: Path, host: str = "127.0.0.1", offers_port: int = 8001,
 
     stack.offers_url = _serve(offers, host, offers_port, stack)
     stack.booking_url = _serve(booking, host, booking_port, stack)
-    stack.offer_ids = seed(offers, radicale, advisors)
-    seed_citizens(booking)
+    stack.offer_ids = seed(offers, radicale, advisors, setup_key)
+    seed_citizens(booking, setup_key)
     return stack
 
 
-def seed(offers_app: Any, radicale: RadicaleServer, advisors: list[Any]) -> list[str]:
+def _client(app: Any, key: NewApiKey) -> Any:
+    """A client of ``app`` that calls with the set-up's API key, as IT's scripts do."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key.key}"
+    return client
+
+
+def seed(offers_app: Any, radicale: RadicaleServer, advisors: list[Any], key: NewApiKey) -> list[str]:
     """Create the demo job centre, team, advisors with calendars, and offers."""
-    client = offers_app.test_client()
+    client = _client(offers_app, key)
 
     def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = client.post(f"/api/v1{path}", json=body)
@@ -189,10 +256,10 @@ def seed(offers_app: Any, radicale: RadicaleServer, advisors: list[Any]) -> list
     return [post("/offers", {**body, "job_centre_id": centre["id"]})["id"] for body in bodies]
 
 
-def seed_citizens(booking_app: Any) -> None:
+def seed_citizens(booking_app: Any, key: NewApiKey) -> None:
     """Import the demo's fictitious citizens into booking (as IT would from the registry)."""
     today = datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date()
-    response = booking_app.test_client().post("/api/v1/citizens", json=demo_citizens(today))
+    response = _client(booking_app, key).post("/api/v1/citizens", json=demo_citizens(today))
     if response.status_code != 200:
         raise RuntimeError(f"demo seed /citizens: {response.status_code} {response.get_data(as_text=True)}")
 
@@ -213,25 +280,36 @@ def wait_for_times(stack: DemoStack, timeout: float = 60) -> int:
     return 0
 
 
-def run_demo(data_dir: Path, host: str, offers_port: int, booking_port: int) -> None:
+def run_demo(data_dir: Path, host: str, offers_port: int, booking_port: int, identity_port: int = 8003) -> None:
     """``planner demo``: start, print where to look, run until Ctrl-C."""
-    print("Starter jobcenter-planner demo (SQLite, broker i processen, indbygget CalDAV) ...", flush=True)
-    stack = start_demo(data_dir, host, offers_port, booking_port)
+    print("Starter jobcenter-planner demo (SQLite, broker i processen, indbygget CalDAV og login) ...", flush=True)
+    stack = start_demo(data_dir, host, offers_port, booking_port, identity_port)
     found = wait_for_times(stack)
     first = stack.offer_ids[0]
+    today = datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date()
+    citizens = "\n".join(f"      {c['name']:<16} CPR {c['cpr']}" for c in demo_citizens(today))
+    staff = "\n".join(f"      {m['name']:<20} ({', '.join(map(str, m['groups']))})" for m in demo_staff())
     print(
         f"""
 jobcenter-planner demo kører / is running ({found} ledige tider beregnet)
 
-  Medarbejdere (offers API):  {stack.offers_url}/api/v1/offers
-      OpenAPI:                {stack.offers_url}/openapi.json
-  Borgere (booking API):      {stack.booking_url}/api/v1/offers
+  Borgere (booking):          {stack.booking_url}/api/v1/offers
+      log ind med "MitID":    {stack.booking_url}/login   (vælg en borger på login-siden)
+{citizens}
       ledige tider:           {stack.booking_url}/api/v1/offers/{first}/times
-      OpenAPI:                {stack.booking_url}/openapi.json
+      OpenAPI:                {stack.booking_url}/docs
+  Medarbejdere (offers):      {stack.offers_url}/docs
+      log ind:                {stack.offers_url}/login    (vælg en medarbejder på login-siden)
+{staff}
+  Login (OpenID Connect):     {stack.identity_provider.issuer}  (kun til demo: alle kan logge ind som alle)
   CalDAV (Radicale):          {stack.radicale.url}  brugere: {", ".join(f"{u}/{p}" for u, p in stack.users.items())}
 
-  Book en tid:
+  Opsætningens API-nøgle (administrator og planlægger i alle jobcentre):
+    {stack.setup_key.key}
+
+  Book en tid for en borger, som medarbejder med nøglen:
     curl -X POST {stack.booking_url}/api/v1/bookings -H 'Content-Type: application/json' \\
+      -H 'Authorization: Bearer {stack.setup_key.key}' \\
       -d '{{"offer_id": "{first}", "start": "<en start fra listen>", "citizen": {{"cpr": "0101901234"}}}}'
 
 Data ligger i {data_dir}. Stop med Ctrl-C.""",

@@ -4,7 +4,8 @@ calendar connection, each in the caller's transaction (a Session).
 As in ``operations``: input checked with Danish messages (one ``ValidationFailed``
 listing every field), rows changed, and ``advisor.changed`` / ``advisor.sync_requested``
 recorded in the outbox in the same transaction. A CalDAV password is stored only
-encrypted and never logged.
+encrypted and never logged. Job centres and teams of centres the caller cannot see
+(``Scope``) are answered as absent.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.offers import validation as check
+from services.offers.access import Scope
 from services.offers.events import announce_advisor, announce_sync_request
 from services.offers.models import Advisor, JobCentre, Team
 from services.offers.operations import job_centre_of
@@ -28,10 +30,14 @@ from shared.timeutil import utcnow
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def _teams(problems: check.Problems, session: Session, ids: Any, centre: JobCentre) -> list[Team]:
+def _teams(problems: check.Problems, session: Session, ids: Any, centre: JobCentre, scope: Scope) -> list[Team]:
+    """The teams ``ids`` of ``centre``; one of a centre the caller cannot see is reported as absent."""
     teams: list[Team] = []
     for ident in check.uuid_list(problems, "team_ids", ids):
         team = session.get(Team, ident)
+        if team is not None and team.job_centre_id != centre.id:
+            owner = session.get(JobCentre, team.job_centre_id)
+            team = team if owner is not None and scope.sees(owner.code) else None
         if team is None:
             problems.add("team_ids", f"Teamet {ident} findes ikke.")
         elif team.job_centre_id != centre.id:
@@ -51,6 +57,7 @@ def _advisor_fields(
     centre: JobCentre,
     values: Mapping[str, Any],
     check_url: CheckUrl | None,
+    scope: Scope,
 ) -> dict[str, Any]:
     email = check.text(problems, values, "email", max_length=254, required=False)
     if email is not None and not _EMAIL.match(email):
@@ -68,7 +75,7 @@ def _advisor_fields(
         ),
         "caldav_url": check.caldav_url(problems, values, "caldav_url", check_url),
         "caldav_username": check.text(problems, values, "caldav_username", max_length=200, required=False),
-        "teams": _teams(problems, session, values.get("team_ids") or [], centre),
+        "teams": _teams(problems, session, values.get("team_ids") or [], centre, scope),
     }
 
 
@@ -108,21 +115,22 @@ def _calendar_state(advisor: Advisor) -> tuple[Any, ...]:
 
 
 def create_advisor(
-    session: Session, data: Mapping[str, Any], *, secret_keys: str, check_calendar_url: CheckUrl
+    session: Session, data: Mapping[str, Any], *, scope: Scope, secret_keys: str, check_calendar_url: CheckUrl
 ) -> Advisor:
     """Create an advisor (A-1) with weekly ``working_hours``, optional CalDAV calendar
     (``caldav_url``, which ``check_calendar_url`` must accept: http(s), no credentials in
     it, no internal address; ``caldav_username``, ``caldav_password``: encrypted with
     ``secret_keys``, the plaintext is never stored) and ``team_ids`` of the same job centre.
 
-    Emits ``advisor.changed`` so the worker starts reading the calendar.
+    Emits ``advisor.changed`` so the worker starts reading the calendar. The caller needs
+    ``scope``'s action at the advisor's job centre (403 where they may only read).
     """
     problems = check.Problems()
-    centre = job_centre_of(problems, session, data)
+    centre = job_centre_of(problems, session, data, scope)
     if centre is None:
         problems.raise_if_any()
     assert centre is not None
-    fields = _advisor_fields(problems, session, centre, data, check_calendar_url)
+    fields = _advisor_fields(problems, session, centre, data, check_calendar_url, scope)
     encrypted = _password(problems, data, secret_keys)
     _calendar_needs_url(problems, fields, encrypted)
     problems.raise_if_any()
@@ -155,6 +163,7 @@ def update_advisor(
     advisor_id: uuid.UUID,
     changes: Mapping[str, Any],
     *,
+    scope: Scope,
     secret_keys: str,
     check_calendar_url: CheckUrl,
 ) -> Advisor:
@@ -164,7 +173,8 @@ def update_advisor(
     worker checks it before every request).
 
     Emits ``advisor.changed`` when anything the worker uses changed: name, time zone,
-    working hours or calendar access.
+    working hours or calendar access. The route has checked the caller's right to change
+    this advisor; teams of centres they cannot see (``scope``) are reported as absent.
     """
     advisor = get_or_404(session, Advisor, advisor_id, "Vejlederen findes ikke.", lock=True)
     problems = check.Problems()
@@ -173,7 +183,7 @@ def update_advisor(
     current = {k: getattr(advisor, k) for k in ADVISOR_CHANGES - {"caldav_password"}}
     new_url = "caldav_url" in changes and changes["caldav_url"] != advisor.caldav_url
     check_url = check_calendar_url if new_url else None
-    fields = _advisor_fields(problems, session, advisor.job_centre, current | dict(changes), check_url)
+    fields = _advisor_fields(problems, session, advisor.job_centre, current | dict(changes), check_url, scope)
     encrypted = advisor.caldav_password_encrypted
     if "caldav_password" in changes:
         encrypted = _password(problems, changes, secret_keys)

@@ -6,10 +6,16 @@ from apiflask import APIFlask
 from sqlalchemy import text
 
 from services.offers.api import bp
-from services.offers.models import OutboxMessage
+from services.offers.models import OutboxMessage, PendingLogin, RateLimit, WebSession
+from shared.auth.clients import staff_client
+from shared.auth.login_routes import install_login, login_rate_rules
+from shared.auth.sessions import SessionStore, authenticator_with_sessions
+from shared.auth.web import Authenticator, document_access, install_authentication
 from shared.config import Settings, get_settings
+from shared.rate_limit import RateLimiter, install_rate_limits
 from shared.service import ServiceContext, build_context
 from shared.web import install_docs_assets, install_error_handling, install_health
+from shared.web_security import install_browser_safety, trust_proxies
 
 TAGS = [
     {"name": "Jobcentre", "description": "Job centres, sub-job-centres and their closing days (A-1, A-3)."},
@@ -23,10 +29,20 @@ TAGS = [
 
 
 def create_app(
-    settings: Settings | None = None, *, context: ServiceContext | None = None, start_relay: bool = False
+    settings: Settings | None = None,
+    *,
+    context: ServiceContext | None = None,
+    start_relay: bool = False,
+    authenticator: Authenticator | None = None,
+    sessions: SessionStore | None = None,
+    rate_limiter: RateLimiter | None = None,
 ) -> APIFlask:
     """The offers API. Builds its ServiceContext (database, outbox relay) unless given one;
-    ``start_relay`` also starts the thread that publishes outbox events after each commit."""
+    ``start_relay`` also starts the thread that publishes outbox events after each commit;
+    ``authenticator`` turns credentials into principals (default: from the settings; one
+    without sessions of its own reads the browser sessions). ``sessions`` and
+    ``rate_limiter`` replace the database-backed browser sessions and rate limits (tests:
+    another clock). Staff log in at ``/login`` when the staff provider is configured."""
     settings = settings or (context.settings if context else get_settings())
     context = context or build_context(settings, settings.offers_database_url, OutboxMessage)
     app = APIFlask(__name__, title="jobcenter-planner offers", version="1")
@@ -35,7 +51,13 @@ def create_app(
         TAGS=TAGS,
     )
     app.extensions["planner"] = context
-    install_error_handling(app)
+    sessions = sessions or SessionStore.from_settings(context.db, WebSession, PendingLogin, settings)
+    client = staff_client(settings)
+    trust_proxies(app, settings.forwarded_hops)
+    install_error_handling(app, document_access(app))
+    install_authentication(app, authenticator_with_sessions(settings, sessions, authenticator))
+    install_browser_safety(app, settings, sessions, login_origins=[client.issuer] if client else [])
+    install_rate_limits(app, rate_limiter or RateLimiter(context.db, RateLimit), login_rate_rules(settings))
 
     def database_answers() -> None:
         with context.db.engine.connect() as connection:
@@ -44,6 +66,7 @@ def create_app(
     install_docs_assets(app)
     install_health(app, database_answers)
     app.register_blueprint(bp)
+    install_login(app, client, sessions, settings, public_url=settings.offers_public_url)
     if start_relay:
         context.start_relay_thread()
     return app

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.offers.models import Advisor, CalendarConflict
+from services.offers.queries import centre_ids
 
 HealthStatus = Literal["ok", "stale", "error", "unknown"]
 
@@ -77,10 +78,18 @@ def advisor_view(advisor: Advisor, *, now: datetime, stale_after: timedelta) -> 
 
 
 def list_conflicts(
-    session: Session, *, advisor_id: uuid.UUID | None = None, include_resolved: bool = False
+    session: Session,
+    *,
+    centres: frozenset[str] | None,
+    advisor_id: uuid.UUID | None = None,
+    include_resolved: bool = False,
 ) -> Sequence[CalendarConflict]:
-    """Conflicts, earliest meeting first; only the open ones unless ``include_resolved``."""
+    """Conflicts, earliest meeting first; only the open ones unless ``include_resolved``;
+    only those of advisors of the job centres ``centres`` (``None``: every centre)."""
     query = select(CalendarConflict)
+    if centres is not None:
+        advisors = select(Advisor.id).where(Advisor.job_centre_id.in_(centre_ids(centres)))
+        query = query.where(CalendarConflict.advisor_id.in_(advisors))
     if advisor_id is not None:
         query = query.where(CalendarConflict.advisor_id == advisor_id)
     if not include_resolved:

@@ -21,6 +21,7 @@ from services.offers import validation as check
 from services.offers.calendar_health import health_of
 from services.offers.models import Advisor, AdvisorFreeTime
 from services.offers.offer_rules import start_minutes
+from services.offers.queries import centre_ids
 from shared.availability import MeetingShape, bookable_starts
 from shared.errors import NotFound
 from shared.intervals import Interval, intersect
@@ -72,13 +73,25 @@ def _free(row: AdvisorFreeTime) -> list[Interval]:
 
 
 def group_meeting_times(
-    session: Session, request: GroupMeetingRequest, *, now: datetime, stale_after: timedelta
+    session: Session,
+    request: GroupMeetingRequest,
+    *,
+    centres: frozenset[str] | None,
+    now: datetime,
+    stale_after: timedelta,
 ) -> GroupMeetingTimes:
-    """Every start in the requested days (not before ``now``) where all the advisors are free."""
+    """Every start in the requested days (not before ``now``) where all the advisors are free.
+
+    Only advisors of the job centres ``centres`` (``None``: every centre) are found; any
+    other is answered as unknown (404), so another centre's advisors are not revealed.
+    """
     _check(request)
     tz = zone(request.timezone)
     ids = list(dict.fromkeys(request.advisor_ids))
-    advisors = {a.id: a for a in session.scalars(select(Advisor).where(Advisor.id.in_(ids)))}
+    query = select(Advisor).where(Advisor.id.in_(ids))
+    if centres is not None:
+        query = query.where(Advisor.job_centre_id.in_(centre_ids(centres)))
+    advisors = {a.id: a for a in session.scalars(query)}
     missing = [advisor_id for advisor_id in ids if advisor_id not in advisors]
     if missing:
         raise NotFound("Vejlederen findes ikke.", extra={"advisor_ids": [str(a) for a in missing]})

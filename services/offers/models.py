@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.audit import CprAccessLogMixin
+from shared.auth.session_tables import PendingLoginMixin, RateLimitMixin, WebSessionMixin
 from shared.db import AwareDateTime, make_metadata
 from shared.outbox import OutboxMixin, ProcessedEventMixin
 from shared.timeutil import DEFAULT_TIMEZONE, utcnow
@@ -346,3 +347,15 @@ class AdvisorFreeTime(Base):
     free: Mapped[list[list[str]]] = mapped_column(JSON)
     """``[[start, end], ...]`` ISO 8601 with offsets, sorted and disjoint."""
     stale: Mapped[bool] = mapped_column(Boolean)
+
+
+class WebSession(WebSessionMixin, Base):
+    """A browser's server-side session (see ``shared.auth.session_tables``)."""
+
+
+class PendingLogin(PendingLoginMixin, Base):
+    """A login waiting for its callback."""
+
+
+class RateLimit(RateLimitMixin, Base):
+    """Requests per client and window (login callbacks, booking writes)."""

@@ -7,9 +7,9 @@ the result is checked again, so no edit can leave an offer that breaks a rule.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -107,16 +107,31 @@ def start_minutes(problems: check.Problems, value: Any) -> list[int]:
     return sorted(set(value))
 
 
+Row = TypeVar("Row", JobCentre, Team, Room, Advisor)
+Sees = Callable[[JobCentre | Team | Room | Advisor], bool]
+"""Whether the caller may see a row the offer names; the rows they may not are absent."""
+
+
+def _sees_all(row: JobCentre | Team | Room | Advisor) -> bool:
+    return True
+
+
 def _resources(
-    problems: check.Problems, session: Session, values: Mapping[str, Any]
+    problems: check.Problems, session: Session, values: Mapping[str, Any], sees: Sees
 ) -> tuple[JobCentre | None, Team | None, Room | None, list[Advisor]]:
-    """The job centre, team, room and advisors the offer names, all of one job centre (O-9)."""
+    """The job centre, team, room and advisors the offer names, all of one job centre (O-9);
+    a row the caller may not see (``sees``) is reported as not existing, never by name."""
+
+    def get(model: type[Row], ident: uuid.UUID) -> Row | None:
+        row = session.get(model, ident)
+        return row if row is not None and sees(row) else None
+
     team_id = check.uuid_value(problems, "team_id", values.get("team_id"), required=True)
-    team = session.get(Team, team_id) if team_id else None
+    team = get(Team, team_id) if team_id else None
     if team_id and team is None:
         problems.add("team_id", "Teamet findes ikke.")
     centre_id = check.uuid_value(problems, "job_centre_id", values.get("job_centre_id"))
-    centre = session.get(JobCentre, centre_id) if centre_id else None
+    centre = get(JobCentre, centre_id) if centre_id else None
     if centre_id and centre is None:
         problems.add("job_centre_id", "Jobcentret findes ikke.")
     if centre is None and centre_id is None and team is not None:
@@ -124,7 +139,7 @@ def _resources(
     if centre is not None and team is not None and team.job_centre_id != centre.id:
         problems.add("team_id", "Teamet hører til et andet jobcenter end tilbuddet.")
     room_id = check.uuid_value(problems, "room_id", values.get("room_id"))
-    room = session.get(Room, room_id) if room_id else None
+    room = get(Room, room_id) if room_id else None
     if room_id and room is None:
         problems.add("room_id", "Mødelokalet findes ikke.")
     elif room is not None and centre is not None and room.job_centre_id != centre.id:
@@ -135,7 +150,7 @@ def _resources(
     if not ids and "advisor_ids" not in problems:
         problems.add("advisor_ids", "Vælg mindst én vejleder.")
     for ident in ids:
-        advisor = session.get(Advisor, ident)
+        advisor = get(Advisor, ident)
         if advisor is None:
             problems.add("advisor_ids", f"Vejlederen {ident} findes ikke.")
         elif centre is not None and advisor.job_centre_id != centre.id:
@@ -151,8 +166,10 @@ def offer_fields(
     *,
     previous: Offer | None = None,
     today: date | None = None,
+    sees: Sees = _sees_all,
 ) -> tuple[dict[str, Any], JobCentre, list[uuid.UUID]]:
-    """Check a new offer (``data``) or an edit of ``previous`` (``data`` are the changes).
+    """Check a new offer (``data``) or an edit of ``previous`` (``data`` are the changes);
+    the rows of centres the caller may not see (``sees``) are treated as absent.
 
     Returns the column values, the job centre and the advisor ids in order; raises
     ValidationFailed listing every field problem. The participant rules are required, except
@@ -163,7 +180,7 @@ def offer_fields(
     for key in sorted(set(data) - allowed):
         problems.add(key, "Feltet kan ikke ændres på et tilbud." if key in OFFER_INPUT else "Ukendt felt.")
     values = dict(data) if previous is None else _current_values(session, previous, data) | dict(data)
-    centre, team, room, advisors = _resources(problems, session, values)
+    centre, team, room, advisors = _resources(problems, session, values, sees)
 
     description = check.text(problems, values, "description", max_length=500, required=False) or ""
     check.plain_text(problems, "description", description)

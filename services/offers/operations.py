@@ -4,6 +4,11 @@ caller's transaction (a Session); advisors' writes are in ``advisor_operations``
 Each operation checks its input, raises ``shared.errors`` with Danish messages (field
 problems as one ``ValidationFailed`` listing every field), changes the rows and records
 the events that announce the change in the same transaction (``shared.outbox``).
+
+Operations whose body names a job centre (creations; an offer's team, room and advisors)
+take the caller's ``Scope`` (``services.offers.access``): rows of centres the caller cannot
+see are answered as absent, and the write is refused (403) at a centre they may only read.
+Resources in the path are checked by the route before the operation runs.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.offers import validation as check
+from services.offers.access import Scope
 from services.offers.events import announce_advisor, announce_offer
 from services.offers.models import Advisor, ClosingDay, JobCentre, Offer, OfferAdvisor, Room, Team
 from services.offers.offer_rules import offer_fields, offer_state
@@ -37,21 +43,32 @@ def _flush_unique(session: Session, message: str, code: str) -> None:
         raise Conflict(message, code=code) from exc
 
 
-def create_job_centre(session: Session, data: Mapping[str, Any]) -> JobCentre:
+def create_job_centre(session: Session, data: Mapping[str, Any], *, scope: Scope) -> JobCentre:
     """Create a job centre (A-1): unique 5-digit ``code``, ``name``, ``timezone`` (default
     Europe/Copenhagen), optionally ``parent_id``, making it a sub-job-centre, and ``region``
     (a value of the regions list; default the parent's), which decides the region markers
-    the centre sees (R-4)."""
+    the centre sees (R-4).
+
+    The caller needs ``scope``'s action at the new code (403 otherwise) and, for a
+    sub-job-centre, at the parent too: job-centre rules of the parent's offers take in its
+    sub-job-centres. A parent the caller cannot see is answered as absent.
+    """
     problems = check.Problems()
     code = check.text(problems, data, "code", max_length=50, required=True)
     if code is not None and not re.fullmatch(r"\d{5}", code):
         problems.add("code", "Jobcenterkoden skal være 5 cifre, fx 10101.")
+    elif code is not None:
+        scope.check_new_centre(code)
     name = check.text(problems, data, "name", max_length=200, required=True)
     timezone = check.timezone(problems, "timezone", data.get("timezone"), DEFAULT_TIMEZONE)
     parent_id = check.uuid_value(problems, "parent_id", data.get("parent_id"))
     parent = session.get(JobCentre, parent_id) if parent_id is not None else None
+    if parent is not None and not scope.sees(parent.code):
+        parent = None
     if parent_id is not None and parent is None:
         problems.add("parent_id", "Det overordnede jobcenter findes ikke.")
+    elif parent is not None:
+        scope.check(parent.code)
     region = check.text(problems, data, "region", max_length=200, required=False)
     if region is not None:
         lock_reference_lists(session, exclusive=False)
@@ -113,19 +130,27 @@ def add_closing_day(session: Session, job_centre_id: uuid.UUID, data: Mapping[st
     return closing
 
 
-def job_centre_of(problems: check.Problems, session: Session, data: Mapping[str, Any]) -> JobCentre | None:
+def job_centre_of(
+    problems: check.Problems, session: Session, data: Mapping[str, Any], scope: Scope
+) -> JobCentre | None:
+    """The job centre ``data["job_centre_id"]`` names, if the caller sees it (else a problem,
+    as for an unknown id); refused (403) when the caller may not do ``scope``'s write there."""
     ident = check.uuid_value(problems, "job_centre_id", data.get("job_centre_id"), required=True)
     centre = session.get(JobCentre, ident) if ident is not None else None
+    if centre is not None and not scope.sees(centre.code):
+        centre = None
     if ident is not None and centre is None:
         problems.add("job_centre_id", "Jobcentret findes ikke.")
+    if centre is not None:
+        scope.check(centre.code)
     return centre
 
 
-def create_team(session: Session, data: Mapping[str, Any]) -> Team:
+def create_team(session: Session, data: Mapping[str, Any], *, scope: Scope) -> Team:
     """Create a team of a job centre: ``job_centre_id``, ``name`` and an optional ``phone``
     (the fallback phone number of the team's phone offers, O-4)."""
     problems = check.Problems()
-    centre = job_centre_of(problems, session, data)
+    centre = job_centre_of(problems, session, data, scope)
     name = check.text(problems, data, "name", max_length=200, required=True)
     phone = check.phone(problems, data, "phone")
     problems.raise_if_any()
@@ -136,10 +161,10 @@ def create_team(session: Session, data: Mapping[str, Any]) -> Team:
     return team
 
 
-def create_room(session: Session, data: Mapping[str, Any]) -> Room:
+def create_room(session: Session, data: Mapping[str, Any], *, scope: Scope) -> Room:
     """Create a meeting room: ``job_centre_id``, ``name``, ``address`` and ``capacity`` (> 0)."""
     problems = check.Problems()
-    centre = job_centre_of(problems, session, data)
+    centre = job_centre_of(problems, session, data, scope)
     name = check.text(problems, data, "name", max_length=200, required=True)
     address = check.text(problems, data, "address", max_length=300, required=True)
     capacity = check.integer(problems, "capacity", data.get("capacity"), minimum=1, message="Skal være mindst 1.")
@@ -164,8 +189,22 @@ def _set_advisors(offer: Offer, advisor_ids: list[uuid.UUID]) -> None:
     offer.advisor_links = links
 
 
+def _named_centre(session: Session, data: Mapping[str, Any], scope: Scope) -> JobCentre | None:
+    """The job centre an offer body names (``job_centre_id``, else the team's), if visible."""
+    for model, field in ((JobCentre, "job_centre_id"), (Team, "team_id")):
+        try:
+            row = session.get(model, uuid.UUID(str(data[field])))
+        except (KeyError, ValueError):
+            continue
+        if row is None:
+            return None
+        centre = row if isinstance(row, JobCentre) else session.get(JobCentre, row.job_centre_id)
+        return centre if centre is not None and scope.sees(centre.code) else None
+    return None
+
+
 def create_offer(
-    session: Session, data: Mapping[str, Any], *, staff: str | None = None, today: date | None = None
+    session: Session, data: Mapping[str, Any], *, scope: Scope, staff: str | None = None, today: date | None = None
 ) -> Offer:
     """Create an individual offer (O-1, O-3, O-6 to O-10) and emit ``offer.published``.
 
@@ -174,9 +213,16 @@ def create_offer(
     the first advisor's phone, else the team's. ``rules`` (participant rules, R-1 to R-4) are
     required and ``marker_routes`` (R-5) optional; both are checked against the reference
     lists the centre may use, holding them steady meanwhile. ``staff`` is who made it.
+
+    The caller needs ``scope``'s action at the offer's job centre (403 where they may only
+    read); a team, room, advisor or centre of a centre they cannot see is reported as absent.
     """
+    named = _named_centre(session, data, scope)
+    if named is not None:
+        scope.check(named.code)
     lock_reference_lists(session, exclusive=False)
-    fields, centre, advisor_ids = offer_fields(session, data, today=today)
+    fields, centre, advisor_ids = offer_fields(session, data, today=today, sees=scope.sees_row(session))
+    scope.check(centre.code)  # again, on the centre the checks settled on
     now = utcnow()
     offer = Offer(job_centre=centre, created_at=now, updated_at=now, updated_by=staff, **fields)
     _set_advisors(offer, advisor_ids)
@@ -187,7 +233,7 @@ def create_offer(
 
 
 def update_offer(
-    session: Session, offer_id: uuid.UUID, changes: Mapping[str, Any], *, staff: str | None = None
+    session: Session, offer_id: uuid.UUID, changes: Mapping[str, Any], *, scope: Scope, staff: str | None = None
 ) -> Offer:
     """Change the given fields of an offer (PATCH; activating and deactivating, V-5, is a
     change of ``active``) and emit ``offer.changed`` when anything changed.
@@ -196,12 +242,13 @@ def update_offer(
     (its rules too, against today's reference lists; rules cannot be removed, but an offer
     from before rules existed may be edited without adding them). A place or phone that was
     the default (room's address; advisor's or team's phone) follows a changed room, advisor
-    or team.
+    or team. A room, team or advisor of a centre the caller cannot see (``scope``) is
+    reported as absent; the route has checked the caller's right to change this offer.
     """
     lock_reference_lists(session, exclusive=False)
     offer = get_or_404(session, Offer, offer_id, "Tilbuddet findes ikke.", lock=True)
     before = offer_state(offer)
-    fields, _, advisor_ids = offer_fields(session, changes, previous=offer)
+    fields, _, advisor_ids = offer_fields(session, changes, previous=offer, sees=scope.sees_row(session))
     for key, value in fields.items():
         setattr(offer, key, value)
     _set_advisors(offer, advisor_ids)

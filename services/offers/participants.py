@@ -111,12 +111,14 @@ def marker_routes(
 
 
 def explain_for_citizen(
-    session: Session, offer_id: uuid.UUID, body: Any, *, actor: str, today: date | None = None
+    session: Session, offer_id: uuid.UUID, body: Any, *, actor: str, route: str, today: date | None = None
 ) -> dict[str, Any]:
     """Why the citizen in ``body["citizen"]`` (the profile import's fields) may or may not see
     and book the offer on ``body["day"]`` (default today in the centre's zone).
 
-    The CPR number, when given, is written to the CPR access log with ``actor``.
+    The CPR number, when given, is written to the CPR access log with ``actor`` (the
+    authenticated caller, ``shared.auth.web.actor_id``) and ``route``. The route has checked
+    that the caller may read the participants of the offer's job centre.
     """
     offer = get_or_404(session, Offer, offer_id, "Tilbuddet findes ikke.")
     centre = offer.job_centre
@@ -133,7 +135,7 @@ def explain_for_citizen(
     except InvalidCitizen as exc:
         raise ValidationFailed(str(exc), code=exc.code, extra={"errors": {"citizen": exc.problems_json()}}) from None
     if citizen.cpr is not None:
-        record_cpr_access(session, CprAccessLog, actor=actor, purpose="explain", cpr=citizen.cpr)
+        record_cpr_access(session, CprAccessLog, actor=actor, purpose="explain", cpr=citizen.cpr, route=route)
     day = day or today or today_in(zone(centre.timezone))
     result: dict[str, Any] = {"offer_id": offer.id, "day": day}
     if offer.rules is None:

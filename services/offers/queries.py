@@ -1,4 +1,7 @@
-"""Reads of the offers service: one row or 404, and the lists staff see (V-1, V-2)."""
+"""Reads of the offers service: one row or 404, and the lists staff see (V-1, V-2).
+
+Every list takes ``centres``, the codes of the job centres the caller may read (``None``:
+every centre), and shows only their rows (``services.offers.access``)."""
 
 from __future__ import annotations
 
@@ -27,26 +30,49 @@ def get_or_404(session: Session, model: type[M], ident: uuid.UUID, message: str,
     return row
 
 
-def _of_centre(query: Select[Any], model: Any, job_centre_id: uuid.UUID | None) -> Select[Any]:
-    return query if job_centre_id is None else query.where(model.job_centre_id == job_centre_id)
+def centre_ids(centres: frozenset[str]) -> Select[tuple[uuid.UUID]]:
+    """The ids of the job centres with the codes ``centres`` (a subquery)."""
+    return select(JobCentre.id).where(JobCentre.code.in_(sorted(centres)))
 
 
-def list_job_centres(session: Session) -> Sequence[JobCentre]:
-    return session.scalars(select(JobCentre).order_by(JobCentre.code)).all()
+def _of_centre(
+    query: Select[Any], model: Any, job_centre_id: uuid.UUID | None, centres: frozenset[str] | None
+) -> Select[Any]:
+    """``query`` narrowed to the rows of ``job_centre_id`` (if given) among the centres ``centres``."""
+    if job_centre_id is not None:
+        query = query.where(model.job_centre_id == job_centre_id)
+    if centres is not None:
+        query = query.where(model.job_centre_id.in_(centre_ids(centres)))
+    return query
 
 
-def list_teams(session: Session, *, job_centre_id: uuid.UUID | None = None) -> Sequence[Team]:
-    return session.scalars(_of_centre(select(Team), Team, job_centre_id).order_by(Team.name, Team.id)).all()
+def list_job_centres(session: Session, *, centres: frozenset[str] | None) -> Sequence[JobCentre]:
+    query = select(JobCentre) if centres is None else select(JobCentre).where(JobCentre.code.in_(sorted(centres)))
+    return session.scalars(query.order_by(JobCentre.code)).all()
 
 
-def list_rooms(session: Session, *, job_centre_id: uuid.UUID | None = None) -> Sequence[Room]:
-    return session.scalars(_of_centre(select(Room), Room, job_centre_id).order_by(Room.name, Room.id)).all()
+def list_teams(
+    session: Session, *, centres: frozenset[str] | None, job_centre_id: uuid.UUID | None = None
+) -> Sequence[Team]:
+    query = _of_centre(select(Team), Team, job_centre_id, centres)
+    return session.scalars(query.order_by(Team.name, Team.id)).all()
+
+
+def list_rooms(
+    session: Session, *, centres: frozenset[str] | None, job_centre_id: uuid.UUID | None = None
+) -> Sequence[Room]:
+    query = _of_centre(select(Room), Room, job_centre_id, centres)
+    return session.scalars(query.order_by(Room.name, Room.id)).all()
 
 
 def list_advisors(
-    session: Session, *, job_centre_id: uuid.UUID | None = None, team_id: uuid.UUID | None = None
+    session: Session,
+    *,
+    centres: frozenset[str] | None,
+    job_centre_id: uuid.UUID | None = None,
+    team_id: uuid.UUID | None = None,
 ) -> Sequence[Advisor]:
-    query = _of_centre(select(Advisor), Advisor, job_centre_id)
+    query = _of_centre(select(Advisor), Advisor, job_centre_id, centres)
     if team_id is not None:
         query = query.join(advisor_team, advisor_team.c.advisor_id == Advisor.id).where(
             advisor_team.c.team_id == team_id
@@ -57,6 +83,7 @@ def list_advisors(
 def list_offers(
     session: Session,
     *,
+    centres: frozenset[str] | None,
     sort: str = "name",
     order: str = "asc",
     active: bool | None = None,
@@ -70,7 +97,7 @@ def list_offers(
     """Offers filtered as in V-2 (``name`` matches a part, any case) and sorted by ``sort``."""
     if sort not in OFFER_SORTS:
         raise ValueError(f"unknown sort column {sort!r}")
-    query = _of_centre(select(Offer), Offer, job_centre_id)
+    query = _of_centre(select(Offer), Offer, job_centre_id, centres)
     for column, value in (
         (Offer.active, active),
         (Offer.team_id, team_id),

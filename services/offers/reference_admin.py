@@ -229,7 +229,9 @@ def replace_reference_list(session: Session, kind: str, body: Any, *, staff: str
 
     Refused with 409 when an active offer, a job centre or a marker would lose a value it
     uses; offers using a renamed value (the old name kept as an alias) are rewritten and
-    announced with ``offer.changed``.
+    announced with ``offer.changed``, with ``staff`` (the caller's ``actor_id``) as the one
+    who changed them. The lists belong to every job centre: the route has checked that the
+    caller may write admin data at all of them.
     """
     if kind not in REFERENCE_KINDS:
         raise NotFound(UNKNOWN_LIST)

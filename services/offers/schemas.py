@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import Schema, fields
-from apiflask.validators import Length, OneOf
+from apiflask.validators import OneOf
 from marshmallow.fields import Field
 
 from services.offers.schemas_calendar import CalendarHealthOut
@@ -257,15 +257,3 @@ class CalendarConflictQuery(DanishSchema):
 class SyncRequested(Schema):
     advisor_id = fields.UUID()
     status = fields.String(metadata={"description": "'requested': the worker re-reads the calendar soon."})
-
-
-# --- offers ---------------------------------------------------------------------------------------------
-
-
-class StaffHeader(DanishSchema):
-    staff = fields.String(
-        data_key="X-Planner-Staff",
-        load_default=None,
-        validate=Length(max=200, error="Højst 200 tegn."),
-        metadata={"description": "Id of the staff member making the change (until staff login exists)."},
-    )

@@ -91,7 +91,13 @@ class OfferOut(Schema):
     marker_routes = fields.Raw(metadata=routes_field().metadata)
     created_at = fields.DateTime()
     updated_at = fields.DateTime(metadata={"description": "Last changed (V-3)."})
-    updated_by = fields.String(allow_none=True, metadata={"description": "Who changed it last (X-Planner-Staff)."})
+    updated_by = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Who changed it last: the signed-in staff member (staff:<user id>) or system "
+            "(machine:<client id>)."
+        },
+    )
 
 
 class OfferList(Schema):

@@ -10,7 +10,7 @@ nonce) and returns the principal. Nothing here logs a token or a claim.
 
 Keeping pending logins per browser session, not globally per ``state``, stops login CSRF:
 a callback made for someone else's browser does not complete in yours. The ID token is not
-kept: it carries the CPR claim. Logout at the provider (next slice) uses ``client_id`` with
+kept: it carries the CPR claim. Logout at the provider (``login_routes``) uses ``client_id`` with
 ``post_logout_redirect_uri`` (OpenID Connect RP-Initiated Logout), no ``id_token_hint``.
 """
 
@@ -50,6 +50,15 @@ class PendingLogin:
     code_verifier: str = field(repr=False)
     redirect_uri: str
     started_at: float
+    return_to: str | None = None  # the local path to show after the login (already checked)
+
+
+@dataclass(frozen=True, slots=True)
+class CompletedLogin:
+    """A login that completed: who logged in, and where they wanted to go afterwards."""
+
+    principal: Citizen | StaffMember
+    return_to: str | None = None
 
 
 class PendingLoginStore(Protocol):
@@ -63,7 +72,7 @@ class PendingLoginStore(Protocol):
 
 
 class MemoryPendingLoginStore:
-    """In-process store for tests; services use the database-backed one (next slice)."""
+    """In-process store for tests; services use ``sessions.DatabasePendingLoginStore``."""
 
     def __init__(self) -> None:
         self._logins: dict[tuple[str, str], PendingLogin] = {}
@@ -101,8 +110,11 @@ class OidcLogin:
             code_challenge_method="S256",
         )
 
-    def start(self, browser_session: str, redirect_uri: str) -> str:
-        """Begin a login for ``browser_session``; returns the URL to redirect the browser to."""
+    def start(self, browser_session: str, redirect_uri: str, return_to: str | None = None) -> str:
+        """Begin a login for ``browser_session``; returns the URL to redirect the browser to.
+
+        ``return_to`` (a local path the caller has checked) is kept with the pending login
+        and handed back by ``finish``; it never travels to the provider."""
         metadata = self.provider.metadata()
         pending = PendingLogin(
             state=secrets.token_urlsafe(32),
@@ -110,6 +122,7 @@ class OidcLogin:
             code_verifier=secrets.token_urlsafe(64),
             redirect_uri=redirect_uri,
             started_at=self.clock(),
+            return_to=return_to,
         )
         with self._session(redirect_uri) as session:
             url, _ = session.create_authorization_url(
@@ -123,6 +136,10 @@ class OidcLogin:
 
     def complete(self, browser_session: str, callback: Mapping[str, str]) -> Citizen | StaffMember:
         """Finish the login whose callback carried ``callback`` (its query parameters)."""
+        return self.finish(browser_session, callback).principal
+
+    def finish(self, browser_session: str, callback: Mapping[str, str]) -> CompletedLogin:
+        """``complete``, also returning the ``return_to`` given to ``start``."""
         state = callback.get("state") or ""
         pending = self.store.take(browser_session, state) if state else None
         if pending is None:
@@ -163,4 +180,4 @@ class OidcLogin:
             nonce=pending.nonce,
             authorized_party=self.client.client_id,
         )
-        return principal_from_claims(self.client, claims)
+        return CompletedLogin(principal_from_claims(self.client, claims), pending.return_to)

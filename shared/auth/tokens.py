@@ -114,18 +114,30 @@ class BearerAuthenticator:
         audience: str,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._by_issuer = {client.issuer: (client, provider) for client, provider in providers}
+        self._by_issuer: dict[str, list[tuple[OidcClient, OidcProvider]]] = {}
+        for client, provider in providers:
+            self._by_issuer.setdefault(client.issuer, []).append((client, provider))
         self.audience = audience
         self._clock = clock
 
     def authenticate(self, token: str) -> Citizen | StaffMember:
-        """The citizen or staff member ``token`` was issued to; ``Unauthenticated`` otherwise."""
+        """The citizen or staff member ``token`` was issued to; ``Unauthenticated`` otherwise.
+
+        Where citizens and staff log in at one provider (the demo), the token's client
+        (``client_id``, RFC 9068, or ``azp``) says which registration it was issued through,
+        so a citizen's token is never read as a staff member's or the other way round.
+        """
         if not self.audience:
             raise _refused("bearer tokens are not configured")
         _, unverified = _unverified(token)
         found = self._by_issuer.get(str(unverified.get("iss", "")))
-        if found is None:
+        if not found:
             raise _refused("unknown issuer")
-        client, provider = found
-        claims = validate_jwt(token, provider, audience=self.audience, now=self._clock())
-        return principal_from_claims(client, claims)
+        claims = validate_jwt(token, found[0][1], audience=self.audience, now=self._clock())
+        if len(found) == 1:
+            return principal_from_claims(found[0][0], claims)
+        issued_to = claims.get("client_id", claims.get("azp"))
+        for client, _ in found:
+            if client.client_id == issued_to:
+                return principal_from_claims(client, claims)
+        raise _refused("issued to another client")

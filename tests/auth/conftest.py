@@ -3,24 +3,48 @@ this system's two client registrations at it, and helpers that log in as a perso
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import requests
-from authlib.integrations.requests_client import OAuth2Session
+from apiflask import APIFlask
+from flask import render_template_string
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.test import TestResponse
 
+from services.booking.app import build_booking_context
+from services.booking.app import create_app as create_booking_app
+from services.booking.db import migrate as migrate_booking
+from services.booking.models import PendingLogin as BookingPendingLogin
+from services.booking.models import RateLimit as BookingRateLimit
+from services.booking.models import WebSession as BookingSession
 from services.demo.oidc_provider import EmbeddedOidcProvider, User, start_oidc_provider
+from services.offers.app import create_app as create_offers_app
+from services.offers.db import migrate as migrate_offers
+from services.offers.models import OutboxMessage as OffersOutbox
+from services.offers.models import PendingLogin as OffersPendingLogin
+from services.offers.models import RateLimit as OffersRateLimit
+from services.offers.models import WebSession as OffersSession
+from shared.auth.access import Action
 from shared.auth.clients import OidcClient
 from shared.auth.discovery import OidcProvider
 from shared.auth.grants import parse_group_grants
-from shared.auth.principal import PrincipalKind
+from shared.auth.principal import Citizen, PrincipalKind, StaffMember
+from shared.auth.sessions import SessionStore
+from shared.auth.web import SESSION_COOKIE, current_principal, public, requires
+from shared.rate_limit import RateLimiter
+from shared.service import ServiceContext, build_context
+from shared.timeutil import utcnow
+from tests.conftest import make_settings
 
 CPR_CLAIM = "https://data.gov.dk/model/core/eid/cprNumber"
 ANNA_CPR = "1502893427"  # fictitious; 15 February 1989
 API_AUDIENCE = "jobcenter-planner-api"
-CALLBACK = "http://127.0.0.1:8081/login/callback"
 GROUP_ROLES = "grp-planners-x=planner:10101;grp-readers-y=reader:20202;grp-admins-x=administrator:10101"
 
 USERS = [
@@ -74,17 +98,183 @@ def query_of(url: str) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(url).query))
 
 
-def tokens_for(oidc_provider: EmbeddedOidcProvider, sub: str, client_id: str = "planner-citizens") -> dict[str, Any]:
-    """Log ``sub`` in at the provider for ``client_id`` and return its token response (a client's view)."""
-    metadata = requests.get(f"{oidc_provider.issuer}/.well-known/openid-configuration", timeout=5).json()
-    options = {"scope": "openid profile", "redirect_uri": CALLBACK, "code_challenge_method": "S256"}
-    with OAuth2Session(client_id, "secret", **options) as session:
-        verifier = "v" * 50
-        url, _ = session.create_authorization_url(
-            metadata["authorization_endpoint"], code_verifier=verifier, nonce="test-nonce"
-        )
-        callback = oidc_provider.log_in_as(url, sub)
-        token = session.fetch_token(
-            metadata["token_endpoint"], authorization_response=callback, code_verifier=verifier, timeout=5
-        )
-        return dict(token)
+# --- The services' browser login, sessions and rate limits (test_login_routes, test_sessions, ...) ---
+
+STAFF_SECRET, CITIZEN_SECRET = "staff-secret", "citizen-secret"
+WHOAMI, ECHO, FORM = "/test/whoami", "/test/echo", "/test/form"
+BROWSER_TABLES = ("web_session", "pending_login", "rate_limit")
+
+
+@dataclass
+class MovableClock:
+    """The instant a session store or rate limiter believes it is; tests move it."""
+
+    now: datetime = field(default_factory=utcnow)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class BrowserService:
+    """One service app (offers: staff; booking: citizens) on its own database, with a
+    movable clock, and the ways a browser uses it. ``/test/whoami`` needs an identity and
+    says who it is; ``/test/echo`` is a POST that needs one; ``/test/form`` renders the
+    template global ``csrf_token()`` as a form would."""
+
+    app: APIFlask
+    context: ServiceContext
+    sessions: SessionStore
+    limiter: RateLimiter
+    clock: MovableClock
+    oidc: EmbeddedOidcProvider
+
+    def client(self, ip: str = "127.0.0.1") -> FlaskClient:
+        client = self.app.test_client()
+        client.environ_base["REMOTE_ADDR"] = ip
+        return client
+
+    def start_login(self, client: FlaskClient, next_path: str | None = None) -> str:
+        """``GET /login``: the provider's authorization URL it redirects to."""
+        response = client.get("/login", query_string={"next": next_path} if next_path else None)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return str(response.headers["Location"])
+
+    def callback_at_provider(self, client: FlaskClient, sub: str, next_path: str | None = None) -> str:
+        """Start a login in ``client`` and log in as ``sub`` at the provider: the callback path and query."""
+        callback = self.oidc.log_in_as(self.start_login(client, next_path), sub)
+        return local(callback)
+
+    def log_in(self, client: FlaskClient, sub: str, next_path: str | None = None) -> TestResponse:
+        """The whole login as a browser does it; returns the callback's answer."""
+        return client.get(self.callback_at_provider(client, sub, next_path))
+
+    def whoami(self, client: FlaskClient) -> TestResponse:
+        return client.get(WHOAMI)
+
+    def csrf_token(self, client: FlaskClient) -> str:
+        """The token a page's form would carry."""
+        return client.get(FORM).get_data(as_text=True)
+
+    def rows(self, table: str, where: str = "TRUE") -> list[dict[str, Any]]:
+        with self.context.db.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(text(f"SELECT * FROM {table} WHERE {where}"))]
+
+    def logged_in_rows(self) -> list[dict[str, Any]]:
+        return self.rows("web_session", "principal IS NOT NULL")
+
+
+def cookie_of(client: FlaskClient) -> str | None:
+    cookie = client.get_cookie(SESSION_COOKIE)
+    return None if cookie is None else cookie.value
+
+
+def local(url: str) -> str:
+    """An absolute URL's path and query, as the test client takes them."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def session_cookies(response: TestResponse) -> list[str]:
+    """The ``Set-Cookie`` headers of the session cookie in ``response``."""
+    return [value for value in response.headers.getlist("Set-Cookie") if value.startswith(f"{SESSION_COOKIE}=")]
+
+
+def _add_test_routes(app: APIFlask) -> None:
+    @app.get(WHOAMI)
+    @app.doc(hide=True)
+    @requires(Action.READ_OFFERS, Action.CITIZEN_SELF_SERVICE)
+    def test_whoami() -> dict[str, Any]:
+        principal = current_principal()
+        if isinstance(principal, Citizen):
+            return {"kind": "citizen", "subject": principal.subject}
+        if isinstance(principal, StaffMember):
+            return {"kind": "staff", "user_id": principal.user_id, "grants": sorted(map(str, principal.grants))}
+        return {"kind": "machine"}
+
+    @app.post(ECHO)
+    @app.doc(hide=True)
+    @requires(Action.READ_OFFERS, Action.CITIZEN_SELF_SERVICE)
+    def test_echo() -> dict[str, Any]:
+        return {"done": True}
+
+    @app.get(FORM)
+    @app.doc(hide=True)
+    @public
+    def test_form() -> str:
+        return render_template_string("{{ csrf_token() }}")
+
+
+@pytest.fixture(scope="session")
+def browser_databases(create_database: Callable[[str], str]) -> dict[str, str]:
+    """A migrated offers and booking database for the browser tests (their tables emptied per app)."""
+    offers_url, booking_url = create_database("auth_offers"), create_database("auth_booking")
+    migrate_offers(offers_url)
+    migrate_booking(booking_url)
+    return {"offers": offers_url, "booking": booking_url}
+
+
+BuildBrowserService = Callable[..., BrowserService]
+
+
+@pytest.fixture
+def build_browser_service(
+    browser_databases: dict[str, str], oidc_provider: EmbeddedOidcProvider
+) -> Iterator[BuildBrowserService]:
+    """Factory: ``build("offers" | "booking", empty=True, clock=None, provider=True, **settings)``.
+
+    Offers logs staff in, booking citizens, both at the embedded provider (unless
+    ``provider`` is false). ``empty`` empties the session and rate-limit tables first (a
+    second "replica" on the same database passes ``empty=False``). Logins are not rate
+    limited unless ``login_rate_limit`` is given."""
+    built: list[BrowserService] = []
+
+    def build(
+        service: str, *, empty: bool = True, clock: MovableClock | None = None, provider: bool = True, **overrides: Any
+    ) -> BrowserService:
+        url = browser_databases[service]
+        clock = clock or MovableClock()
+        values: dict[str, Any] = {"broker_url": "memory://", "login_rate_limit": "10000/60"}
+        if service == "offers":
+            values |= {"offers_database_url": url}
+            if provider:
+                values |= {
+                    "staff_oidc_issuer": oidc_provider.issuer,
+                    "staff_oidc_client_id": "planner-staff",
+                    "staff_oidc_client_secret": STAFF_SECRET,
+                    "staff_group_roles": GROUP_ROLES,
+                }
+        else:
+            values |= {"booking_database_url": url, "events_exchange": f"planner.test.{uuid.uuid4().hex[:10]}"}
+            if provider:
+                values |= {
+                    "citizen_oidc_issuer": oidc_provider.issuer,
+                    "citizen_oidc_client_id": "planner-citizens",
+                    "citizen_oidc_client_secret": CITIZEN_SECRET,
+                    "citizen_oidc_cpr_claim": CPR_CLAIM,
+                }
+        settings = make_settings(**(values | overrides))
+        if service == "offers":
+            context = build_context(settings, url, OffersOutbox)
+            sessions = SessionStore.from_settings(context.db, OffersSession, OffersPendingLogin, settings, clock)
+            limiter = RateLimiter(context.db, OffersRateLimit, clock=clock)
+            app = create_offers_app(settings, context=context, sessions=sessions, rate_limiter=limiter)
+        else:
+            context = build_booking_context(settings)
+            sessions = SessionStore.from_settings(context.db, BookingSession, BookingPendingLogin, settings, clock)
+            limiter = RateLimiter(context.db, BookingRateLimit, clock=clock)
+            app = create_booking_app(settings, context=context, sessions=sessions, rate_limiter=limiter)
+        if empty:
+            with context.db.engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {', '.join(BROWSER_TABLES)}"))
+        _add_test_routes(app)
+        result = BrowserService(app, context, sessions, limiter, clock, oidc_provider)
+        built.append(result)
+        return result
+
+    yield build
+    for service in built:
+        service.context.close()

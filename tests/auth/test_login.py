@@ -21,7 +21,8 @@ from shared.auth.login import (
 )
 from shared.auth.principal import Citizen, Grant, Role, StaffMember
 from shared.errors import Unauthenticated
-from tests.auth.conftest import ANNA_CPR, CALLBACK, query_of
+from tests.auth.conftest import ANNA_CPR, query_of
+from tests.login import CALLBACK
 
 
 class PeekingStore(MemoryPendingLoginStore):

@@ -24,7 +24,8 @@ from shared.auth.discovery import OidcProvider
 from shared.auth.principal import Citizen, Grant, Role, StaffMember
 from shared.auth.tokens import LEEWAY_SECONDS, BearerAuthenticator, validate_jwt
 from shared.errors import Unauthenticated
-from tests.auth.conftest import ANNA_CPR, API_AUDIENCE, CPR_CLAIM, tokens_for
+from tests.auth.conftest import ANNA_CPR, API_AUDIENCE, CPR_CLAIM
+from tests.login import tokens_for
 
 
 def _b64(data: bytes) -> str:
@@ -79,6 +80,21 @@ def test_a_staff_access_token_yields_the_staff_member_with_mapped_roles(
     principal = bearer(client=staff_client).authenticate(pia_tokens["access_token"])
     assert isinstance(principal, StaffMember)
     assert principal.grants == {Grant(Role.PLANNER, "10101"), Grant(Role.READER, "20202")}
+
+
+def test_one_provider_for_citizens_and_staff_tells_them_apart_by_the_tokens_client(
+    citizen_client: OidcClient,
+    staff_client: OidcClient,
+    oidc_provider: EmbeddedOidcProvider,
+    anna_tokens: dict[str, Any],
+    pia_tokens: dict[str, Any],
+) -> None:
+    provider = OidcProvider(oidc_provider.issuer, timeout=5.0)
+    both = BearerAuthenticator([(citizen_client, provider), (staff_client, provider)], audience=API_AUDIENCE)
+    assert isinstance(both.authenticate(anna_tokens["access_token"]), Citizen)
+    assert isinstance(both.authenticate(pia_tokens["access_token"]), StaffMember)
+    stranger = tokens_for(oidc_provider, "staff-pia", client_id="another-app")["access_token"]
+    assert _refusal(both, stranger) == "issued to another client"
 
 
 def test_a_token_for_another_audience_is_refused(bearer: Any, anna_tokens: dict[str, Any]) -> None:

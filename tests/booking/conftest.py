@@ -3,7 +3,12 @@ and factories that feed the read models through the real event handler.
 
 Every offer is for adults receiving unemployment benefit (``ADULT_ON_BENEFITS``) unless a
 test gives other rules, and the citizens ``fictitious_cpr(0)`` to ``fictitious_cpr(24)``
-are imported as such adults when the service starts; ``fictitious_cpr(99)`` is unknown."""
+are imported as such adults when the service starts; ``fictitious_cpr(99)`` is unknown.
+
+Every request of ``service.client()`` is made as IT (``tests.identities.IT_KEY``: a machine
+with the planner and administrator roles at every job centre), so the tests that send
+``citizen.cpr`` act for a citizen as staff do. ``test_citizen_identity`` logs citizens in
+at the embedded OpenID Connect provider (``oidc_provider``) instead."""
 
 from __future__ import annotations
 
@@ -25,7 +30,11 @@ from services.booking.models import Booking, OutboxMessage
 from shared import events as ev
 from shared.service import ServiceContext
 from shared.timeutil import utcnow
+from tests.auth.conftest import oidc_provider
 from tests.conftest import make_settings
+from tests.identities import ItClient
+
+__all__ = ["oidc_provider"]  # the embedded OpenID Connect provider, for tests with citizen logins
 
 CPH = ZoneInfo("Europe/Copenhagen")
 TODAY = date(2026, 12, 7)  # a Monday; the citizen's booking day unless a test moves the clock
@@ -224,6 +233,7 @@ def build_service(url: str, *, known_citizens: bool = True, citizens: Any = None
         clock=clock,
         citizens=citizens,
     )
+    app.test_client_class = ItClient  # IT's key: staff acting for a citizen, at every centre
     service = BookingService(app, clock)
     if known_citizens:
         service.add_citizens(*range(KNOWN_CITIZENS))

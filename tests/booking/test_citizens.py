@@ -16,6 +16,7 @@ from services.booking.commands import import_citizens
 from services.booking.models import CitizenProfileRow, CprAccessLog
 from tests.booking.conftest import TOMORROW, BookingService, at, citizen_profile, fictitious_cpr
 from tests.booking.test_eligibility import ids, one_group
+from tests.identities import IT_KEY
 
 
 def profiles(service: BookingService) -> dict[str, CitizenProfileRow]:
@@ -23,10 +24,10 @@ def profiles(service: BookingService) -> dict[str, CitizenProfileRow]:
         return {row.cpr: row for row in session.scalars(select(CitizenProfileRow))}
 
 
-def access_log(service: BookingService) -> list[tuple[str, str, str]]:
+def access_log(service: BookingService) -> list[tuple[str, str, str, str]]:
     with service.context.db.transaction() as session:
         rows = session.scalars(select(CprAccessLog).order_by(CprAccessLog.id))
-        return [(r.actor, r.purpose, r.subject_cpr) for r in rows]
+        return [(r.actor, r.purpose, r.subject_cpr, r.route) for r in rows]
 
 
 def test_a_json_import_creates_and_replaces_profiles(service: BookingService) -> None:
@@ -111,25 +112,26 @@ def test_a_contact_group_an_offer_uses_is_importable(service: BookingService) ->
     assert ids(service.eligible(48)) == [offer.offer_id]
 
 
-def test_every_lookup_is_logged_with_actor_and_purpose(service: BookingService) -> None:
+def test_every_lookup_is_logged_with_the_authenticated_actor_purpose_and_route(service: BookingService) -> None:
     offer = service.publish_offer()
     advisor = offer.advisor_ids[0]
     service.compute(offer.offer_id, {advisor: [at(TOMORROW, 9)]})
+    it = f"machine:apikey:{IT_KEY.stored.key_id}"
 
     service.eligible(0)
     service.citizen_times(offer.offer_id, 1)
     body = {"offer_id": offer.offer_id, "start": at(TOMORROW, 9).isoformat(), "citizen": {"cpr": fictitious_cpr(2)}}
-    assert service.client().post(
-        "/api/v1/bookings", json=body, headers={"X-Planner-Staff": "vejleder-3"}
-    ).status_code == (201)
+    # a header naming someone else no longer names the actor: the credential does
+    response = service.client().post("/api/v1/bookings", json=body, headers={"X-Planner-Staff": "vejleder-3"})
+    assert response.status_code == 201
     service.eligible(99)  # unknown, but looked up
     service.client().post("/api/v1/eligible-offers", json={"citizen": {"cpr": "123"}})  # not a CPR number
 
     assert access_log(service) == [
-        ("citizen-self", "eligible_offers", fictitious_cpr(0)),
-        ("citizen-self", "times", fictitious_cpr(1)),
-        ("vejleder-3", "booking", fictitious_cpr(2)),
-        ("citizen-self", "eligible_offers", fictitious_cpr(99)),
+        (it, "eligible_offers", fictitious_cpr(0), "/api/v1/eligible-offers"),
+        (it, "times", fictitious_cpr(1), "/api/v1/offers/<uuid:offer_id>/times"),
+        (it, "booking", fictitious_cpr(2), "/api/v1/bookings"),
+        (it, "eligible_offers", fictitious_cpr(99), "/api/v1/eligible-offers"),
     ]
 
 

@@ -14,6 +14,7 @@ from shared import events as ev
 from shared.messaging import Publisher, run_consumer, service_queue
 from tests.booking.conftest import TODAY, TOMORROW, Clock, at, citizen_profile, fictitious_cpr, offer_payload
 from tests.conftest import eventually, make_settings
+from tests.identities import ItClient
 
 
 def test_events_in_and_booking_created_out(booking_pg_url: str, rabbitmq_url: str, unique_exchange: str) -> None:
@@ -23,6 +24,7 @@ def test_events_in_and_booking_created_out(booking_pg_url: str, rabbitmq_url: st
     # The relay is run by hand: RelayThread cannot be joined on Python 3.11 yet (its ``_stop``
     # attribute hides Thread._stop; reported to the lead).
     app = create_app(settings, clock=Clock(at(TODAY, 9)))
+    app.test_client_class = ItClient
     context = app.extensions["planner"]
     consumer = run_consumer(rabbitmq_url, unique_exchange, "booking", lambda e: handle(context, e))
     thread = threading.Thread(target=consumer.run, daemon=True)

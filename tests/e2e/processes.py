@@ -103,9 +103,14 @@ class ServiceProcesses:
         return sorted(found)
 
     def logs(self) -> str:
+        """The last lines of every process's log (for a failure report)."""
         return "\n".join(
             f"----- {p.name} -----\n{p.read_text(errors='replace')[-6000:]}" for p in self.log_dir.glob("*.log")
         )
+
+    def full_logs(self) -> str:
+        """Every line every process logged so far."""
+        return "\n".join(p.read_text(errors="replace") for p in self.log_dir.glob("*.log"))
 
     def assert_running(self) -> None:
         for name, proc in self.procs.items():

@@ -1,12 +1,14 @@
 """The foundation story, walked over HTTP against any running stack.
 
 A staff member creates an individual offer for two advisors; the worker reads both
-CalDAV calendars; IT imports the citizens' profiles into booking; a citizen sees the offers
-meant for them, lists the times and books one; the meeting appears in the advisor's
+CalDAV calendars; IT imports the citizens' profiles into booking; a citizen logs in with
+"MitID" (the embedded OpenID Connect provider), sees the offers meant for them, lists the
+times and books one, never sending a CPR number; the meeting appears in the advisor's
 calendar, and that time plus its reporting time disappears from this offer and from the
 advisor's other offer. A citizen the offer is not meant for is refused with the reason.
 Also: 20 simultaneous requests for one time give one booking, and a new event in an
-advisor's calendar removes the overlapping times after the next sync.
+advisor's calendar removes the overlapping times after the next sync. At the end, no
+CPR number is in any URL the provider was asked for, any log line, or the calendar events.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ import caldav
 import icalendar
 import requests
 
+from shared.config import Settings
 from shared.working_time import ClosingPolicy, closed_days
 from tests.e2e.processes import eventually
+from tests.login import Logins
 
 CPH = ZoneInfo("Europe/Copenhagen")
 WEEKDAYS = {d: [["08:00", "16:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
@@ -54,13 +58,25 @@ ON_BENEFITS = {
 }
 
 
+CPR_CLAIM = Settings.model_fields["citizen_oidc_cpr_claim"].default
+CPR_SHAPED = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+
+
 @dataclass
 class Stack:
     offers_url: str
     booking_url: str
     radicale: Any  # services.demo.embedded_radicale.RadicaleServer
     users: dict[str, str]
+    identity_provider: Any  # services.demo.oidc_provider.EmbeddedOidcProvider
+    citizen_client_id: str
+    staff_key: str  # an API key with administrator and planner roles everywhere (IT's set-up)
+    logs: Any  # () -> str: every log line the stack wrote so far
     assert_running: Any = lambda: None
+
+    @property
+    def staff(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.staff_key}"}
 
 
 def fictitious_cpr(n: int) -> str:
@@ -94,8 +110,8 @@ def calendar(stack: Stack, user: str, url: str) -> Any:
     return client.calendar(url=url)
 
 
-def post(url: str, body: Any, expect: int = 201) -> dict[str, Any]:
-    response = requests.post(url, json=body, timeout=30)
+def post(url: str, body: Any, expect: int = 201, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    response = requests.post(url, json=body, headers=headers, timeout=30)
     assert response.status_code == expect, f"{url}: {response.status_code} {response.text}"
     return response.json() if response.content else {}
 
@@ -123,10 +139,18 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
     day = story_day(today)
     tag = uuid.uuid4().hex[:8]
     o = f"{stack.offers_url}/api/v1"
+    staff = stack.staff
+    logins = Logins(stack.identity_provider, stack.citizen_client_id)
+
+    def citizen(n: int) -> dict[str, str]:
+        """Citizen ``n``'s access token, after logging in at the provider (their CPR in its claim)."""
+        stack.identity_provider.put_user(f"story-{tag}-{n}", {CPR_CLAIM: fictitious_cpr(n), "name": f"Borger {n}"})
+        return logins.headers(f"story-{tag}-{n}")
 
     # Staff: admin data and two advisors whose calendars live on the CalDAV server.
-    centre = post(f"{o}/job-centres", {"code": f"{int(tag[:4], 16) % 90000 + 10000}", "name": f"Jobcenter {tag}"})
-    team = post(f"{o}/teams", {"job_centre_id": centre["id"], "name": "Team Øst", "phone": "70000000"})
+    code = f"{int(tag[:4], 16) % 90000 + 10000}"
+    centre = post(f"{o}/job-centres", {"code": code, "name": f"Jobcenter {tag}"}, headers=staff)
+    team = post(f"{o}/teams", {"job_centre_id": centre["id"], "name": "Team Øst", "phone": "70000000"}, headers=staff)
     advisors: dict[str, str] = {}
     calendars: dict[str, str] = {}
     for user in ("anne", "bo"):
@@ -146,6 +170,7 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
                 "caldav_username": user,
                 "caldav_password": stack.users[user],
             },
+            headers=staff,
         )["id"]
 
     common = {
@@ -174,6 +199,7 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
             "advisor_ids": [advisors["anne"], advisors["bo"]],
             "rules": ADULTS_ON_UNEMPLOYMENT_BENEFIT,
         },
+        headers=staff,
     )
     other = post(
         f"{o}/offers",
@@ -188,6 +214,7 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
             "advisor_ids": [advisors["anne"]],
             "rules": ON_BENEFITS,
         },
+        headers=staff,
     )
 
     # IT imports the citizens' profiles into booking (as from the citizen registry).
@@ -196,7 +223,7 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
         for n in range(concurrent_requests + 1)
     ]
     citizens.append({"cpr": fictitious_cpr(OUTSIDER), "name": "Karin", "contact_group": "Kontanthjælpsmodtager"})
-    imported = post(f"{stack.booking_url}/api/v1/citizens", citizens, expect=200)
+    imported = post(f"{stack.booking_url}/api/v1/citizens", citizens, expect=200, headers=staff)
     assert imported["created"] + imported["replaced"] == len(citizens)
 
     # The worker reads both calendars and computes the times; booking receives them.
@@ -215,7 +242,7 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
 
     # Each citizen sees the offers meant for them; the outsider is refused the other one, with the reason.
     def eligible(n: int) -> set[str]:
-        found = post(f"{stack.booking_url}/api/v1/eligible-offers", {"citizen": {"cpr": fictitious_cpr(n)}}, 200)
+        found = post(f"{stack.booking_url}/api/v1/eligible-offers", {}, 200, headers=citizen(n))
         return {o["id"] for o in found["offers"]}
 
     assert {offer["id"], other["id"]} <= eligible(0)
@@ -223,10 +250,10 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
     assert other["id"] in outsider and offer["id"] not in outsider
     refused = requests.post(
         f"{stack.booking_url}/api/v1/bookings",
-        json={"offer_id": offer["id"], "advisor_id": advisors["anne"], "start": at(day, 8).isoformat(),
-              "citizen": {"cpr": fictitious_cpr(OUTSIDER)}},
+        json={"offer_id": offer["id"], "advisor_id": advisors["anne"], "start": at(day, 8).isoformat()},
+        headers=citizen(OUTSIDER),
         timeout=30,
-    )  # fmt: skip
+    )
     assert refused.status_code == 403, refused.text
     assert "Kontaktgruppe lig med Dagpengemodtager" in refused.json()["detail"]
     assert fictitious_cpr(OUTSIDER) not in refused.text
@@ -238,8 +265,8 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
             "offer_id": offer["id"],
             "advisor_id": advisors["anne"],
             "start": at(day, 8).isoformat(),
-            "citizen": {"cpr": fictitious_cpr(0)},
         },
+        headers=citizen(0),
     )
     assert "cpr" not in str(booking).lower() and fictitious_cpr(0) not in str(booking)
     anne_now = local_starts(times(stack, offer["id"]), advisors["anne"], day)
@@ -252,15 +279,12 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
     statuses: list[int] = []
     bodies: list[dict[str, Any]] = []
 
+    logged_in = [citizen(n + 1) for n in range(concurrent_requests)]
+
     def attempt(n: int) -> None:
-        body = {
-            "offer_id": other["id"],
-            "advisor_id": advisors["anne"],
-            "start": at(day, 13).isoformat(),
-            "citizen": {"cpr": fictitious_cpr(n + 1)},
-        }
+        body = {"offer_id": other["id"], "advisor_id": advisors["anne"], "start": at(day, 13).isoformat()}
         barrier.wait()
-        response = requests.post(f"{stack.booking_url}/api/v1/bookings", json=body, timeout=60)
+        response = requests.post(f"{stack.booking_url}/api/v1/bookings", json=body, headers=logged_in[n], timeout=60)
         statuses.append(response.status_code)
         bodies.append(response.json())
 
@@ -293,7 +317,7 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
     # Bo gets a new meeting in his own calendar; after the next sync its times are gone.
     assert {"13:00", "13:30", "14:00", "14:30"} <= local_starts(times(stack, offer["id"]), advisors["bo"], day)
     calendar(stack, "bo", calendars["bo"]).add_event(ics_event(f"new-{tag}", at(day, 14), at(day, 15), "Nyt møde"))
-    post(f"{o}/advisors/{advisors['bo']}/sync", {}, expect=202)
+    post(f"{o}/advisors/{advisors['bo']}/sync", {}, expect=202, headers=staff)
 
     def bo_blocked() -> set[str] | None:
         bo_now = local_starts(times(stack, offer["id"]), advisors["bo"], day)
@@ -307,7 +331,7 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
     def group_meeting_times() -> set[str] | None:
         query = {"advisor_id": [advisors["anne"], advisors["bo"]], "first_date": day.isoformat(),
                  "last_date": day.isoformat(), "duration_minutes": 60, "start_minutes": [0]}  # fmt: skip
-        response = requests.get(f"{o}/group-meeting-times", params=query, timeout=30)
+        response = requests.get(f"{o}/group-meeting-times", params=query, headers=staff, timeout=30)
         assert response.status_code == 200, response.text
         found = {datetime.fromisoformat(t["start"]).astimezone(CPH).strftime("%H:%M") for t in response.json()["times"]}
         return found if found and not {"08:00", "14:00"} & found else None
@@ -316,7 +340,16 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
     assert "09:00" in group and "10:00" not in group
 
     # The citizen cancels the 08:00 meeting: it leaves Anne's calendar and the time is free again.
-    post(f"{stack.booking_url}/api/v1/bookings/{booking['id']}/cancel", {"citizen": {"cpr": fictitious_cpr(0)}}, 200)
+    post(f"{stack.booking_url}/api/v1/bookings/{booking['id']}/cancel", {}, 200, headers=citizen(0))
     eventually(lambda: booked_event() is None, timeout=60, what="the meeting to leave Anne's calendar",
                on_tick=stack.assert_running)  # fmt: skip
     assert "08:00" in local_starts(times(stack, offer["id"]), advisors["anne"], day)
+
+    # No CPR number travelled in a URL (to the provider or, as a query, to the services),
+    # or reached a log line or the calendar events.
+    numbers = [fictitious_cpr(n) for n in [*range(concurrent_requests + 1), OUTSIDER]]
+    urls = "\n".join(stack.identity_provider.requested_urls)
+    logs = stack.logs()
+    events = "\n".join(obj.data for user in ("anne", "bo") for obj in calendar(stack, user, calendars[user]).events())
+    for where, text in (("a provider URL", urls), ("the logs", logs), ("a calendar event", events)):
+        assert not [number for number in numbers if number in text], f"a CPR number in {where}"

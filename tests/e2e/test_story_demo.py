@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from services.demo.run import DemoStack, demo_environment, start_demo, wait_for_times
+from services.demo.run import CITIZEN_CLIENT, DemoStack, demo_environment, start_demo, wait_for_times
 from tests.e2e.story import Stack, walk
 
 
@@ -22,7 +22,7 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCapt
     data_dir.mkdir()
     for name, value in demo_environment(data_dir).items():
         monkeypatch.setenv(name, value)  # restored after the test
-    stack = start_demo(data_dir, offers_port=0, booking_port=0)
+    stack = start_demo(data_dir, offers_port=0, booking_port=0, identity_port=0)
     try:
         yield stack
     finally:
@@ -34,5 +34,15 @@ def test_demo_publishes_free_times_for_its_offers(demo: DemoStack) -> None:
     assert wait_for_times(demo) > 0
 
 
-def test_story_on_embedded_defaults(demo: DemoStack) -> None:
-    walk(Stack(demo.offers_url, demo.booking_url, demo.radicale, demo.users), concurrent_requests=20)
+def test_story_on_embedded_defaults(demo: DemoStack, caplog: pytest.LogCaptureFixture) -> None:
+    stack = Stack(
+        demo.offers_url,
+        demo.booking_url,
+        demo.radicale,
+        demo.users,
+        identity_provider=demo.identity_provider,
+        citizen_client_id=CITIZEN_CLIENT[0],
+        staff_key=demo.setup_key.key,
+        logs=lambda: caplog.text,
+    )
+    walk(stack, concurrent_requests=20)

@@ -22,6 +22,7 @@ from services.offers.models import Base, OutboxMessage, PersonGroupMarkerRow, Re
 from shared.events import Envelope
 from shared.service import ServiceContext
 from tests.conftest import make_settings
+from tests.identities import IT_KEY, ItClient
 
 CPH = ZoneInfo("Europe/Copenhagen")
 WEEKDAYS = {d: [["08:00", "12:00"], ["12:30", "15:30"]] for d in ("mon", "tue", "wed", "thu", "fri")}
@@ -39,6 +40,8 @@ ADULT_ON_BENEFITS = {
 }
 """Participant rules in canonical form: adults receiving unemployment benefit."""
 CALENDAR_HOSTS_ALLOWED = "cal.example.org,10.20.0.0/16"
+IT_ACTOR = f"machine:apikey:{IT_KEY.stored.key_id}"
+"""Who IT's test clients are in ``updated_by`` and the CPR access log."""
 
 
 def today() -> date:
@@ -54,11 +57,15 @@ def offers_database(create_database: Callable[[str], str]) -> str:
 
 def build_app(database_url: str, secret_keys: str, **settings: Any) -> APIFlask:
     """The offers app for a test; the events exchange is fresh unless given. Calendar URLs
-    may name cal.example.org (which does not resolve) and the test range 10.20.0.0/16."""
+    may name cal.example.org (which does not resolve) and the test range 10.20.0.0/16. Its
+    test clients call as IT (``tests.identities.ItClient``); ``api_keys`` admits other keys
+    (IT's key is then admitted only if listed)."""
     settings.setdefault("broker_url", "memory://")
     settings.setdefault("calendar_hosts_allowed", CALENDAR_HOSTS_ALLOWED)
     settings.setdefault("events_exchange", f"planner.test.{uuid.uuid4().hex[:10]}")
-    return create_app(make_settings(offers_database_url=database_url, secret_keys=secret_keys, **settings))
+    app = create_app(make_settings(offers_database_url=database_url, secret_keys=secret_keys, **settings))
+    app.test_client_class = ItClient
+    return app
 
 
 def seed_migration() -> ModuleType:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.offers.models import Offer
 from shared.service import ServiceContext
-from tests.offers.conftest import Api, today
+from tests.offers.conftest import IT_ACTOR, Api, today
 from tests.offers.test_admin_api import assert_refused
 
 
@@ -21,14 +21,14 @@ def test_offer_is_created_and_read_back(api: Api, client: FlaskClient, setup: di
     body = api.offer_body(
         setup["team"], [setup["anne"], setup["bo"]], end_date=(today() + timedelta(days=60)).isoformat()
     )
-    response = client.post("/api/v1/offers", json=body, headers={"X-Planner-Staff": "medarbejder-17"})
+    response = client.post("/api/v1/offers", json=body)
     assert response.status_code == 201, response.get_data(as_text=True)
     offer = response.get_json()
     expected = {k: v for k, v in body.items()}
     assert {k: offer[k] for k in expected} == expected
     assert offer["conversation_type_name"] == "Jobsamtale"
     assert offer["active"] is True and offer["opens_on"] == today().isoformat()
-    assert offer["updated_by"] == "medarbejder-17" and offer["created_at"] == offer["updated_at"]
+    assert offer["updated_by"] == IT_ACTOR and offer["created_at"] == offer["updated_at"]
     assert client.get(f"/api/v1/offers/{offer['id']}").get_json() == offer
 
 
@@ -53,12 +53,11 @@ def test_patch_changes_only_the_given_fields_and_deactivates(
     response = client.patch(
         f"/api/v1/offers/{offer['id']}",
         json={"name": "Jobsamtale for unge", "advisor_ids": [setup["bo"]["id"]], "rolling_weeks": None},
-        headers={"X-Planner-Staff": "medarbejder-9"},
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     changed = response.get_json()
     assert changed["name"] == "Jobsamtale for unge" and changed["advisor_ids"] == [setup["bo"]["id"]]
-    assert changed["rolling_weeks"] is None and changed["updated_by"] == "medarbejder-9"
+    assert changed["rolling_weeks"] is None and changed["updated_by"] == IT_ACTOR
     untouched = {
         k: v for k, v in offer.items() if k not in ("name", "advisor_ids", "rolling_weeks", "updated_at", "updated_by")
     }

@@ -16,14 +16,14 @@ from shared import events as ev
 from shared.eligibility import DEFAULT_REFERENCE
 from shared.eligibility.reference import REGIONS
 from shared.service import ServiceContext
-from tests.offers.conftest import Api, outbox, row_counts
+from tests.offers.conftest import IT_ACTOR, Api, outbox, row_counts
 from tests.offers.test_participant_rules import one_group, rule
 
 LISTS = "/api/v1/reference-lists"
 
 
 def put(client: FlaskClient, kind: str, body: dict[str, Any]) -> Any:
-    return client.put(f"{LISTS}/{kind}", json=body, headers={"X-Planner-Staff": "admin-1"})
+    return client.put(f"{LISTS}/{kind}", json=body)
 
 
 def values(client: FlaskClient, kind: str) -> list[str]:
@@ -104,7 +104,7 @@ def test_a_value_renamed_with_an_alias_carries_its_offers_along(
     assert response.get_json()["aliases"]["Dagpengemodtager"] == "Modtager af arbejdsløshedsdagpenge"
     changed = client.get(f"/api/v1/offers/{offer['id']}").get_json()
     assert changed["rules"]["groups"][0]["rules"][0]["value"] == "Modtager af arbejdsløshedsdagpenge"
-    assert changed["updated_by"] == "admin-1"
+    assert changed["updated_by"] == IT_ACTOR
     event = outbox(context)[-1]
     assert event.type == ev.OFFER_CHANGED and event.payload["rules"] == changed["rules"]
     # The old name still works for staff typing it.

@@ -139,9 +139,11 @@ def test_gunicorn_masks_a_cpr_number_in_the_access_log_and_a_failing_request(
         textwrap.dedent(
             f"""
             from services.offers.wsgi import app
+            from shared.auth.web import public
 
 
             @app.get("/probe/<cpr>")
+            @public
             def probe(cpr):
                 raise ValueError(f"ugyldigt CPR {{cpr}} i sag {CASE_NUMBER}")
             """

@@ -2,6 +2,8 @@
 
 The access is logged before the provider is asked and in a transaction of its own, so a
 refused request (unknown citizen, not eligible, registry down) still leaves its trace.
+Each row names the authenticated actor (``shared.auth.web.actor_id``: ``citizen-self``,
+``staff:<id>``, ``machine:<client id>``) and the route that looked the number up.
 """
 
 from __future__ import annotations
@@ -19,27 +21,29 @@ UNKNOWN_CITIZEN = (
 )
 
 
-def checked_cpr(text: str) -> Cpr:
+def checked_cpr(cpr: Cpr | str) -> Cpr:
     """The CPR number, or ValidationFailed (422) whose message never repeats the digits."""
+    if isinstance(cpr, Cpr):
+        return cpr
     try:
-        return parse_cpr(text)
+        return parse_cpr(cpr)
     except InvalidCpr as exc:
         raise ValidationFailed(str(exc), extra={"errors": {"citizen": {"cpr": [str(exc)]}}}) from None
 
 
 def look_up_citizen(
-    db: Database, provider: CitizenProvider, cpr_text: str, *, actor: str, purpose: str
+    db: Database, provider: CitizenProvider, cpr: Cpr | str, *, actor: str, purpose: str, route: str
 ) -> CitizenProfile:
     """The citizen's profile; Forbidden (403) when the citizen is not known."""
-    profile = provider.find(identify_citizen(db, cpr_text, actor=actor, purpose=purpose))
+    profile = provider.find(identify_citizen(db, cpr, actor=actor, purpose=purpose, route=route))
     if profile is None:
         raise Forbidden(UNKNOWN_CITIZEN, code="unknown_citizen")
     return profile
 
 
-def identify_citizen(db: Database, cpr_text: str, *, actor: str, purpose: str) -> Cpr:
-    """The checked CPR number, its access logged; no profile needed (a citizen whose
-    profile is gone may still cancel their own booking)."""
-    cpr = checked_cpr(cpr_text)
-    log_cpr_access(db, CprAccessLog, actor=actor, purpose=purpose, cpr=cpr)
-    return cpr
+def identify_citizen(db: Database, cpr: Cpr | str, *, actor: str, purpose: str, route: str) -> Cpr:
+    """The checked CPR number (from a login, or text from a body), its access logged; no
+    profile needed (a citizen whose profile is gone may still cancel their own booking)."""
+    checked = checked_cpr(cpr)
+    log_cpr_access(db, CprAccessLog, actor=actor, purpose=purpose, cpr=checked, route=route)
+    return checked

@@ -1,6 +1,9 @@
-"""POST /api/v1/citizens: staff or IT import citizen profiles into the booking store.
+"""POST /api/v1/citizens: IT imports citizen profiles into the booking store.
 
-Not protected yet (staff login comes later); it only writes, it never shows a profile.
+The profiles belong to no one job centre, so the import needs the right to write
+participants at every centre (an administrator or planner grant at ``*``: IT's key); a
+staff member of some centres gets 403, and a citizen can never rewrite a profile (403).
+It only writes, it never shows a profile.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from flask import current_app, request
 
 from services.booking.citizens.store import import_profiles
 from services.booking.schemas import CitizenProfileIn, ImportOut
+from shared.auth.access import Action
+from shared.auth.web import authorize_everywhere, requires
 from shared.errors import ValidationFailed
 from shared.service import ServiceContext
 
@@ -37,10 +42,16 @@ def document_import_as_list(spec: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(
     summary="Import citizen profiles (replacing those already known)",
     description="A JSON list of citizens with the profile import's field names, or text/csv with those names as "
-    "the header (lists separated by ';'). All or nothing: 422 lists every problem as {path, code, message}.",
-    responses={422: "A profile is not valid (errors.citizens lists each problem)"},
+    "the header (lists separated by ';'). All or nothing: 422 lists every problem as {path, code, message}. "
+    "Needs the right to write participants at every job centre (IT's key); citizens never.",
+    responses={
+        403: "Only an identity that may write participants at every job centre imports profiles (problem document)",
+        422: "A profile is not valid (errors.citizens lists each problem)",
+    },
 )
+@requires(Action.WRITE_PARTICIPANTS)
 def import_citizens(body: Any) -> dict[str, int]:
+    authorize_everywhere(Action.WRITE_PARTICIPANTS)
     context: ServiceContext = current_app.extensions["planner"]
     if request.mimetype in ("text/csv", "application/csv"):
         return import_profiles(context.db, request.get_data(as_text=True), csv=True)

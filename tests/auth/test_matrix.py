@@ -1,0 +1,336 @@
+"""The authorisation matrix: every operation of both OpenAPI documents, and every other
+route of both services, called as each kind of person, answers as ``EXPECTED`` says.
+
+The identities are real: citizens and staff log in at the embedded OpenID Connect provider
+and call with its access tokens (staff roles come from their groups). Each operation is
+called on the resources of job centre X. An answer is "ok" when the access check let the
+request through (whatever the operation then said: 200, 201, 409, 422), else its status:
+401 (no identity), 403 (may never do this), 404 (another centre's resource, or another
+citizen's booking: as if it did not exist). A route missing from the tables fails the test.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from apiflask import APIFlask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from services.booking.db import migrate as migrate_booking
+from services.demo.oidc_provider import EmbeddedOidcProvider
+from services.offers.db import migrate as migrate_offers
+from shared.db import Database
+from tests.auth.conftest import API_AUDIENCE, CPR_CLAIM
+from tests.booking.conftest import TODAY, BookingService, at, build_service, daily_starts, fictitious_cpr
+from tests.login import Logins
+from tests.offers.conftest import WEEKDAYS, Api, build_app
+
+X, Y = "10101", "20202"
+ANON, CITIZEN_A, CITIZEN_B = "anonymous", "citizen A", "citizen B"
+PLANNER_X, PLANNER_Y, READER_X, ADMIN_X = "planner X", "planner Y", "reader X", "administrator X"
+IDENTITIES = (ANON, CITIZEN_B, PLANNER_Y, READER_X, ADMIN_X, CITIZEN_A, PLANNER_X)
+"""In this order per operation: refusals first, so an allowed write (a cancellation) comes last."""
+GROUP_ROLES = (
+    "m-planner-x=planner:10101;m-planner-y=planner:20202;m-reader-x=reader:10101;m-admin-x=administrator:10101"
+)
+USERS = {
+    CITIZEN_A: {CPR_CLAIM: fictitious_cpr(1), "name": "Borger A"},
+    CITIZEN_B: {CPR_CLAIM: fictitious_cpr(2), "name": "Borger B"},
+    PLANNER_X: {"name": "Planlægger X", "groups": ["m-planner-x"]},
+    PLANNER_Y: {"name": "Planlægger Y", "groups": ["m-planner-y"]},
+    READER_X: {"name": "Læser X", "groups": ["m-reader-x"]},
+    ADMIN_X: {"name": "Administrator X", "groups": ["m-admin-x"]},
+}
+CITIZENS_CLIENT, STAFF_CLIENT = "planner-citizens", "planner-staff"
+
+OK = "ok"
+ACCESS_TABLES = ("cpr_access_log", "web_session", "pending_login", "rate_limit", "alembic_version")
+"""Tables that record the access itself (a refused request may leave its trace there)."""
+
+
+def answers(default: object = OK, **cells: object) -> dict[str, object]:
+    """One row: ``default`` for every identity but those named (anonymous: 401 unless named)."""
+    names = {
+        "anon": ANON,
+        "citizen_a": CITIZEN_A,
+        "citizen_b": CITIZEN_B,
+        "planner_x": PLANNER_X,
+        "planner_y": PLANNER_Y,
+        "reader_x": READER_X,
+        "admin_x": ADMIN_X,
+    }
+    row: dict[str, object] = dict.fromkeys(IDENTITIES, default)
+    row[ANON] = 401
+    for name, value in cells.items():
+        row[names[name]] = value
+    return row
+
+
+PUBLIC = answers(OK, anon=OK)
+STAFF_READ = answers(OK, citizen_a=403, citizen_b=403)  # lists: each sees their own centres
+STAFF_READ_X = answers(OK, citizen_a=403, citizen_b=403, planner_y=404)
+ADMIN_WRITE_X = answers(403, admin_x=OK, planner_y=403)
+PLANNER_WRITE_X = answers(403, planner_x=OK, planner_y=404)
+EVERY_CENTRE_ONLY = answers(403)  # nobody here has a grant at every job centre
+CITIZEN_OR_STAFF_READ_X = answers(OK, planner_y=404)
+CITIZEN_OR_PLANNER_X = answers(OK, planner_y=404, reader_x=403, admin_x=403)
+OWN_BOOKING_READ = answers(OK, citizen_b=404, planner_y=404)
+OWN_BOOKING_WRITE = answers(OK, citizen_b=404, planner_y=404, reader_x=403, admin_x=403)
+
+EXPECTED: dict[str, dict[str, dict[str, object]]] = {
+    "offers": {
+        "POST /api/v1/job-centres": ADMIN_WRITE_X,
+        "GET /api/v1/job-centres": STAFF_READ,
+        "GET /api/v1/job-centres/{job_centre_id}": STAFF_READ_X,
+        "PATCH /api/v1/job-centres/{job_centre_id}": ADMIN_WRITE_X,
+        "POST /api/v1/job-centres/{job_centre_id}/closing-days": ADMIN_WRITE_X,
+        "POST /api/v1/teams": ADMIN_WRITE_X,
+        "GET /api/v1/teams": STAFF_READ,
+        "POST /api/v1/rooms": ADMIN_WRITE_X,
+        "GET /api/v1/rooms": STAFF_READ,
+        "POST /api/v1/advisors": ADMIN_WRITE_X,
+        "GET /api/v1/advisors": STAFF_READ,
+        "GET /api/v1/advisors/{advisor_id}": STAFF_READ_X,
+        "PATCH /api/v1/advisors/{advisor_id}": ADMIN_WRITE_X,
+        "POST /api/v1/advisors/{advisor_id}/sync": PLANNER_WRITE_X,
+        "GET /api/v1/calendar-conflicts": STAFF_READ,
+        "GET /api/v1/group-meeting-times": STAFF_READ_X,
+        "POST /api/v1/offers": answers(403, planner_x=OK, planner_y=422),  # Y: centre X "findes ikke"
+        "GET /api/v1/offers": STAFF_READ,
+        "GET /api/v1/offers/{offer_id}": STAFF_READ_X,
+        "PATCH /api/v1/offers/{offer_id}": PLANNER_WRITE_X,
+        "POST /api/v1/offers/{offer_id}/explain": STAFF_READ_X,
+        "GET /api/v1/reference-lists": STAFF_READ,
+        "GET /api/v1/reference-lists/{kind}": STAFF_READ,
+        "PUT /api/v1/reference-lists/{kind}": EVERY_CENTRE_ONLY,
+        "GET /healthz": PUBLIC,
+    },
+    "booking": {
+        "GET /api/v1/offers": PUBLIC,
+        "GET /api/v1/offers/{offer_id}": PUBLIC,
+        "GET /api/v1/offers/{offer_id}/times": PUBLIC,
+        "POST /api/v1/eligible-offers": answers(OK),
+        "POST /api/v1/offers/{offer_id}/times": CITIZEN_OR_STAFF_READ_X,
+        "POST /api/v1/bookings": CITIZEN_OR_PLANNER_X,
+        "GET /api/v1/bookings/{booking_id}": OWN_BOOKING_READ,
+        "POST /api/v1/bookings/{booking_id}/cancel": OWN_BOOKING_WRITE,
+        "POST /api/v1/bookings/{booking_id}/rebook": OWN_BOOKING_WRITE,
+        "POST /api/v1/citizens": EVERY_CENTRE_ONLY,
+        "GET /healthz": PUBLIC,
+    },
+}
+OTHER_ROUTES = {
+    # Not operations of the OpenAPI documents, and public by design.
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/docs/assets/<path:filename>",
+    "/static/<path:filename>",
+    "/login",  # the login pages: public by design (tests/auth/test_login_routes.py)
+    "/login/callback",
+    "/logout",
+}
+
+
+@dataclass
+class Fixture:
+    """Both services with centre X's resources, and every identity's credentials."""
+
+    offers: APIFlask
+    booking: BookingService
+    ids: dict[str, Any]
+    headers: dict[str, dict[str, str]]
+
+    def state(self) -> dict[str, str]:
+        """A digest of every row of both services' tables, but the logs of access itself."""
+        digests = {}
+        for app in (self.offers, self.booking.app):
+            db: Database = app.extensions["planner"].db
+            with db.engine.connect() as connection:
+                tables = connection.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> ALL(:skip)"),
+                    {"skip": list(ACCESS_TABLES)},
+                ).scalars()
+                for table in tables:
+                    query = f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{table}\" t"
+                    digests[f"{db.engine.url.database}.{table}"] = connection.execute(text(query)).scalar_one()
+        return digests
+
+    def client(self, service: str) -> FlaskClient:
+        app = self.offers if service == "offers" else self.booking.app
+        return FlaskClient(app)  # no default credential: each call says who it is
+
+
+def _settings(oidc_provider: EmbeddedOidcProvider) -> dict[str, Any]:
+    return {
+        "citizen_oidc_issuer": oidc_provider.issuer,
+        "citizen_oidc_client_id": CITIZENS_CLIENT,
+        "citizen_oidc_cpr_claim": CPR_CLAIM,
+        "staff_oidc_issuer": oidc_provider.issuer,
+        "staff_oidc_client_id": STAFF_CLIENT,
+        "staff_group_roles": GROUP_ROLES,
+        "token_audience": API_AUDIENCE,
+    }
+
+
+@pytest.fixture
+def world(
+    oidc_provider: EmbeddedOidcProvider,
+    create_database: Callable[[str], str],
+    secret_keys: str,
+) -> Iterator[Fixture]:
+    offers_url, booking_url = create_database("matrix_offers"), create_database("matrix_booking")
+    migrate_offers(offers_url)
+    migrate_booking(booking_url)
+    offers = build_app(offers_url, secret_keys, **_settings(oidc_provider))
+    api = Api(offers.test_client())
+    centre_x, centre_y = api.centre(code=X), api.centre(code=Y)
+    team = api.team(centre_x)
+    api.room(centre_x)
+    advisor = api.advisor(centre_x, team)
+    api.advisor(centre_y, api.team(centre_y), email="bo@example.org")
+    offer = api.offer(team, [advisor])
+
+    booking = build_service(booking_url, known_citizens=False, **_settings(oidc_provider))
+    booking.add_citizens(1, 2)
+    published = booking.publish_offer(job_centre_code=X, advisor_ids=[advisor["id"]])
+    starts = daily_starts(TODAY + timedelta(days=2), 3, [(9, 0), (10, 0), (11, 0), (13, 0)])
+    booking.compute(str(published.offer_id), {advisor["id"]: starts})
+    booked = booking.book(str(published.offer_id), at(TODAY + timedelta(days=2), 9), n=1)
+    assert booked.status_code == 201, booked.get_json()
+
+    headers: dict[str, dict[str, str]] = {ANON: {}}
+    for who, claims in USERS.items():
+        sub = f"matrix-{who.replace(' ', '-')}-{uuid.uuid4().hex[:6]}"
+        oidc_provider.put_user(sub, claims)
+        client_id = CITIZENS_CLIENT if who.startswith("citizen") else STAFF_CLIENT
+        headers[who] = Logins(oidc_provider, client_id).headers(sub)
+    ids = {
+        "job_centre_id": centre_x["id"],
+        "advisor_id": advisor["id"],
+        "offer_id": offer["id"],
+        "booking_offer_id": str(published.offer_id),
+        "booking_id": booked.get_json()["id"],
+        "kind": "contact_groups",
+        "offer_body": api.offer_body(team, [advisor], name="Nyt tilbud"),
+        "team_id": team["id"],
+        "start": at(TODAY + timedelta(days=3), 10).isoformat(),
+        "rebook_start": at(TODAY + timedelta(days=3), 11).isoformat(),
+    }
+    yield Fixture(offers, booking, ids, headers)
+    booking.context.close()
+    offers.extensions["planner"].close()
+
+
+def request_for(service: str, operation: str, ids: dict[str, Any], who: str) -> tuple[str, dict[str, Any]]:
+    """The path and the request arguments (body, query) that call ``operation`` on X's resources."""
+    template = operation.partition(" ")[2]
+    names = dict(ids)
+    if service == "booking":
+        names["offer_id"] = ids["booking_offer_id"]
+    path = template.format(**names)
+    staff_for_citizen = who not in (CITIZEN_A, CITIZEN_B)
+    citizen = {"citizen": {"cpr": fictitious_cpr(1)}} if staff_for_citizen else {}
+    bodies: dict[str, Any] = {
+        "POST /api/v1/job-centres": {"code": X, "name": "Jobcenter X"},  # taken: 409 when allowed
+        "PATCH /api/v1/job-centres/{job_centre_id}": {"closed_optional_days": []},
+        "POST /api/v1/job-centres/{job_centre_id}/closing-days": {"day": (TODAY + timedelta(days=40)).isoformat()},
+        "POST /api/v1/teams": {"job_centre_id": ids["job_centre_id"], "name": "Team Nord", "phone": "70000002"},
+        "POST /api/v1/rooms": {
+            "job_centre_id": ids["job_centre_id"],
+            "name": "Lokale 2",
+            "address": "Torvet 2",
+            "capacity": 4,
+        },
+        "POST /api/v1/advisors": {
+            "job_centre_id": ids["job_centre_id"],
+            "name": "Ny Vejleder",
+            "email": "ny@example.org",
+            "phone": "70000003",
+            "team_ids": [],
+            "working_hours": WEEKDAYS,
+            "caldav_url": "https://cal.example.org/ny/arbejde/",
+            "caldav_username": "ny",
+            "caldav_password": "ny-secret",
+        },
+        "PATCH /api/v1/advisors/{advisor_id}": {"phone": "70000004"},
+        "POST /api/v1/advisors/{advisor_id}/sync": {},
+        "POST /api/v1/offers": ids["offer_body"],
+        "PATCH /api/v1/offers/{offer_id}": {"description": "Ændret."},
+        "POST /api/v1/offers/{offer_id}/explain": {"citizen": {"cpr": fictitious_cpr(1)}},
+        "PUT /api/v1/reference-lists/{kind}": {"values": ["Dagpengemodtager"]},
+        "POST /api/v1/eligible-offers": citizen,
+        "POST /api/v1/offers/{offer_id}/times": citizen,
+        "POST /api/v1/bookings": {"offer_id": ids["booking_offer_id"], "start": ids["start"], **citizen},
+        "POST /api/v1/bookings/{booking_id}/cancel": citizen,
+        "POST /api/v1/bookings/{booking_id}/rebook": {"start": ids["rebook_start"], **citizen},
+        "POST /api/v1/citizens": [{"cpr": fictitious_cpr(3), "name": "Borger C", "contact_group": "Dagpengemodtager"}],
+    }
+    queries: dict[str, dict[str, Any]] = {
+        "GET /api/v1/group-meeting-times": {
+            "advisor_id": ids["advisor_id"],
+            "first_date": (TODAY + timedelta(days=2)).isoformat(),
+            "last_date": (TODAY + timedelta(days=3)).isoformat(),
+            "duration_minutes": 60,
+        },
+    }
+    arguments: dict[str, Any] = {}
+    if operation in bodies or (service, operation) in (("booking", "POST /api/v1/offers/{offer_id}/times"),):
+        arguments["json"] = bodies.get(operation, citizen)
+    if operation in queries:
+        arguments["query_string"] = queries[operation]
+    return path, arguments
+
+
+def outcome(status: int) -> object:
+    """The access decision an answer shows: 422 is a body naming another centre's row, which
+    is answered as if it did not exist (every allowed call below sends a valid body)."""
+    return status if status in (401, 403, 404, 422) else OK
+
+
+def operations(spec: dict[str, Any]) -> set[str]:
+    methods = ("get", "post", "put", "patch", "delete")
+    return {f"{m.upper()} {path}" for path, item in spec["paths"].items() for m in item if m in methods}
+
+
+def test_every_route_answers_each_identity_as_the_table_says(world: Fixture) -> None:
+    wrong: list[str] = []
+    for service, table in EXPECTED.items():
+        client = world.client(service)
+        documented = operations(client.get("/openapi.json").get_json())
+        assert documented == set(table), f"{service}: add new operations to EXPECTED, remove old ones"
+        app = world.offers if service == "offers" else world.booking.app
+        routes = {rule.rule for rule in app.url_map.iter_rules()}
+        documented_paths = {op.partition(" ")[2].replace("{", "<").replace("}", ">") for op in table}
+        undocumented = {r for r in routes if _template(r) not in documented_paths} - OTHER_ROUTES
+        assert not undocumented, f"{service}: routes outside the OpenAPI document: {sorted(undocumented)}"
+        for operation, row in table.items():
+            for who in IDENTITIES:
+                path, arguments = request_for(service, operation, world.ids, who)
+                method = operation.partition(" ")[0].lower()
+                before = world.state() if row[who] != OK else None
+                response = getattr(client, method)(path, headers=world.headers[who], **arguments)
+                got = outcome(response.status_code)
+                if got == OK and response.status_code >= 400 and response.status_code != 409:
+                    wrong.append(f"{service} {operation} as {who}: allowed, but {response.status_code}")
+                if got != row[who]:
+                    wrong.append(f"{service} {operation} as {who}: {got} ({response.status_code}), table: {row[who]}")
+                elif before is not None and world.state() != before:
+                    wrong.append(f"{service} {operation} as {who}: refused ({got}) but changed data")
+    assert not wrong, "\n".join(wrong)
+
+
+def _template(rule: str) -> str:
+    """``/api/v1/offers/<uuid:offer_id>`` -> ``/api/v1/offers/<offer_id>``."""
+    out, rest = [], rule
+    while "<" in rest:
+        head, _, tail = rest.partition("<")
+        variable, _, rest = tail.partition(">")
+        out.append(f"{head}<{variable.rpartition(':')[2]}>")
+    return "".join(out) + rest
