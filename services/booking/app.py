@@ -13,7 +13,8 @@ from services.booking.citizens import CitizenProvider, HttpCitizenProvider, Stor
 from services.booking.citizens.api import bp as citizens_bp
 from services.booking.citizens.api import document_import_as_list
 from services.booking.eligibility import EligibilityCache
-from services.booking.models import OutboxMessage, PendingLogin, RateLimit, WebSession
+from services.booking.models import CprAccessLog, OutboxMessage, PendingLogin, RateLimit, WebSession
+from shared.audit_api import cpr_access_blueprint
 from shared.auth.clients import citizen_client
 from shared.auth.login_routes import install_login, login_rate_rules
 from shared.auth.sessions import SessionStore, authenticator_with_sessions
@@ -112,6 +113,7 @@ def create_app(
     install_health(app, check)
     app.register_blueprint(bp)
     app.register_blueprint(citizens_bp)
+    app.register_blueprint(cpr_access_blueprint(CprAccessLog, citizens_log_in=True))
     install_login(app, client, sessions, settings, public_url=settings.booking_public_url)
     if start_relay:
         context.start_relay_thread()

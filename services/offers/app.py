@@ -6,7 +6,8 @@ from apiflask import APIFlask
 from sqlalchemy import text
 
 from services.offers.api import bp
-from services.offers.models import OutboxMessage, PendingLogin, RateLimit, WebSession
+from services.offers.models import CprAccessLog, OutboxMessage, PendingLogin, RateLimit, WebSession
+from shared.audit_api import cpr_access_blueprint
 from shared.auth.clients import staff_client
 from shared.auth.login_routes import install_login, login_rate_rules
 from shared.auth.sessions import SessionStore, authenticator_with_sessions
@@ -25,6 +26,7 @@ TAGS = [
     {"name": "Kalendere", "description": "Conflicts between advisors' own calendars and booked meetings."},
     {"name": "Tilbud", "description": "Online offers citizens book themselves (O-1 to O-10, V-1 to V-6)."},
     {"name": "Referencelister", "description": "Lists behind the participant rules, edited by an administrator (A-5)."},
+    {"name": "Adgang til CPR-numre", "description": "Who used a citizen's CPR number, when and why (insight)."},
 ]
 
 
@@ -66,6 +68,7 @@ def create_app(
     install_docs_assets(app)
     install_health(app, database_answers)
     app.register_blueprint(bp)
+    app.register_blueprint(cpr_access_blueprint(CprAccessLog, citizens_log_in=False))
     install_login(app, client, sessions, settings, public_url=settings.offers_public_url)
     if start_relay:
         context.start_relay_thread()

@@ -29,7 +29,7 @@ from shared.db import Database
 from tests.auth.conftest import API_AUDIENCE, CPR_CLAIM
 from tests.booking.conftest import TODAY, BookingService, at, build_service, daily_starts, fictitious_cpr
 from tests.login import Logins
-from tests.offers.conftest import WEEKDAYS, Api, build_app
+from tests.offers.conftest import WEEKDAYS, Api, build_app, today
 
 X, Y = "10101", "20202"
 ANON, CITIZEN_A, CITIZEN_B = "anonymous", "citizen A", "citizen B"
@@ -78,6 +78,8 @@ STAFF_READ_X = answers(OK, citizen_a=403, citizen_b=403, planner_y=404)
 ADMIN_WRITE_X = answers(403, admin_x=OK, planner_y=403)
 PLANNER_WRITE_X = answers(403, planner_x=OK, planner_y=404)
 EVERY_CENTRE_ONLY = answers(403)  # nobody here has a grant at every job centre
+ADMINISTRATORS = answers(403, admin_x=OK)
+CITIZENS = answers(403, citizen_a=OK, citizen_b=OK)
 CITIZEN_OR_STAFF_READ_X = answers(OK, planner_y=404)
 CITIZEN_OR_PLANNER_X = answers(OK, planner_y=404, reader_x=403, admin_x=403)
 OWN_BOOKING_READ = answers(OK, citizen_b=404, planner_y=404)
@@ -109,6 +111,7 @@ EXPECTED: dict[str, dict[str, dict[str, object]]] = {
         "GET /api/v1/reference-lists": STAFF_READ,
         "GET /api/v1/reference-lists/{kind}": STAFF_READ,
         "PUT /api/v1/reference-lists/{kind}": EVERY_CENTRE_ONLY,
+        "POST /api/v1/access-log/search": ADMINISTRATORS,
         "GET /healthz": PUBLIC,
     },
     "booking": {
@@ -122,6 +125,8 @@ EXPECTED: dict[str, dict[str, dict[str, object]]] = {
         "POST /api/v1/bookings/{booking_id}/cancel": OWN_BOOKING_WRITE,
         "POST /api/v1/bookings/{booking_id}/rebook": OWN_BOOKING_WRITE,
         "POST /api/v1/citizens": EVERY_CENTRE_ONLY,
+        "POST /api/v1/access-log/search": ADMINISTRATORS,
+        "GET /api/v1/access-log/mine": CITIZENS,
         "GET /healthz": PUBLIC,
     },
 }
@@ -240,7 +245,7 @@ def request_for(service: str, operation: str, ids: dict[str, Any], who: str) -> 
     bodies: dict[str, Any] = {
         "POST /api/v1/job-centres": {"code": X, "name": "Jobcenter X"},  # taken: 409 when allowed
         "PATCH /api/v1/job-centres/{job_centre_id}": {"closed_optional_days": []},
-        "POST /api/v1/job-centres/{job_centre_id}/closing-days": {"day": (TODAY + timedelta(days=40)).isoformat()},
+        "POST /api/v1/job-centres/{job_centre_id}/closing-days": {"day": (today() + timedelta(days=40)).isoformat()},
         "POST /api/v1/teams": {"job_centre_id": ids["job_centre_id"], "name": "Team Nord", "phone": "70000002"},
         "POST /api/v1/rooms": {
             "job_centre_id": ids["job_centre_id"],
@@ -271,12 +276,13 @@ def request_for(service: str, operation: str, ids: dict[str, Any], who: str) -> 
         "POST /api/v1/bookings/{booking_id}/cancel": citizen,
         "POST /api/v1/bookings/{booking_id}/rebook": {"start": ids["rebook_start"], **citizen},
         "POST /api/v1/citizens": [{"cpr": fictitious_cpr(3), "name": "Borger C", "contact_group": "Dagpengemodtager"}],
+        "POST /api/v1/access-log/search": {"citizen": {"cpr": fictitious_cpr(1)}},
     }
     queries: dict[str, dict[str, Any]] = {
         "GET /api/v1/group-meeting-times": {
             "advisor_id": ids["advisor_id"],
-            "first_date": (TODAY + timedelta(days=2)).isoformat(),
-            "last_date": (TODAY + timedelta(days=3)).isoformat(),
+            "first_date": (today() + timedelta(days=2)).isoformat(),
+            "last_date": (today() + timedelta(days=3)).isoformat(),
             "duration_minutes": 60,
         },
     }

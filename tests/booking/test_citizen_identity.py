@@ -45,6 +45,8 @@ PROTECTED = {
     ("POST", "/api/v1/bookings/<uuid:booking_id>/cancel"),
     ("POST", "/api/v1/bookings/<uuid:booking_id>/rebook"),
     ("POST", "/api/v1/citizens"),
+    ("POST", "/api/v1/access-log/search"),
+    ("GET", "/api/v1/access-log/mine"),
 }
 UNKNOWN_BOOKING = "Bookingen findes ikke."
 

@@ -526,6 +526,7 @@ ACTIONS = {
     ("get", "/reference-lists"): "read admin data",
     ("get", "/reference-lists/{kind}"): "read admin data",
     ("put", "/reference-lists/{kind}"): "write admin data",
+    ("post", "/access-log/search"): "read CPR access log",
 }
 """The action every operation is marked with (``x-planner-actions``)."""
 
