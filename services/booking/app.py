@@ -23,6 +23,7 @@ from shared.config import Settings, get_settings
 from shared.db import Database
 from shared.messaging import Publisher
 from shared.outbox import OutboxRelay
+from shared.pages import install_pages
 from shared.rate_limit import By, RateLimiter, Rule, install_rate_limits, rule, rules_for
 from shared.service import ServiceContext
 from shared.timeutil import utcnow
@@ -115,6 +116,7 @@ def create_app(
     app.register_blueprint(citizens_bp)
     app.register_blueprint(cpr_access_blueprint(CprAccessLog, citizens_log_in=True))
     install_login(app, client, sessions, settings, public_url=settings.booking_public_url)
+    install_pages(app, site="Book et møde med jobcentret", audience="citizens", login=client is not None)
     if start_relay:
         context.start_relay_thread()
     return app

@@ -182,7 +182,8 @@ def start_oidc_provider(
     port: int = 0,
 ) -> EmbeddedOidcProvider:
     """Start the provider with ``users`` on ``host``:``port`` (0: a free port)."""
-    app = flask.Flask("jobcenter-planner-oidc-provider")
+    # Named after the package, so Flask finds its templates (the login form a person sees).
+    app = flask.Flask(oidc_provider_mock.__name__)
     app.config["OAUTH2_ACCESS_TOKEN_GENERATOR"] = _access_token_generator(access_token_audience, access_token_max_age)
     oidc_provider_mock.init_app(
         app, require_nonce=True, issue_refresh_token=False, access_token_max_age=access_token_max_age, user_claims=users

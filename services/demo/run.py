@@ -105,11 +105,18 @@ def demo_environment(
     }
 
 
+def login_name(name: str) -> str:
+    """The demo user's subject at the provider, from their name ("Søren Senior" ->
+    "soeren.senior"): pseudonymous like MitID's, and never the CPR number."""
+    plain = name.lower().replace("ø", "oe").replace("æ", "ae").replace("å", "aa")
+    return ".".join(plain.split())
+
+
 def demo_identity_users(today: Any) -> list[User]:
     """The demo citizens (their CPR number in the MitID claim) and staff, as provider users."""
     cpr_claim = Settings.model_fields["citizen_oidc_cpr_claim"].default
     citizens = [
-        User(sub=f"borger-{citizen['cpr']}", claims={cpr_claim: citizen["cpr"], "name": citizen["name"]})
+        User(sub=login_name(str(citizen["name"])), claims={cpr_claim: citizen["cpr"], "name": citizen["name"]})
         for citizen in demo_citizens(today)
     ]
     staff = [User(sub=str(member.pop("sub")), claims=member) for member in demo_staff()]
@@ -287,8 +294,12 @@ def run_demo(data_dir: Path, host: str, offers_port: int, booking_port: int, ide
     found = wait_for_times(stack)
     first = stack.offer_ids[0]
     today = datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date()
-    citizens = "\n".join(f"      {c['name']:<16} CPR {c['cpr']}" for c in demo_citizens(today))
-    staff = "\n".join(f"      {m['name']:<20} ({', '.join(map(str, m['groups']))})" for m in demo_staff())
+    citizens = "\n".join(
+        f"      {login_name(str(c['name'])):<20} {c['name']:<16} CPR {c['cpr']}" for c in demo_citizens(today)
+    )
+    staff = "\n".join(
+        f"      {m['sub']!s:<20} {m['name']!s:<20} ({', '.join(map(str, m['groups']))})" for m in demo_staff()
+    )
     print(
         f"""
 jobcenter-planner demo kører / is running ({found} ledige tider beregnet)

@@ -241,7 +241,7 @@ def install_authentication(app: APIFlask, authenticator: Authenticator) -> None:
         endpoint = request.endpoint
         if endpoint is None:  # 404 or 405 from routing: nothing to protect
             return
-        if endpoint in ALWAYS_PUBLIC_ENDPOINTS:
+        if endpoint in ALWAYS_PUBLIC_ENDPOINTS or endpoint.endswith(".static"):  # blueprints' own assets
             return
         actions = endpoint_actions(current_app.view_functions[endpoint])
         if actions is None:

@@ -140,6 +140,9 @@ OTHER_ROUTES = {
     "/login",  # the login pages: public by design (tests/auth/test_login_routes.py)
     "/login/callback",
     "/logout",
+    "/",  # the start page and the accessibility statement (tests/pages)
+    "/tilgaengelighed",
+    "/assets/pages/<path:filename>",
 }
 
 

@@ -65,3 +65,11 @@ def test_the_code_needs_its_verifier_and_then_yields_a_jwt_access_token(provider
     )
     assert header["alg"] == "RS256" and header["typ"] == "at+jwt"
     assert payload["aud"] == "api" and payload["iss"] == provider.issuer and payload["groups"] == ["g"]
+
+
+def test_a_person_sees_the_login_form_with_the_users_to_choose_from(provider: EmbeddedOidcProvider) -> None:
+    url = _authorize_url(provider, code_challenge=s256("v" * 50), code_challenge_method="S256")
+    page = requests.get(url, timeout=10)
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "<form" in page.text and ">anna<" in page.text
