@@ -6,7 +6,8 @@ and call with its access tokens (staff roles come from their groups). Each opera
 called on the resources of job centre X. An answer is "ok" when the access check let the
 request through (whatever the operation then said: 200, 201, 409, 422), else its status:
 401 (no identity), 403 (may never do this), 404 (another centre's resource, or another
-citizen's booking: as if it did not exist). A route missing from the tables fails the test.
+citizen's booking: as if it did not exist). The pages (``PAGES``) answer everyone alike. A
+route missing from the tables fails the test.
 """
 
 from __future__ import annotations
@@ -129,6 +130,14 @@ EXPECTED: dict[str, dict[str, dict[str, object]]] = {
         "GET /api/v1/access-log/mine": CITIZENS,
         "GET /healthz": PUBLIC,
     },
+}
+PAGES = {
+    # The pages (not in the OpenAPI documents): everyone gets them; each says who is logged in.
+    "/": 200,
+    "/tilgaengelighed": 200,
+    "/login": 302,  # to the identity provider
+    "/openapi.json": 200,
+    "/docs": 200,
 }
 OTHER_ROUTES = {
     # Not operations of the OpenAPI documents, and public by design.
@@ -332,6 +341,11 @@ def test_every_route_answers_each_identity_as_the_table_says(world: Fixture) -> 
                     wrong.append(f"{service} {operation} as {who}: {got} ({response.status_code}), table: {row[who]}")
                 elif before is not None and world.state() != before:
                     wrong.append(f"{service} {operation} as {who}: refused ({got}) but changed data")
+        for path, status in PAGES.items():
+            for who in IDENTITIES:
+                got_status = client.get(path, headers=world.headers[who]).status_code
+                if got_status != status:
+                    wrong.append(f"{service} page {path} as {who}: {got_status}, expected {status}")
     assert not wrong, "\n".join(wrong)
 
 

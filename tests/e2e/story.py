@@ -345,11 +345,25 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
                on_tick=stack.assert_running)  # fmt: skip
     assert "08:00" in local_starts(times(stack, offer["id"]), advisors["anne"], day)
 
-    # No CPR number travelled in a URL (to the provider or, as a query, to the services),
-    # or reached a log line or the calendar events.
+    # The citizen logs in on the booking site in a browser (a session cookie) and reads who
+    # used their CPR number: their own booking and cancellation, staff's import.
+    browser = requests.Session()
+    started = browser.get(f"{stack.booking_url}/login", allow_redirects=False, timeout=30)
+    assert started.status_code == 302, started.text
+    landed = browser.get(stack.identity_provider.log_in_as(started.headers["Location"], f"story-{tag}-0"),
+                         allow_redirects=False, timeout=30)  # fmt: skip
+    assert landed.status_code == 303 and "Du er logget ind med MitID" in browser.get(stack.booking_url, timeout=30).text
+    mine = browser.get(f"{stack.booking_url}/api/v1/access-log/mine", timeout=30)
+    assert mine.status_code == 200, mine.text
+    assert {"booking", "cancel_booking"} <= {entry["purpose"] for entry in mine.json()["items"]}
+
+    # No CPR number travelled in a URL (to the provider or, as a query, to the services), or
+    # reached a cookie, a log line or the calendar events.
     numbers = [fictitious_cpr(n) for n in [*range(concurrent_requests + 1), OUTSIDER]]
     urls = "\n".join(stack.identity_provider.requested_urls)
+    cookies = "\n".join(f"{cookie.name}={cookie.value}" for cookie in browser.cookies)
     logs = stack.logs()
     events = "\n".join(obj.data for user in ("anne", "bo") for obj in calendar(stack, user, calendars[user]).events())
-    for where, text in (("a provider URL", urls), ("the logs", logs), ("a calendar event", events)):
+    found = (("a provider URL", urls), ("a cookie", cookies), ("the logs", logs), ("a calendar event", events))
+    for where, text in found:
         assert not [number for number in numbers if number in text], f"a CPR number in {where}"
