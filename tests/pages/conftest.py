@@ -11,12 +11,15 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
 from waitress.server import create_server
 
+from shared.timeutil import utcnow
 from tests.auth.conftest import (  # noqa: F401 - fixtures
+    MovableClock,
     browser_databases,
     build_browser_service,
     oidc_provider,
@@ -31,7 +34,18 @@ def browser_type_launch_args() -> dict[str, Any]:
         if os.environ.get("PLANNER_REQUIRE_SERVICES") == "1":
             pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    return {"executable_path": CHROMIUM, "args": ["--no-sandbox"]}
+    # The browser keeps the real clock when the tests run a year ahead under libfaketime:
+    # Chromium under it starts in minutes, and what is tested is the server's clock.
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+    return {"executable_path": CHROMIUM, "args": ["--no-sandbox"], "env": env}
+
+
+class LiveClock(MovableClock):
+    """The real clock for a service a browser uses: starting Chromium may take longer than
+    the tokens' leeway, which a clock frozen when the service was built would not allow."""
+
+    def __call__(self) -> datetime:
+        return utcnow()
 
 
 @pytest.fixture

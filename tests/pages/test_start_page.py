@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from playwright.sync_api import Page, expect
 
 from tests.auth.conftest import ANNA_CPR, BuildBrowserService
+from tests.pages.conftest import LiveClock
 
 AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 
@@ -67,7 +68,7 @@ def test_a_citizens_page_never_shows_their_cpr_number(build_browser_service: Bui
 def test_logging_in_in_chromium_lands_on_an_accessible_start_page(
     page: Page, build_browser_service: BuildBrowserService, serve: object
 ) -> None:
-    offers = build_browser_service("offers", cookie_secure=False)
+    offers = build_browser_service("offers", cookie_secure=False, clock=LiveClock())
     base = serve(offers.app)  # type: ignore[operator]
     with page.expect_response(lambda r: r.url.endswith("planner.css")) as stylesheet:
         page.goto(base + "/")
@@ -86,7 +87,7 @@ def test_logging_in_in_chromium_lands_on_an_accessible_start_page(
 def test_the_start_page_fits_320_pixels_and_works_by_keyboard(
     page: Page, build_browser_service: BuildBrowserService, serve: object
 ) -> None:
-    booking = build_browser_service("booking", cookie_secure=False)
+    booking = build_browser_service("booking", cookie_secure=False, clock=LiveClock())
     base = serve(booking.app)  # type: ignore[operator]
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(base + "/")
