@@ -184,9 +184,12 @@ def beat(loglevel: str) -> None:
 @click.option("--identity-port", default=8003, show_default=True, type=int)
 def demo(data_dir: Path, host: str, offers_port: int, booking_port: int, identity_port: int) -> None:
     """Run everything in one process: SQLite, in-process broker, embedded CalDAV and login."""
-    from services.demo.run import run_demo
+    from services.demo.run import DemoRefused, run_demo
 
-    run_demo(data_dir, host, offers_port, booking_port, identity_port)
+    try:
+        run_demo(data_dir, host, offers_port, booking_port, identity_port)
+    except DemoRefused as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 main.add_command(apikey)

@@ -81,6 +81,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # No remote control: anyone who may publish on the broker could shut workers down.
+        worker_enable_remote_control=False,
         broker_connection_retry_on_startup=True,
         task_always_eager=settings.celery_eager,
         enable_utc=True,

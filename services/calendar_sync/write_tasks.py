@@ -90,12 +90,18 @@ def delete_booking(self: Task, booking_id: str) -> bool:
     call deleted it. The worker's record of the booking stays (its cancellation is the
     consumer's business); only the note of the written event is cleared. No re-read of
     the calendar is needed: our own events never count as busy time (``expansion``), the
-    time is free as soon as the consumer marked the meeting cancelled."""
+    time is free as soon as the consumer marked the meeting cancelled. A meeting that is not
+    cancelled is never deleted (a forged or stale task): False, and the event stays."""
     context = _context(self)
     loaded = _load(context, booking_id)
     if loaded is None:
         return False
     meeting, advisor = loaded
+    if meeting.cancelled_at is None:
+        # Only a cancellation (booking.cancelled / booking.rebooked) ends a meeting: a task
+        # for an active one is forged or stale, and the citizen's meeting stays in the calendar.
+        log.warning("refused to delete the event of booking %s: the booking is not cancelled", booking_id)
+        return False
     try:
         with _open(context, advisor) as calendar:
             deleted = delete_event(calendar, _href(calendar, meeting), meeting.etag)

@@ -8,6 +8,7 @@ threads. The same code paths as production, with different parts underneath.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import shutil
@@ -123,6 +124,43 @@ def demo_identity_users(today: Any) -> list[User]:
     return citizens + staff
 
 
+DATA_MARKER = ".jobcenter-planner-demo"
+"""The file that marks a folder as the demo's own (the demo removes only such folders)."""
+
+
+class DemoRefused(RuntimeError):
+    """The demo will not start this way; the message says why, in Danish."""
+
+
+def check_demo_host(host: str) -> None:
+    """Only loopback: the embedded parts let anyone in."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise DemoRefused(
+            f"Demoen kører kun på 127.0.0.1 (ikke {host!r}): dens CalDAV-server har faste demo-adgangskoder, "
+            "og på dens login kan alle logge ind som alle."
+        )
+
+
+def prepare_data_dir(data_dir: Path) -> None:
+    """An empty ``data_dir`` marked as the demo's: an earlier demo's folder is emptied, an
+    empty or missing one made; any other folder is refused and left as it is."""
+    if data_dir.exists():
+        ours = (data_dir / DATA_MARKER).exists() or all(
+            (data_dir / name).exists() for name in ("secret.key", "offers.db", "booking.db")
+        )  # marked, or made by a demo from before the mark
+        if not data_dir.is_dir() or (any(data_dir.iterdir()) and not ours):
+            raise DemoRefused(
+                f"{data_dir} er ikke en mappe, demoen har lavet, og den slettes ikke. Vælg en anden --data-dir."
+            )
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    (data_dir / DATA_MARKER).write_text("Denne mappe er jobcenter-planner-demoens og slettes ved næste start.\n")
+
+
 def _serve(app: Any, host: str, port: int, stack: DemoStack) -> str:
     server = create_server(app, host=host, port=port, threads=8, ident="planner-demo")
     thread = threading.Thread(target=server.run, name=f"http-{port}", daemon=True)
@@ -162,10 +200,14 @@ def start_demo(
     booking_port: int = 8002,
     identity_port: int = 8003,
 ) -> DemoStack:
-    """Start every part on embedded defaults with fresh demo data; return the running stack."""
-    if data_dir.exists():
-        shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True)
+    """Start every part on embedded defaults with fresh demo data; return the running stack.
+
+    Refuses (``DemoRefused``) a host that is not loopback, because the embedded CalDAV server
+    has fixed demo passwords and anyone may log in as anyone at the embedded provider, and a
+    ``data_dir`` that holds anything but an earlier demo's data, which it would remove.
+    """
+    check_demo_host(host)
+    prepare_data_dir(data_dir)
     today = datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date()
     advisors = demo_advisors(today)
     users = {a.user: a.password for a in advisors}

@@ -25,6 +25,7 @@ from typing import Any
 import icalendar
 import pytest
 import requests
+from celery import Celery
 from kombu import Connection
 
 from services.booking.db import migrate as migrate_booking
@@ -424,3 +425,11 @@ def test_with_the_worker_stopped_booking_withholds_times_once_their_calendar_dat
         assert booking.client().get(f"/api/v1/offers/{offer_id}").status_code == 200  # the offer stays
     finally:
         booking.context.close()
+
+
+def test_nobody_on_the_broker_can_remote_control_a_worker(stack: WorkerStack) -> None:
+    """Remote control is off: a running worker answers no broadcast (ping, and so shutdown)."""
+    stack.start("w1")
+    stack.wait(lambda: " ready." in stack.procs.full_logs(), "the worker to be ready")
+    with Celery(broker=stack.settings.broker_url, set_as_current=False) as controller:
+        assert controller.control.ping(timeout=2.0) == []

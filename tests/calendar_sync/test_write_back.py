@@ -11,7 +11,7 @@ import caldav
 import icalendar
 from celery import Celery
 
-from services.calendar_sync.consumer import apply_advisor_changed, apply_booking_created
+from services.calendar_sync.consumer import apply_advisor_changed, apply_booking_cancelled, apply_booking_created
 from services.calendar_sync.models import BookedMeeting
 from shared import events as ev
 from shared.errors import UpstreamUnavailable
@@ -47,6 +47,16 @@ def setup_booking(
         )
         apply_booking_created(session, booking.envelope(ev.BOOKING_CREATED))
     return booking
+
+
+def cancel_meeting(context: ServiceContext, booking: BookingPayload) -> None:
+    """``booking.cancelled`` applied as the worker's consumer applies it (the meeting is no
+    busy time any more, and only now may its event be deleted)."""
+    cancelled = ev.BookingCancelledPayload(
+        booking_id=booking.booking_id, offer_id=booking.offer_id, advisor_id=booking.advisor_id, cancelled_at=NOW
+    )
+    with context.db.transaction() as session:
+        apply_booking_cancelled(session, cancelled.envelope(ev.BOOKING_CANCELLED))
 
 
 def meeting(context: ServiceContext, booking_id: str) -> BookedMeeting:

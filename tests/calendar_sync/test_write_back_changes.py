@@ -18,7 +18,7 @@ from tests.calendar_sync.conftest import USERS
 from tests.calendar_sync.factories import CPH, at
 from tests.calendar_sync.http_proxy import HttpProxy, Seen, assert_reread_once
 from tests.calendar_sync.test_sync import calendar
-from tests.calendar_sync.test_write_back import DAY, events_on, meeting, setup_booking
+from tests.calendar_sync.test_write_back import DAY, cancel_meeting, events_on, meeting, setup_booking
 
 
 def move_booking(context: ServiceContext, booking_id: str, hour: int) -> None:
@@ -104,6 +104,7 @@ def test_a_cancelled_booking_is_deleted_once_and_a_redelivery_finds_it_gone(
     celery_app.tasks["calendar_sync.write_booking"].delay(booking.booking_id).get()
     assert len(events_on(url, DAY)) == 1
     delete = celery_app.tasks["calendar_sync.delete_booking"]
+    cancel_meeting(context, booking)
 
     assert delete.delay(booking.booking_id).get() is True
     assert delete.delay(booking.booking_id).get() is False  # redelivered: 404, done
@@ -122,6 +123,21 @@ def test_a_delete_after_the_advisor_edited_the_event_rereads_the_etag(
     [event] = calendar(url).search(event=True)
     event.icalendar_component["LOCATION"] = "Mødelokale 3"
     event.save()
+    cancel_meeting(context, booking)
 
     assert celery_app.tasks["calendar_sync.delete_booking"].delay(booking.booking_id).get() is True
     assert events_on(url, DAY) == []
+
+
+def test_a_delete_task_for_a_meeting_that_is_not_cancelled_leaves_the_event(
+    context: ServiceContext, celery_app: Celery, new_calendar: Callable[[str], str]
+) -> None:
+    """A forged or stale ``delete_booking`` (anyone on the broker can send one) does not take
+    an active meeting out of the advisor's calendar."""
+    url = new_calendar("anne")
+    booking = setup_booking(context, url)
+    celery_app.tasks["calendar_sync.write_booking"].delay(booking.booking_id).get()
+
+    assert celery_app.tasks["calendar_sync.delete_booking"].delay(booking.booking_id).get() is False
+    assert len(events_on(url, DAY)) == 1
+    assert meeting(context, booking.booking_id).written_at is not None

@@ -45,7 +45,7 @@ from tests.calendar_sync.factories import (
 from tests.calendar_sync.http_proxy import HttpProxy, assert_reread_once
 from tests.calendar_sync.test_incremental_sync import force
 from tests.calendar_sync.test_sync import NOW, TUE, WED, advisor, busy, objects
-from tests.calendar_sync.test_write_back import DAY, meeting
+from tests.calendar_sync.test_write_back import DAY, cancel_meeting, meeting
 from tests.calendar_sync.test_write_back_changes import move_booking
 from tests.calendar_sync.xandikos_server import XandikosNotStarted, XandikosServer, start_xandikos
 
@@ -323,6 +323,7 @@ def test_a_delete_with_if_match_removes_the_event_and_a_redelivery_finds_it_gone
         assert cal.client.delete(href, {"If-Match": '"stale"'}).status == 412
     assert len(vevents_on(url)) == 1
     delete = celery_app.tasks["calendar_sync.delete_booking"]
+    cancel_meeting(context, booking)
 
     assert delete.delay(booking.booking_id).get() is True
     assert delete.delay(booking.booking_id).get() is False  # redelivered: gone, done
@@ -340,6 +341,7 @@ def test_a_delete_after_the_advisor_edited_the_event_rereads_the_etag(
     url, booking, href = written
     edited = requests.get(href, timeout=5).text.replace("SUMMARY:Jobsamtale", "SUMMARY:Jobsamtale (flyttet)")
     assert requests.put(href, data=edited.encode(), headers={"Content-Type": "text/calendar"}, timeout=5).ok
+    cancel_meeting(context, booking)
 
     assert celery_app.tasks["calendar_sync.delete_booking"].delay(booking.booking_id).get() is True
     assert vevents_on(url) == []
@@ -378,6 +380,7 @@ def test_a_delete_of_an_event_the_advisor_deleted_is_done(
 ) -> None:
     _url, booking, href = written
     assert requests.delete(href, timeout=5).ok
+    cancel_meeting(context, booking)
 
     assert celery_app.tasks["calendar_sync.delete_booking"].delay(booking.booking_id).get() is False
     assert meeting(context, booking.booking_id).write_error is None

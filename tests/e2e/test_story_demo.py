@@ -18,11 +18,11 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCapt
     # Every part runs in this process and logs through logging: from INFO on, pytest shows
     # those records with any failure ("Captured log setup/call/teardown").
     caplog.set_level(logging.INFO)
-    data_dir = tmp_path / "demo"
-    data_dir.mkdir()
-    for name, value in demo_environment(data_dir).items():
+    settings_dir = tmp_path / "settings"
+    settings_dir.mkdir()
+    for name, value in demo_environment(settings_dir).items():
         monkeypatch.setenv(name, value)  # restored after the test
-    stack = start_demo(data_dir, offers_port=0, booking_port=0, identity_port=0)
+    stack = start_demo(tmp_path / "demo", offers_port=0, booking_port=0, identity_port=0)
     try:
         yield stack
     finally:
