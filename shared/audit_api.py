@@ -17,12 +17,12 @@ from typing import Any
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import AwareDateTime, List, Nested, String
 from apiflask.validators import Length
-from flask import current_app, request
+from flask import current_app
 from sqlalchemy import select
 
 from shared.audit import CITIZEN_SELF, CprAccessLogMixin, record_cpr_access
 from shared.auth.access import Action
-from shared.auth.web import actor_id, current_citizen, require_principal, requires
+from shared.auth.web import current_actor, current_citizen, current_route, requires
 from shared.cpr import Cpr, InvalidCpr, parse_cpr
 from shared.errors import ValidationFailed
 from shared.service import ServiceContext
@@ -100,9 +100,7 @@ def cpr_access_blueprint(model: type[CprAccessLogMixin], *, citizens_log_in: boo
             raise ValidationFailed(str(exc), extra={"errors": {"citizen": {"cpr": [str(exc)]}}}) from None
         context: ServiceContext = current_app.extensions["planner"]
         with context.db.transaction() as session:
-            route = request.url_rule.rule if request.url_rule else request.path
-            actor = actor_id(require_principal())
-            record_cpr_access(session, model, actor=actor, purpose="insight", cpr=cpr, route=route)
+            record_cpr_access(session, model, actor=current_actor(), purpose="insight", cpr=cpr, route=current_route())
         return _entries(model, cpr)
 
     if citizens_log_in:
@@ -113,8 +111,7 @@ def cpr_access_blueprint(model: type[CprAccessLogMixin], *, citizens_log_in: boo
         @requires(Action.CITIZEN_SELF_SERVICE)
         def mine() -> dict[str, Any]:
             citizen = current_citizen()
-            if citizen is None:  # staff cannot do citizen self-service: refused before this
-                raise RuntimeError("a citizen route without a citizen")
+            assert citizen is not None  # only citizens may do citizen self-service (the mark)
             return _entries(model, citizen.cpr)
 
     return bp

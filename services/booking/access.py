@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 
 from services.booking.changes import BOOKING_NOT_FOUND
 from services.booking.citizens import CitizenProvider, identify_citizen, look_up_citizen
 from services.booking.models import Booking, OfferView
 from services.booking.queries import OFFER_NOT_FOUND
 from shared.auth.access import Action
-from shared.auth.web import actor_id, authorize, current_citizen, job_centres_allowed, require_principal
+from shared.auth.web import authorize, current_actor, current_citizen, current_route, job_centres_allowed
 from shared.cpr import Cpr
 from shared.db import Database
 from shared.eligibility import CitizenProfile
@@ -91,23 +91,14 @@ def readable_job_centres() -> frozenset[str] | None:
 def look_up(cpr: Cpr | str, purpose: str) -> CitizenProfile:
     """The citizen's profile, the lookup logged with the caller and the route."""
     provider: CitizenProvider = current_app.extensions["booking.citizens"]
-    return look_up_citizen(_db(), provider, cpr, actor=_actor(), purpose=purpose, route=_route())
+    return look_up_citizen(_db(), provider, cpr, actor=current_actor(), purpose=purpose, route=current_route())
 
 
 def identify(cpr: Cpr | str, purpose: str) -> Cpr:
     """The checked CPR number, the lookup logged with the caller and the route (no profile)."""
-    return identify_citizen(_db(), cpr, actor=_actor(), purpose=purpose, route=_route())
+    return identify_citizen(_db(), cpr, actor=current_actor(), purpose=purpose, route=current_route())
 
 
 def _db() -> Database:
     context: ServiceContext = current_app.extensions["planner"]
     return context.db
-
-
-def _actor() -> str:
-    return actor_id(require_principal())
-
-
-def _route() -> str:
-    rule = request.url_rule
-    return rule.rule if rule is not None else request.path

@@ -23,14 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.offers.models import Advisor, JobCentre, Offer, Room, Team
 from services.offers.queries import get_or_404
 from shared.auth.access import Action
-from shared.auth.web import NOT_ALLOWED, actor_id, authorize, job_centres_allowed, require_principal
+from shared.auth.web import NOT_ALLOWED, authorize, job_centres_allowed
 from shared.errors import Forbidden, NotFound
 
 Owned = TypeVar("Owned", JobCentre, Advisor, Offer)
@@ -70,17 +69,6 @@ def authorized(session: Session, model: type[Owned], ident: uuid.UUID, not_found
     row = get_or_404(session, model, ident, not_found)
     authorize_at(action, centre_code(session, row), not_found)
     return row
-
-
-def actor() -> str:
-    """Who is doing this request, for ``updated_by`` and the CPR access log (never a CPR number)."""
-    return actor_id(require_principal())
-
-
-def route() -> str:
-    """The request's route as written in the code (``/api/v1/offers/<uuid:offer_id>/explain``)."""
-    rule = request.url_rule
-    return rule.rule if rule is not None else request.path
 
 
 @dataclass(frozen=True)

@@ -29,13 +29,13 @@ from services.offers import schemas_calendar as sc
 from services.offers import schemas_eligibility as se
 from services.offers import schemas_group_times as sg
 from services.offers import schemas_offers as so
-from services.offers.access import actor, authorized, readable, route, scope
+from services.offers.access import authorized, readable, scope
 from services.offers.calendar_health import AdvisorView, advisor_view, list_conflicts
 from services.offers.group_times import GroupMeetingRequest, GroupMeetingTimes, group_meeting_times
 from services.offers.models import Advisor, JobCentre, Offer
 from services.offers.participants import explain_for_citizen
 from shared.auth.access import Action
-from shared.auth.web import authorize_everywhere, requires
+from shared.auth.web import authorize_everywhere, current_actor, current_route, requires
 from shared.service import ServiceContext
 from shared.timeutil import utcnow
 
@@ -277,7 +277,7 @@ def list_group_meeting_times(query: dict[str, Any]) -> GroupMeetingTimes:
 @requires(WRITE_OFFERS)
 def create_offer(body: dict[str, Any]) -> Offer:
     with transaction() as session:
-        return operations.create_offer(session, body, scope=scope(WRITE_OFFERS), staff=actor())
+        return operations.create_offer(session, body, scope=scope(WRITE_OFFERS), staff=current_actor())
 
 
 @bp.get("/offers")
@@ -307,7 +307,7 @@ def get_offer(offer_id: uuid.UUID) -> Offer:
 def update_offer(offer_id: uuid.UUID, body: dict[str, Any]) -> Offer:
     with transaction() as session:
         authorized(session, Offer, offer_id, NO_OFFER, WRITE_OFFERS)
-        return operations.update_offer(session, offer_id, body, scope=scope(WRITE_OFFERS), staff=actor())
+        return operations.update_offer(session, offer_id, body, scope=scope(WRITE_OFFERS), staff=current_actor())
 
 
 @bp.post("/offers/<uuid:offer_id>/explain")
@@ -324,7 +324,7 @@ def update_offer(offer_id: uuid.UUID, body: dict[str, Any]) -> Offer:
 def explain_offer(offer_id: uuid.UUID, body: Any) -> dict[str, Any]:
     with transaction() as session:
         authorized(session, Offer, offer_id, NO_OFFER, Action.READ_PARTICIPANTS)
-        return explain_for_citizen(session, offer_id, body, actor=actor(), route=route())
+        return explain_for_citizen(session, offer_id, body, actor=current_actor(), route=current_route())
 
 
 # --- reference lists (A-5) ---------------------------------------------------------------------------------
@@ -362,4 +362,4 @@ def get_reference_list(kind: str) -> dict[str, Any]:
 def replace_reference_list(kind: str, body: Any) -> dict[str, Any]:
     authorize_everywhere(WRITE_ADMIN)
     with transaction() as session:
-        return reference_admin.replace_reference_list(session, kind, body, staff=actor())
+        return reference_admin.replace_reference_list(session, kind, body, staff=current_actor())

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import re
-from html import escape
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Flask, Response, redirect, request, url_for
@@ -40,6 +39,7 @@ from shared.auth.sessions import SessionStore
 from shared.auth.web import SESSION_COOKIE, public
 from shared.config import Settings
 from shared.errors import Unauthenticated, UpstreamUnavailable
+from shared.pages import render_page
 from shared.rate_limit import Rule, rule
 from shared.web_security import check_csrf
 
@@ -51,19 +51,6 @@ LOGOUT = "login.logout"
 LOGIN_ENDPOINTS = (LOGIN_START, LOGIN_CALLBACK)
 MAX_RETURN_PATH = 500
 _UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f\\]")
-
-_REFUSED_PAGE = """<!DOCTYPE html>
-<html lang="da">
-<head><meta charset="utf-8"><title>Login blev afvist</title></head>
-<body>
-<main>
-<h1>Du blev ikke logget ind</h1>
-<p>{detail}</p>
-<p><a href="{login}">Log ind igen</a></p>
-</main>
-</body>
-</html>
-"""
 
 
 def safe_return_path(value: str | None) -> str | None:
@@ -95,8 +82,7 @@ def _no_store(response: Response) -> Response:
 
 def refused_page(detail: str) -> Response:
     """The 401 page of a refused login; ``detail`` is one of our own fixed Danish messages."""
-    body = _REFUSED_PAGE.format(detail=escape(detail), login=escape(url_for(LOGIN_START)))
-    return _no_store(Response(body, status=401, mimetype="text/html"))
+    return _no_store(render_page("pages/login_refused.html", status=401, detail=detail))
 
 
 def login_blueprint(

@@ -192,6 +192,18 @@ def actor_id(principal: Principal) -> str:
     return f"machine:{principal.client_id}"
 
 
+def current_actor() -> str:
+    """``actor_id`` of this request's caller (401 when anonymous)."""
+    return actor_id(require_principal())
+
+
+def current_route() -> str:
+    """The request's route as written in the code (``/api/v1/offers/<uuid:offer_id>/explain``),
+    for the CPR access log: never the path itself, which could carry what a caller typed."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "(no route)"
+
+
 def authorize(action: Action, job_centre_code: str | None, not_found: str = NOT_FOUND) -> Principal:
     """The caller, if they may do ``action`` at ``job_centre_code``.
 
@@ -322,9 +334,11 @@ __all__ = [
     "actor_id",
     "authorize",
     "authorize_everywhere",
+    "current_actor",
     "current_citizen",
     "current_credential",
     "current_principal",
+    "current_route",
     "document_access",
     "install_authentication",
     "job_centres_allowed",

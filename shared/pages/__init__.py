@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, Response, current_app, render_template
 
 from shared.auth.principal import Citizen, Principal, Role
 from shared.auth.web import current_principal, public
@@ -34,6 +34,16 @@ def who(principal: Principal | None) -> dict[str, Any] | None:
     return {"name": principal.name, "roles": roles}
 
 
+PAGES = "planner.pages"
+
+
+def render_page(template: str, status: int = 200, **values: Any) -> Response:
+    """``template`` on the base layout, with the site's name and the person logged in."""
+    site = current_app.extensions[PAGES]
+    body = render_template(template, person=who(current_principal()), **site, **values)
+    return Response(body, status=status, mimetype="text/html")
+
+
 def install_pages(app: Flask, *, site: str, audience: str, login: bool) -> None:
     """The start page (``/``) and ``/tilgaengelighed`` for ``site`` ("Booking af møder",
     "Mødetilbud for medarbejdere"); ``audience`` is "citizens" or "staff"; ``login`` says
@@ -43,18 +53,15 @@ def install_pages(app: Flask, *, site: str, audience: str, login: bool) -> None:
         static_url_path="/assets/pages",
     )  # fmt: skip
 
-    def page(template: str, **values: Any) -> str:
-        person = who(current_principal())
-        return render_template(template, site=site, audience=audience, login=login, person=person, **values)
-
     @bp.get("/")
     @public
-    def start() -> str:
-        return page("pages/start.html")
+    def start() -> Response:
+        return render_page("pages/start.html")
 
     @bp.get("/tilgaengelighed")
     @public
-    def accessibility() -> str:
-        return page("pages/accessibility.html")
+    def accessibility() -> Response:
+        return render_page("pages/accessibility.html")
 
+    app.extensions[PAGES] = {"site": site, "audience": audience, "login": login}
     app.register_blueprint(bp)

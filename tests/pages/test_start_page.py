@@ -84,14 +84,31 @@ def test_logging_in_in_chromium_lands_on_an_accessible_start_page(
     assert axe_violations(page) == []
 
 
+def test_a_refused_login_is_an_accessible_page_that_offers_to_try_again(
+    page: Page, build_browser_service: BuildBrowserService, serve: object
+) -> None:
+    booking = build_browser_service("booking", cookie_secure=False, clock=LiveClock())
+    base = serve(booking.app)  # type: ignore[operator]
+    answer = page.goto(base + "/login/callback?state=forged&code=forged")
+    assert answer is not None and answer.status == 401
+    expect(page.get_by_role("heading", level=1)).to_have_text("Du blev ikke logget ind")
+    assert "forged" not in page.content()
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.get_by_role("link", name="Log ind igen").click()
+    expect(page.get_by_role("button", name="citizen-anna")).to_be_visible()  # at the provider again
+
+
 def test_the_start_page_fits_320_pixels_and_works_by_keyboard(
     page: Page, build_browser_service: BuildBrowserService, serve: object
 ) -> None:
     booking = build_browser_service("booking", cookie_secure=False, clock=LiveClock())
     base = serve(booking.app)  # type: ignore[operator]
     page.set_viewport_size({"width": 320, "height": 640})
-    page.goto(base + "/")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    for path in ("/tilgaengelighed", "/"):
+        page.goto(base + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_have_text("Gå til indhold")
     for _ in range(5):
