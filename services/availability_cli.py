@@ -47,9 +47,12 @@ def _fail(message: str) -> NoReturn:
 
 
 def _read_caldav(url: str, username: str | None, password: str | None, window: Interval) -> list[str]:
+    from services.calendar_sync.caldav_client import request_limits
     from services.calendar_sync.reading import fetch_window
+    from shared.config import get_settings
 
-    return [ics for _href, _etag, ics in fetch_window(url, username, password, window)]
+    limits = request_limits(get_settings())  # the deployment's allow-list applies here too
+    return [ics for _href, _etag, ics in fetch_window(url, username, password, window, limits=limits)]
 
 
 @click.command(name="availability")

@@ -18,6 +18,7 @@ import click
 from services.apikey_cli import apikey
 from services.availability_cli import availability
 from services.booking.commands import import_citizens
+from services.cpr_keys_cli import rotate_cpr_keys
 from services.rules_cli import rules
 from shared.config import get_settings
 from shared.logs import configure_logging
@@ -195,6 +196,7 @@ def demo(data_dir: Path, host: str, offers_port: int, booking_port: int, identit
 main.add_command(apikey)
 main.add_command(availability)
 main.add_command(rules)
+main.add_command(rotate_cpr_keys)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,7 +7,9 @@
   citizen login): the same list about themself.
 
 Each service answers about its own ``cpr_access_log`` (services never read each other's
-tables): a full insight asks both offers and booking.
+tables): a full insight asks both offers and booking. Rows are found by the CPR number's
+keyed index under every configured key (``CprVault.indexes``), so rows written before a
+key rotation are found too; the answer never shows the number.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from shared.audit import CITIZEN_SELF, CprAccessLogMixin, record_cpr_access
 from shared.auth.access import Action
 from shared.auth.web import current_actor, current_citizen, current_route, requires
 from shared.cpr import Cpr, InvalidCpr, parse_cpr
+from shared.cpr_vault import vault_for_settings
 from shared.errors import ValidationFailed
 from shared.service import ServiceContext
 
@@ -66,9 +69,10 @@ def _kind(actor: str) -> str:
 
 def _entries(model: type[CprAccessLogMixin], cpr: Cpr) -> dict[str, Any]:
     context: ServiceContext = current_app.extensions["planner"]
+    subject = model.subject_cpr_index.in_(vault_for_settings(context.settings).indexes(cpr))
     with context.db.transaction() as session:
         newest_first = (model.at.desc(), model.id.desc())
-        query = select(model).where(model.subject_cpr == cpr.digits).order_by(*newest_first).limit(MAX_ENTRIES)
+        query = select(model).where(subject).order_by(*newest_first).limit(MAX_ENTRIES)
         rows = session.scalars(query).all()
         items = [
             {"at": r.at, "actor": r.actor, "actor_kind": _kind(r.actor), "purpose": r.purpose, "route": r.route}
@@ -99,8 +103,11 @@ def cpr_access_blueprint(model: type[CprAccessLogMixin], *, citizens_log_in: boo
         except InvalidCpr as exc:
             raise ValidationFailed(str(exc), extra={"errors": {"citizen": {"cpr": [str(exc)]}}}) from None
         context: ServiceContext = current_app.extensions["planner"]
+        vault = vault_for_settings(context.settings)
         with context.db.transaction() as session:
-            record_cpr_access(session, model, actor=current_actor(), purpose="insight", cpr=cpr, route=current_route())
+            record_cpr_access(
+                session, model, actor=current_actor(), purpose="insight", cpr=cpr, route=current_route(), vault=vault
+            )
         return _entries(model, cpr)
 
     if citizens_log_in:

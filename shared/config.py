@@ -6,10 +6,12 @@ PostgreSQL and RabbitMQ as IT runs them; the demo overrides them with embedded p
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
+from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.auth.api_keys import parse_api_keys
@@ -19,6 +21,14 @@ from shared.network_policy import parse_allow_list
 _PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 _RATE_LIMIT = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]+)\s*")
 RATE_LIMIT_OFF = "off"
+
+
+def default_state_dir() -> Path:
+    """``$XDG_STATE_HOME/jobcenter-planner`` (``~/.local/state/jobcenter-planner`` without it):
+    the user's own, never a shared temporary folder."""
+    xdg = os.environ.get("XDG_STATE_HOME", "")
+    base = Path(xdg) if os.path.isabs(xdg) else Path(os.path.expanduser("~/.local/state"))
+    return base / "jobcenter-planner"
 
 
 def parse_rate_limit(text: str) -> tuple[int, int] | None:
@@ -46,6 +56,11 @@ class Settings(BaseSettings):
         "amqp://guest:guest@127.0.0.1:5672//",
         description="RabbitMQ URL (events and Celery tasks); memory:// runs in-process.",
     )
+    broker_ca_file: str = Field(
+        "",
+        description="CA certificate file (PEM) that the RabbitMQ server's certificate must chain to; needs an "
+        "amqps:// broker URL. Empty: with amqps://, the system's trusted CAs. The host name is always checked.",
+    )
     events_exchange: str = Field("planner.events", description="Topic exchange that carries domain events.")
     task_queue: str = Field(
         "planner.calendar_sync.tasks", description="Celery queue of the calendar-sync worker's tasks."
@@ -53,6 +68,11 @@ class Settings(BaseSettings):
     secret_keys: str = Field(
         "",
         description="Comma-separated Fernet keys; the first encrypts calendar passwords, all decrypt (key rotation).",
+    )
+    cpr_keys: SecretStr = Field(
+        SecretStr(""),
+        description="Comma-separated keys (planner keygen) for CPR numbers at rest: the first indexes and encrypts, "
+        "all find and decrypt (key rotation: planner rotate-cpr-keys). Required outside the demo.",
     )
     timezone: str = Field("Europe/Copenhagen", description="Default time zone of job centres and advisors.")
     booking_notice_days: int = Field(
@@ -79,7 +99,18 @@ class Settings(BaseSettings):
         description="Comma-separated host names (optionally host:port) and CIDR ranges that calendar URLs may "
         "point at although they are internal (loopback, private, link-local); empty: public addresses only.",
     )
-    caldav_timeout_seconds: float = Field(20.0, gt=0, description="Timeout of one CalDAV request.")
+    caldav_timeout_seconds: float = Field(
+        20.0, gt=0, description="Timeout of connecting to a calendar server and of each read of its answer."
+    )
+    caldav_request_deadline_seconds: float = Field(
+        60.0, gt=0, description="Longest one CalDAV request may take in all (a server that trickles is cut off)."
+    )
+    caldav_sync_deadline_seconds: float = Field(
+        90.0, gt=0, description="Longest all CalDAV requests of one advisor's sync may take together."
+    )
+    caldav_max_response_bytes: int = Field(
+        32 * 1024 * 1024, ge=1024, description="Largest answer read from a calendar server (bytes); larger is refused."
+    )
     busy_cache_advisors: int = Field(
         500, ge=1, description="Advisors whose busy time each worker process keeps in memory (least recently used go)."
     )
@@ -87,6 +118,11 @@ class Settings(BaseSettings):
         2.0, gt=0, description="How often the outbox relay looks for events that were not yet sent."
     )
     celery_eager: bool = Field(False, description="Run Celery tasks in the calling process (demo only).")
+    state_dir: Path = Field(
+        default_factory=default_state_dir,
+        description="Directory of the files a process keeps between runs (Celery beat's schedule); made with mode "
+        "0700. The systemd units set it to their StateDirectory.",
+    )
     citizen_registry_url: str | None = Field(
         None,
         description="Base URL of an citizen registry (POST {url}/citizens/lookup); empty: booking's own store.",
@@ -199,6 +235,16 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if value and not re.fullmatch(r"https?://[^/?#@\s]+", value):
             raise ValueError(f"a public URL is http(s)://host[:port] without a path, not {value!r}")
+        return value
+
+    @field_validator("broker_ca_file")
+    @classmethod
+    def _ca_file_for_tls(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if value and not str(info.data.get("broker_url", "")).startswith("amqps://"):
+            raise ValueError("a broker CA file needs an amqps:// PLANNER_BROKER_URL (TLS); the URL is not amqps://")
+        if value and not Path(value).is_file():
+            raise ValueError(f"the broker CA file {value!r} does not exist")
         return value
 
     @field_validator("calendar_hosts_allowed")

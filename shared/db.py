@@ -1,6 +1,8 @@
 """Database helpers shared by the services: naming convention, aware datetimes,
 engines and transactions.
 
+Every engine made here hides statement parameters in its errors (see ``make_engine``).
+
 Production and tests run on PostgreSQL. SQLite is for the one-command demo only: there
 every transaction starts with ``BEGIN IMMEDIATE``, so one writer at a time holds the
 database and a check followed by an insert cannot race.
@@ -59,7 +61,13 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and immediate transactions."""
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and immediate transactions.
+
+    Statement parameters never appear in its errors (``hide_parameters``): a failing insert
+    or lookup must not carry a CPR number, a name or a password into an exception text, a
+    traceback or a log. Only a caller that passes ``hide_parameters=False`` sees them.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(url):
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -30,6 +30,12 @@ BOOKING_CONFLICT_DETECTED = "booking.conflict_detected"
 ADVISOR_FREE_TIME_CHANGED = "advisor.free_time_changed"
 
 
+CLOCK_TOLERANCE = timedelta(minutes=5)
+"""How far ahead of the receiver's clock an event's ``occurred_at`` may lie (clock skew
+between hosts). Receivers order some changes by ``occurred_at`` and keep the newest, so a
+forged event from the far future would otherwise freeze what it names."""
+
+
 @dataclass(frozen=True)
 class Envelope:
     """One event as it travels: an id for deduplication, a type for routing."""
@@ -42,6 +48,11 @@ class Envelope:
 
     def __post_init__(self) -> None:
         require_aware(self.occurred_at, "occurred_at")
+
+    def from_the_future(self, now: datetime, tolerance: timedelta = CLOCK_TOLERANCE) -> bool:
+        """Whether ``occurred_at`` lies more than ``tolerance`` after ``now`` (the receiver's
+        clock): no genuine event does, so it is refused (``shared.messaging.EventDelivery``)."""
+        return self.occurred_at > now + tolerance
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -15,11 +15,22 @@ from __future__ import annotations
 import logging
 import re
 
-CPR_PATTERN = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])(\d\d)-?(\d{4})(?!\d)")
-"""DDMMYY-SSSS or DDMMYYSSSS with a day 01-31 and a month 01-12, not part of a longer
-number. No modulus 11 check (numbers without it are issued since 2007), so every real CPR
-number is masked, and numbers that cannot be one (a 10-digit case number 9876543210, an
-epoch time) stay readable."""
+_SEPARATOR = "[ \u00a0\u2009\u202f./\\-\u2010\u2011\u2012\u2013\u2014\u2212]"
+"""One character that may stand between the parts of a written CPR number: a space (also
+no-break, thin and narrow no-break), a dot, a slash, or a hyphen or dash (hyphen-minus,
+hyphen, non-breaking hyphen, figure dash, en dash, em dash, minus sign)."""
+
+CPR_PATTERN = re.compile(
+    rf"(?<!\d)(0[1-9]|[12]\d|3[01]){_SEPARATOR}?(0[1-9]|1[0-2]){_SEPARATOR}?(\d\d){_SEPARATOR}?(\d{{4}})(?!\d)"
+)
+"""A CPR number as people write it: the day 01-31, the month 01-12, the year, each
+optionally followed by one separator (``_SEPARATOR``), then the four digits, not part of a
+longer number: 0101901234, 010190-1234, 010190 1234, 01.01.90-1234, 01 01 90 1234,
+010190–1234. No modulus 11 check (numbers without it are issued since 2007), so every real
+CPR number is masked, and numbers that cannot be one stay readable: a 10-digit case number
+9876543210 (day 98), an epoch time, timestamps (2026-12-01 10:15:00), IP addresses and
+ports, UUIDs whose groups do not happen to read as one. A date written with a four-digit
+time (01.12.26 1015) cannot be told from a CPR number and is masked."""
 
 MASK = "XXXXXX-XXXX"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"

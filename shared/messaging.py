@@ -3,7 +3,11 @@
 One durable topic exchange carries every event, routed by its type. Each consuming
 service has one durable queue bound to the types it needs. Publisher and consumers
 both declare the whole topology, so an event published before a consumer ever ran
-still waits in that consumer's queue.
+still waits in that consumer's queue. ``PUBLISHES`` and ``SUBSCRIPTIONS`` are what each
+service's RabbitMQ user is allowed (``deploy/rabbitmq/definitions.json``).
+
+An ``amqps://`` broker URL connects with TLS: the server's certificate must chain to
+``PLANNER_BROKER_CA_FILE`` (or the system's CAs) and name the URL's host (``broker_ssl``).
 """
 
 from __future__ import annotations
@@ -11,16 +15,20 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import ssl
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from kombu import Connection, Exchange, Queue, binding
 from kombu.mixins import ConsumerMixin
 
 from shared import events as ev
-from shared.events import Envelope
+from shared.config import get_settings
+from shared.events import CLOCK_TOLERANCE, Envelope
+from shared.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +46,18 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 """Which event types each consuming service receives."""
+
+PUBLISHES: dict[str, tuple[str, ...]] = {
+    "offers": (ev.ADVISOR_CHANGED, ev.ADVISOR_SYNC_REQUESTED, ev.OFFER_PUBLISHED, ev.OFFER_CHANGED),
+    "booking": (ev.BOOKING_CREATED, ev.BOOKING_CANCELLED, ev.BOOKING_REBOOKED),
+    "calendar_sync": (
+        ev.AVAILABILITY_COMPUTED,
+        ev.CALENDAR_HEALTH_CHANGED,
+        ev.BOOKING_CONFLICT_DETECTED,
+        ev.ADVISOR_FREE_TIME_CHANGED,
+    ),
+}
+"""Which event types each service publishes (its RabbitMQ user may publish no others)."""
 
 
 def events_exchange(name: str) -> Exchange:
@@ -63,29 +83,57 @@ def declare_topology(connection: Connection, exchange_name: str) -> None:
         service_queue(service, exchange_name)(channel).declare()
 
 
-def broker_connection(url: str) -> Connection:
-    """A kombu connection; AMQP connections use publisher confirms."""
+SslOptions = dict[str, Any] | bool
+"""kombu's ``Connection(ssl=...)`` and Celery's ``broker_use_ssl``: False for no TLS."""
+
+
+def broker_ssl(url: str, ca_file: str = "") -> SslOptions:
+    """The TLS options for ``url``: none unless it is ``amqps://``; then the server's
+    certificate is required, must chain to ``ca_file`` (empty: the system's trusted CAs) and
+    must name the URL's host (``server_hostname: None`` makes kombu use it)."""
+    if not url.startswith("amqps://"):
+        return False
+    options: dict[str, Any] = {"cert_reqs": ssl.CERT_REQUIRED, "server_hostname": None}
+    if ca_file:
+        options["ca_certs"] = ca_file
+    return options
+
+
+def _configured_ssl(url: str) -> SslOptions:
+    """``broker_ssl`` with this process's ``PLANNER_BROKER_CA_FILE`` (read only for amqps://)."""
+    if not url.startswith("amqps://"):
+        return False
+    return broker_ssl(url, get_settings().broker_ca_file)
+
+
+def broker_connection(url: str, ssl_options: SslOptions | None = None) -> Connection:
+    """A kombu connection; AMQP connections use publisher confirms. ``ssl_options`` (see
+    ``broker_ssl``) default to this process's settings for ``url``."""
     options: dict[str, Any] = {"confirm_publish": True}
     if url.startswith("memory"):
         options = {"polling_interval": 0.05}
-    return Connection(url, transport_options=options, connect_timeout=5)
+    tls = _configured_ssl(url) if ssl_options is None else ssl_options
+    if isinstance(tls, dict):
+        tls = dict(tls)  # kombu fills in server_hostname per connection
+    return Connection(url, transport_options=options, connect_timeout=5, ssl=tls)
 
 
 class Publisher:
     """Publishes events persistently and waits for the broker's confirm.
 
-    Thread-safe; reconnects on the next publish after a failure.
+    Thread-safe; reconnects on the next publish after a failure. ``ssl_options``: see
+    ``broker_connection``.
     """
 
-    def __init__(self, broker_url: str, exchange_name: str):
-        self.broker_url, self.exchange_name = broker_url, exchange_name
+    def __init__(self, broker_url: str, exchange_name: str, ssl_options: SslOptions | None = None):
+        self.broker_url, self.exchange_name, self.ssl_options = broker_url, exchange_name, ssl_options
         self.exchange = events_exchange(exchange_name)
         self._connection: Connection | None = None
         self._lock = threading.Lock()
 
     def _producer_connection(self) -> Connection:
         if self._connection is None:
-            connection = broker_connection(self.broker_url)
+            connection = broker_connection(self.broker_url, self.ssl_options)
             connection.ensure_connection(max_retries=1)
             declare_topology(connection, self.exchange_name)
             self._connection = connection
@@ -131,16 +179,31 @@ def decode_envelope(body: Any) -> Envelope:
     return Envelope.from_json(body)
 
 
+KNOWN_TYPES = frozenset(t for types in SUBSCRIPTIONS.values() for t in types)
+"""Every event type some service consumes (named in logs; any other type is not echoed)."""
+
+
 class EventDelivery:
     """What every consumer does with one message: decode, hand to ``handle``, acknowledge.
 
     The message is acknowledged only after ``handle`` returned (its transaction has
     committed). A malformed message is rejected; a failing handler's message is put back
-    after a short, growing pause.
+    after a short, growing pause. An event whose ``occurred_at`` lies more than
+    ``tolerance`` after ``clock()`` is rejected unread (dead-lettered where the queue has a
+    dead-letter exchange, else dropped): receivers keep the newest change by that instant,
+    so a forged event from the future would otherwise freeze what it names.
     """
 
-    def __init__(self, handle: Callable[[Envelope], None], max_pause: float = 10.0):
+    def __init__(
+        self,
+        handle: Callable[[Envelope], None],
+        max_pause: float = 10.0,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        tolerance: timedelta = CLOCK_TOLERANCE,
+    ):
         self.handle, self.max_pause = handle, max_pause
+        self.clock, self.tolerance = clock, tolerance
         self._failures: dict[str, int] = {}
 
     def __call__(self, body: Any, message: Any) -> None:
@@ -148,6 +211,13 @@ class EventDelivery:
             envelope = decode_envelope(body)
         except ValueError as exc:
             log.error("rejecting a malformed event: %s", exc)
+            message.reject()
+            return
+        now = self.clock()
+        if envelope.from_the_future(now, self.tolerance):
+            kind = envelope.type if envelope.type in KNOWN_TYPES else "an unknown type"
+            ahead = int((envelope.occurred_at - now).total_seconds())
+            log.error("rejecting an event of %s: it claims to have occurred %d s after this host's clock", kind, ahead)
             message.reject()
             return
         try:
@@ -180,10 +250,14 @@ class EventConsumer(ConsumerMixin):
 
 
 def run_consumer(
-    broker_url: str, exchange_name: str, service: str, handle: Callable[[Envelope], None]
+    broker_url: str,
+    exchange_name: str,
+    service: str,
+    handle: Callable[[Envelope], None],
+    ssl_options: SslOptions | None = None,
 ) -> EventConsumer:
     """Build the consumer of ``service``; call ``.run()`` on it (blocks) or run it in a thread."""
-    connection = broker_connection(broker_url)
+    connection = broker_connection(broker_url, ssl_options)
     connection.ensure_connection(max_retries=3)
     declare_topology(connection, exchange_name)
     return EventConsumer(connection, service_queue(service, exchange_name), handle)

@@ -43,23 +43,25 @@ def run_env(metadata: MetaData, version_table: str) -> None:
             context.run_migrations()
         return
     engine = make_engine(url)
-    with engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            # wait for another replica's upgrade as long as it takes; only then limit how
-            # long the DDL may queue behind live traffic (lock_timeout covers advisory locks too)
-            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": zlib.crc32(version_table.encode())})
-            connection.execute(text("SET lock_timeout = '10s'"))
-            connection.commit()
-        context.configure(
-            connection=connection,
-            target_metadata=metadata,
-            version_table=version_table,
-            compare_type=True,
-            render_as_batch=connection.dialect.name == "sqlite",
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": zlib.crc32(version_table.encode())})
-            connection.commit()
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # wait for another replica's upgrade as long as it takes; only then limit how
+                # long the DDL may queue behind live traffic (lock_timeout covers advisory locks too)
+                connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": zlib.crc32(version_table.encode())})
+                connection.execute(text("SET lock_timeout = '10s'"))
+                connection.commit()
+            context.configure(
+                connection=connection,
+                target_metadata=metadata,
+                version_table=version_table,
+                compare_type=True,
+                render_as_batch=connection.dialect.name == "sqlite",
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": zlib.crc32(version_table.encode())})
+                connection.commit()
+    finally:  # also after a failed migration: closing the connection releases the advisory lock
+        engine.dispose()

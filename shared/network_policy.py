@@ -3,8 +3,10 @@
 An administrator types an advisor's calendar URL, and the worker then sends requests to it
 from inside the network, with the advisor's password. So a URL is used only when
 
-- its scheme is http or https, it names a host, and it has no userinfo
-  (``https://user:pw@...``: credentials go in their own fields);
+- its scheme is https, it names a host, and it has no userinfo
+  (``https://user:pw@...``: credentials go in their own fields); plain http only to a host
+  the allow-list admits (an internal server IT vouches for, the demo's and the tests'
+  loopback server), since the password would otherwise cross the internet unencrypted;
 - it holds no whitespace or control characters (``urlsplit`` drops some of them
   silently, so the host it sees need not be the one the HTTP client sees);
 - the host is plain ASCII (a name with æ, ø or å is written in its ``xn--`` form), with
@@ -186,10 +188,13 @@ def address_allowed(address: IPAddress | str, allow: AllowList, port: int | None
     """Whether a calendar request may go to ``address`` (on ``port``): it is public, or the
     allow-list admits it (or the IPv4 address it carries). Also for a connect-time check."""
     ip = ipaddress.ip_address(address.split("%", 1)[0] if isinstance(address, str) else address)
-    inner = embedded_ipv4(ip)
-    if allow.admits_address(ip, port) or (inner is not None and allow.admits_address(inner, port)):
-        return True
-    return not is_internal(ip)
+    return admitted(ip, allow, port) or not is_internal(ip)
+
+
+def admitted(address: IPAddress, allow: AllowList, port: int | None = None) -> bool:
+    """Whether the allow-list admits ``address`` (or the IPv4 address it carries)."""
+    inner = embedded_ipv4(address)
+    return allow.admits_address(address, port) or (inner is not None and allow.admits_address(inner, port))
 
 
 def literal_address(host: str) -> IPAddress | None:
@@ -208,6 +213,13 @@ def _refuse_internal(shown_host: str, address: IPAddress) -> CalendarUrlRefused:
     where = str(address) if shown_host == str(address) else f"{shown_host} → {address}"
     return CalendarUrlRefused(
         f"Kalenderadressen peger på en intern adresse ({where}), som ikke er tilladt. IT kan tillade den i {SETTING}."
+    )
+
+
+def _refuse_plain_http(host: str) -> CalendarUrlRefused:
+    return CalendarUrlRefused(
+        f"Kalenderadressen til {shown(host)} skal begynde med https://, så adgangskoden ikke sendes ukrypteret. "
+        f"http:// bruges kun til servere, som IT har tilladt i {SETTING}."
     )
 
 
@@ -250,9 +262,12 @@ def check_calendar_url(url: str, allow: AllowList, resolve: Resolve) -> Calendar
     ``CalendarUrlRefused`` (``CalendarHostUnknown`` when the name cannot be looked up)
     with a Danish message. A name the allow-list admits is not looked up."""
     host, port, address = parse_calendar_url(url)
+    plain = urlsplit(url).scheme == "http"
     if address is not None:
         if not address_allowed(address, allow, port):
             raise _refuse_internal(str(address), address)
+        if plain and not admitted(address, allow, port):
+            raise _refuse_plain_http(host)
         return CalendarTarget(host, port, (address,))
     if allow.admits_name(host, port):
         return CalendarTarget(host, port, ())
@@ -267,4 +282,6 @@ def check_calendar_url(url: str, allow: AllowList, resolve: Resolve) -> Calendar
     for each in found:
         if not address_allowed(each, allow, port):
             raise _refuse_internal(shown(host), each)
+    if plain and not all(admitted(each, allow, port) for each in found):
+        raise _refuse_plain_http(host)
     return CalendarTarget(host, port, tuple(dict.fromkeys(found)))

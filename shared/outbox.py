@@ -5,6 +5,11 @@ transaction (``record_event``). The relay publishes unsent events afterwards wit
 publisher confirms and marks them sent; if the broker is down they wait in the table.
 Consumers write the ids of applied events in ``processed_event`` inside the
 transaction that applies them, so a redelivered event is skipped (``apply_once``).
+
+Sent events are deleted ``PUBLISHED_RETENTION`` after they were published
+(``OutboxRelay.purge_published``, which the relay runs about once an hour, in batches): the
+table does not grow without end, and old payloads, calendar passwords' ciphertexts among
+them, are not kept longer than needed to look into a delivery.
 """
 
 from __future__ import annotations
@@ -12,10 +17,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import BigInteger, Integer, String, Text, select
+from sqlalchemy import BigInteger, Integer, String, Text, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -24,6 +29,13 @@ from shared.events import Envelope
 from shared.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+
+PUBLISHED_RETENTION = timedelta(days=7)
+"""How long a sent event stays in the outbox after ``published_at``."""
+PURGE_EVERY = timedelta(hours=1)
+"""How often the relay deletes sent events older than the retention."""
+PURGE_BATCH = 1000
+"""Rows deleted per transaction, so a large backlog never holds long locks."""
 
 
 class OutboxMixin:
@@ -112,19 +124,71 @@ class RawPublisher(Protocol):
 
 
 class OutboxRelay:
-    """Sends unsent outbox rows in order, a batch per transaction.
+    """Sends unsent outbox rows in order, a batch per transaction, and deletes sent ones
+    once they are older than ``retention`` (at most every ``purge_every``, see ``relay_pending``).
 
     Safe with several relays on one PostgreSQL database: rows are taken with
     ``FOR UPDATE SKIP LOCKED``. A row whose publish was confirmed but whose commit was
     lost is sent again; consumers skip it by its id.
     """
 
-    def __init__(self, db: Database, model: type[OutboxMixin], publisher: RawPublisher, batch: int = 100):
+    def __init__(
+        self,
+        db: Database,
+        model: type[OutboxMixin],
+        publisher: RawPublisher,
+        batch: int = 100,
+        *,
+        retention: timedelta = PUBLISHED_RETENTION,
+        purge_every: timedelta = PURGE_EVERY,
+        purge_batch: int = PURGE_BATCH,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.db, self.model, self.publisher, self.batch = db, model, publisher, batch
+        self.retention, self.purge_every, self.purge_batch, self.clock = retention, purge_every, purge_batch, clock
         self._lock = threading.Lock()
+        self._next_purge: datetime | None = None
 
     def relay_pending(self) -> int:
-        """Publish every unsent event; returns how many were sent."""
+        """Publish every unsent event; returns how many were sent. Also deletes the sent
+        events past the retention when the last such purge is ``purge_every`` ago."""
+        sent = self._send_pending()
+        now = self.clock()
+        if self._next_purge is None or now >= self._next_purge:
+            try:
+                self.purge_published(now)
+            except Exception as exc:  # noqa: BLE001 - the events were sent; the purge is tried again next time
+                log.warning("deleting old sent events from the outbox failed, will retry: %s", exc)
+            else:
+                self._next_purge = now + self.purge_every
+        return sent
+
+    def purge_published(self, now: datetime | None = None) -> int:
+        """Delete the events published more than ``retention`` before ``now`` (default: the
+        relay's clock), ``purge_batch`` rows per transaction; returns how many. Unsent rows
+        are never deleted, however old."""
+        cutoff = (now or self.clock()) - self.retention
+        deleted = 0
+        while True:
+            with self.db.transaction() as session:
+                query = (
+                    select(self.model.seq)
+                    .where(self.model.published_at.is_not(None), self.model.published_at < cutoff)
+                    .order_by(self.model.seq)
+                    .limit(self.purge_batch)
+                )
+                if not self.db.is_sqlite:
+                    query = query.with_for_update(skip_locked=True)
+                seqs = session.scalars(query).all()
+                if seqs:
+                    session.execute(delete(self.model).where(self.model.seq.in_(seqs)))
+            deleted += len(seqs)
+            if len(seqs) < self.purge_batch:
+                if deleted:
+                    log.info("deleted %d sent events older than %s from the outbox", deleted, self.retention)
+                return deleted
+
+    def _send_pending(self) -> int:
         sent = 0
         with self._lock:
             while True:
@@ -140,7 +204,7 @@ class OutboxRelay:
                     rows = session.scalars(query).all()
                     for row in rows:
                         self.publisher.publish_raw(row.event_type, row.body, row.event_id)
-                        row.published_at = utcnow()
+                        row.published_at = self.clock()
                 sent += len(rows)
                 if len(rows) < self.batch:
                     return sent

@@ -117,10 +117,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+TEST_CPR_KEYS = Fernet.generate_key().decode()
+"""``PLANNER_CPR_KEYS`` of every test's settings unless it gives its own: new for each test run."""
+
+
 def make_settings(**overrides: object) -> Settings:
     """Settings for a test, never read from the developer's environment; IT's API key
-    (``tests.identities.IT_KEY``) is admitted unless ``api_keys`` is given."""
+    (``tests.identities.IT_KEY``) is admitted unless ``api_keys`` is given, and the CPR
+    numbers are sealed with ``TEST_CPR_KEYS`` unless ``cpr_keys`` is given."""
     overrides.setdefault("api_keys", api_keys_setting(IT_KEY))
+    overrides.setdefault("cpr_keys", TEST_CPR_KEYS)
     return Settings.model_validate(overrides)
 
 

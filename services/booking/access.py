@@ -12,6 +12,8 @@
   checked before the citizen is looked up: a refused caller causes no CPR lookup.
 - Every lookup is written to the CPR access log with the authenticated actor
   (``actor_id``) and the route (``request.url_rule.rule``).
+- CPR numbers are compared by their keyed index (``cpr_vault``: the vault of the app's
+  settings), never read back in plain text.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from services.booking.queries import OFFER_NOT_FOUND
 from shared.auth.access import Action
 from shared.auth.web import authorize, current_actor, current_citizen, current_route, job_centres_allowed
 from shared.cpr import Cpr
+from shared.cpr_vault import CprVault, vault_for_settings
 from shared.db import Database
 from shared.eligibility import CitizenProfile
 from shared.errors import NotFound, ValidationFailed
@@ -77,7 +80,7 @@ def authorize_booking(action: Action, booking: Booking, offer: OfferView | None)
     machines: ``action`` at the job centre of the booking's offer (404 as if unknown, or 403)."""
     citizen = current_citizen()
     if citizen is not None:
-        if booking.citizen_cpr != citizen.cpr.digits:
+        if not cpr_vault().matches(booking.citizen_cpr_index, citizen.cpr):
             raise NotFound(BOOKING_NOT_FOUND)
         return
     authorize(action, offer.job_centre_code if offer is not None else None, not_found=BOOKING_NOT_FOUND)
@@ -91,12 +94,22 @@ def readable_job_centres() -> frozenset[str] | None:
 def look_up(cpr: Cpr | str, purpose: str) -> CitizenProfile:
     """The citizen's profile, the lookup logged with the caller and the route."""
     provider: CitizenProvider = current_app.extensions["booking.citizens"]
-    return look_up_citizen(_db(), provider, cpr, actor=current_actor(), purpose=purpose, route=current_route())
+    return look_up_citizen(
+        _db(), provider, cpr, actor=current_actor(), purpose=purpose, route=current_route(), vault=cpr_vault()
+    )
 
 
 def identify(cpr: Cpr | str, purpose: str) -> Cpr:
     """The checked CPR number, the lookup logged with the caller and the route (no profile)."""
-    return identify_citizen(_db(), cpr, actor=current_actor(), purpose=purpose, route=current_route())
+    return identify_citizen(
+        _db(), cpr, actor=current_actor(), purpose=purpose, route=current_route(), vault=cpr_vault()
+    )
+
+
+def cpr_vault() -> CprVault:
+    """The vault of the app's settings (``PLANNER_CPR_KEYS``)."""
+    context: ServiceContext = current_app.extensions["planner"]
+    return vault_for_settings(context.settings)
 
 
 def _db() -> Database:

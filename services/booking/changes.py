@@ -37,8 +37,10 @@ from services.booking.models import Booking, OfferView, OutboxMessage
 from services.booking.operations import booking_payload, checked_request, place_booking
 from services.booking.queries import bookable_offer
 from shared import events as ev
+from shared.audit import current_cpr_vault
 from shared.config import Settings
 from shared.cpr import Cpr
+from shared.cpr_vault import CprVault, vault_for_settings
 from shared.eligibility import CitizenProfile
 from shared.errors import Conflict, Forbidden, NotFound, UserError
 from shared.outbox import record_event
@@ -58,12 +60,13 @@ NO_REBOOKING = "Bookingen kan ikke flyttes: tilbuddet tillod ikke ombooking, da 
 SAME_TIME = "Du har allerede denne tid. Vælg en anden tid at flytte mødet til."
 
 
-def _own_active_booking(session: Session, booking_id: uuid.UUID, cpr: Cpr, now: datetime) -> Booking:
-    """The booking, locked; refused unless it is the citizen's, active and not begun."""
+def _own_active_booking(session: Session, booking_id: uuid.UUID, cpr: Cpr, now: datetime, vault: CprVault) -> Booking:
+    """The booking, locked; refused unless it is the citizen's (its index is ``cpr``'s under
+    one of ``vault``'s keys), active and not begun."""
     booking = session.get(Booking, booking_id, with_for_update=True)
     if booking is None:
         raise NotFound(BOOKING_NOT_FOUND)
-    if booking.citizen_cpr != cpr.digits:
+    if not vault.matches(booking.citizen_cpr_index, cpr):
         raise Forbidden(NOT_YOUR_BOOKING, code="not_your_booking")
     if booking.rebooked_to_id is not None:
         raise Conflict(ALREADY_MOVED, code="already_rebooked", extra={"rebooked_to": str(booking.rebooked_to_id)})
@@ -74,8 +77,16 @@ def _own_active_booking(session: Session, booking_id: uuid.UUID, cpr: Cpr, now: 
     return booking
 
 
-def cancel_booking(session: Session, booking_id: uuid.UUID, cpr: Cpr, now: datetime | None = None) -> Booking:
-    """Cancel the citizen's booking (B-3); its time is free again at once.
+def cancel_booking(
+    session: Session,
+    booking_id: uuid.UUID,
+    cpr: Cpr,
+    now: datetime | None = None,
+    *,
+    vault: CprVault | None = None,
+) -> Booking:
+    """Cancel the citizen's booking (B-3); its time is free again at once. ``vault`` tells
+    whose booking it is (default: the running service's, ``current_cpr_vault``).
 
     NotFound for an unknown booking; Forbidden when it is another citizen's, or when the
     offer did not accept cancellation on the booking day; Conflict when it is cancelled or
@@ -83,7 +94,7 @@ def cancel_booking(session: Session, booking_id: uuid.UUID, cpr: Cpr, now: datet
     goes to the outbox in the same transaction; it never holds the CPR.
     """
     now = now or utcnow()
-    booking = _own_active_booking(session, booking_id, cpr, now)
+    booking = _own_active_booking(session, booking_id, cpr, now, vault or current_cpr_vault())
     if not booking.accept_cancellation:
         raise Forbidden(NO_CANCELLATION, code="cancellation_not_allowed")
     booking.cancelled_at = now
@@ -129,7 +140,7 @@ def rebook_booking(
     """
     cpr = checked_request(citizen, start)
     now = now or utcnow()
-    old = _own_active_booking(session, booking_id, cpr, now)
+    old = _own_active_booking(session, booking_id, cpr, now, vault_for_settings(settings))
     offer_seen = session.get(OfferView, old.offer_id)
     deadline = last_rebooking_day(old, offer_seen)
     if deadline is None:

@@ -5,6 +5,10 @@ and ``bookable_time`` mirror ``availability.computed``. ``booking`` is this serv
 data. No advisor is ever double-booked: on PostgreSQL an exclusion constraint rejects
 two active bookings of one advisor whose occupations (meeting plus reporting time)
 overlap, and a partial unique index allows one active booking per citizen per offer.
+
+No table holds a CPR number in plain text (``shared.cpr_vault``): a row is found by the
+number's keyed index (``*_cpr_index``, HMAC) and keeps it sealed (``*_cpr_sealed``, Fernet)
+where it is needed again.
 """
 
 from __future__ import annotations
@@ -118,8 +122,10 @@ class Booking(Base):
 
     The advisor is occupied during ``[start_at, occupied_until)``: the meeting plus its
     reporting time. The cancellation and rebooking terms are copied from the offer when
-    booking (V-6: existing bookings keep their terms). ``citizen_cpr`` is confidential:
-    never in a URL, a log, an event or a response.
+    booking (V-6: existing bookings keep their terms). The citizen is ``citizen_cpr_index``
+    (the CPR number's keyed index, which the one-booking index covers) and
+    ``citizen_cpr_sealed`` (the number encrypted, for staff's participant lists); both are
+    confidential: never in a URL, a log, an event or a response.
     """
 
     __tablename__ = "booking"
@@ -128,7 +134,8 @@ class Booking(Base):
     reference: Mapped[str] = mapped_column(String(12), unique=True)
     offer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     advisor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    citizen_cpr: Mapped[str] = mapped_column(String(10))
+    citizen_cpr_index: Mapped[str] = mapped_column(String(64))
+    citizen_cpr_sealed: Mapped[str] = mapped_column(Text)
     start_at: Mapped[datetime] = mapped_column(AwareDateTime())
     end_at: Mapped[datetime] = mapped_column(AwareDateTime())
     occupied_until: Mapped[datetime] = mapped_column(AwareDateTime())
@@ -147,7 +154,7 @@ class Booking(Base):
         Index(
             CITIZEN_OFFER_INDEX,
             "offer_id",
-            "citizen_cpr",
+            "citizen_cpr_index",
             unique=True,
             postgresql_where=text("cancelled_at IS NULL"),
             sqlite_where=text("cancelled_at IS NULL"),
@@ -180,15 +187,17 @@ class CatalogueVersion(Base):
 
 
 class CitizenProfileRow(Base):
-    """A citizen as the participant rules see them (the profile import's fields), by CPR.
+    """A citizen as the participant rules see them (the profile import's fields), found by
+    the CPR number's keyed index (``cpr_index``) and keeping the number sealed (``cpr_sealed``).
 
-    Confidential: ``cpr`` and ``name`` never go into a URL, a log, an event or a response,
+    Confidential: the number and ``name`` never go into a URL, a log, an event or a response,
     and every lookup is written to ``cpr_access_log``.
     """
 
     __tablename__ = "citizen_profile"
 
-    cpr: Mapped[str] = mapped_column(String(10), primary_key=True)
+    cpr_index: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cpr_sealed: Mapped[str] = mapped_column(Text)
     name: Mapped[str | None] = mapped_column(String(200))
     contact_group: Mapped[str | None] = mapped_column(String(200))
     assessment_group: Mapped[str | None] = mapped_column(String(200))

@@ -1,7 +1,9 @@
 """A citizen books a time (B-2, B-6); cancelling and rebooking live in ``changes``.
 
 Each function takes a Session inside the caller's transaction and raises shared.errors.
-The event ``booking.created`` is written to the outbox in the same transaction.
+The event ``booking.created`` is written to the outbox in the same transaction. A booking
+stores its citizen's CPR number indexed and sealed with the keys of the settings
+(``shared.cpr_vault``), never in plain text.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from services.booking.queries import bookable_offer, booking_window, free_starts
 from shared import events as ev
 from shared.config import Settings
 from shared.cpr import Cpr
+from shared.cpr_vault import vault_for_settings
 from shared.eligibility import CitizenProfile
 from shared.errors import Conflict, Forbidden, NotFound, PlannerError, UserError, ValidationFailed
 from shared.outbox import record_event
@@ -60,7 +63,7 @@ def _violated(exc: IntegrityError) -> str:
     message = str(orig)
     if sqlstate == "23P01" or constraint == ADVISOR_OVERLAP_CONSTRAINT:
         return "advisor"
-    if constraint == CITIZEN_OFFER_INDEX or "booking.offer_id, booking.citizen_cpr" in message:
+    if constraint == CITIZEN_OFFER_INDEX or "booking.offer_id, booking.citizen_cpr_index" in message:
         return "citizen"
     if constraint == REFERENCE_CONSTRAINT or "booking.reference" in message:
         return "reference"
@@ -92,13 +95,14 @@ def _book_advisor(
     session: Session,
     offer: OfferView,
     advisor: uuid.UUID,
-    cpr: str,
+    citizen: tuple[str, str],
     start: datetime,
     end: datetime,
     now: datetime,
     terms: tuple[bool, int | None],
 ) -> Booking | str:
-    """Insert the booking with ``advisor``: the Booking, or the guard it hit.
+    """Insert the booking with ``advisor``: the Booking, or the guard it hit. ``citizen`` is
+    the CPR number's index under the current key and its sealed form.
 
     A clash of the random reference (32^8 codes) is retried with a new one.
     """
@@ -109,7 +113,8 @@ def _book_advisor(
             reference=new_reference(),
             offer_id=offer.id,
             advisor_id=advisor,
-            citizen_cpr=cpr,
+            citizen_cpr_index=citizen[0],
+            citizen_cpr_sealed=citizen[1],
             start_at=start,
             end_at=end,
             occupied_until=end + timedelta(minutes=offer.reporting_minutes),
@@ -240,14 +245,17 @@ def place_booking(
     ``terms`` (accept cancellation, rebooking days before) default to the offer's terms of
     today; a rebooking passes the terms of the booking it moves (V-6).
     """
-    digits = checked_request(citizen, start).digits
+    cpr = checked_request(citizen, start)
+    vault = vault_for_settings(settings)
     require_eligible(offer, citizen, today_in(offer_zone(offer), now))
     _check_period(offer, settings, start, now)
     require_before_deadline(offer, citizen, start)
 
     held = session.scalar(
         select(Booking.id).where(
-            Booking.offer_id == offer.id, Booking.citizen_cpr == digits, Booking.cancelled_at.is_(None)
+            Booking.offer_id == offer.id,
+            Booking.citizen_cpr_index.in_(vault.indexes(cpr)),  # rows indexed under an older key too
+            Booking.cancelled_at.is_(None),
         )
     )
     if held is not None:
@@ -260,8 +268,9 @@ def place_booking(
 
     end = start + timedelta(minutes=offer.duration_minutes)
     terms = terms or (offer.accept_cancellation, offer.rebooking_days_before)
+    stored = (vault.index(cpr), vault.seal(cpr))
     for advisor in advisors:
-        violated = _book_advisor(session, offer, advisor, digits, start, end, now, terms)
+        violated = _book_advisor(session, offer, advisor, stored, start, end, now, terms)
         if isinstance(violated, Booking):
             return violated
         if violated == "citizen":

@@ -9,6 +9,12 @@ Errors are mapped for the callers: the server not answering (connection refused,
 else the server refuses (wrong password, unknown calendar) is ``CalendarAccessRefused``,
 which retrying will not fix. Messages are Danish: staff see them.
 
+Every request goes through ``caldav_http.CalendarSession``: only to the calendar's own
+origin, redirects only within it, the peer address checked at connect time, the answer
+capped in size and the request (and the whole sync) in time. No error message quotes
+what the server sent (an answer's body, an object's content): staff see the host, the
+HTTP status or the kind of problem.
+
 A server that does not offer a REPORT at all (some Exchange gateways such as DavMail,
 minimal WebDAV servers) answers 400, 405, 415 or 501, or 403 with a ``supported-report``
 / ``supported-filter`` precondition: that is ``RequestUnsupported`` (see
@@ -29,7 +35,16 @@ import caldav
 from caldav.lib import error as dav_error
 from caldav.lib.http_sync import requests as http
 
+from services.calendar_sync.caldav_http import (
+    CalendarHttpError,
+    CalendarSession,
+    DeadlineExceeded,
+    RequestLimits,
+    inside_calendar,
+)
+from shared.config import Settings
 from shared.errors import PlannerError, UpstreamUnavailable
+from shared.network_policy import allow_list, shown
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +108,18 @@ class CalendarAccount:
         return f"CalendarAccount(url={self.url!r}, username={self.username!r}, password=***)"
 
 
+def request_limits(settings: Settings) -> RequestLimits:
+    """The bounds of this deployment's calendar requests (timeouts, deadlines, answer size,
+    the allow-list of internal hosts)."""
+    return RequestLimits(
+        timeout=settings.caldav_timeout_seconds,
+        deadline=settings.caldav_request_deadline_seconds,
+        session_deadline=settings.caldav_sync_deadline_seconds,
+        max_response_bytes=settings.caldav_max_response_bytes,
+        allow=allow_list(settings.calendar_hosts_allowed),
+    )
+
+
 class RemoteObject(NamedTuple):
     """One calendar object as the server holds it: ``(href, etag, ics_text)``."""
 
@@ -111,12 +138,28 @@ def _calendar_url(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def _host(account: CalendarAccount) -> str:
+    return shown(urlsplit(account.url).hostname or "?")
+
+
 @contextmanager
 def _translated_errors(account: CalendarAccount, action: str) -> Iterator[None]:
+    """The errors of one request as staff should read them; never the server's own words
+    (an error body, an exception text that may hold them), only host, status and kind."""
     try:
         yield
-    except (http.exceptions.ConnectionError, http.exceptions.Timeout, dav_error.RateLimitError) as exc:
-        raise UpstreamUnavailable(f"Kalenderserveren svarer ikke ({action}): {exc}") from exc
+    except DeadlineExceeded as exc:
+        raise UpstreamUnavailable(f"Kalenderserveren {_host(account)} svarede ikke i tide ({action}).") from exc
+    except CalendarHttpError as exc:
+        raise CalendarAccessRefused(
+            f"Kalenderserveren {_host(account)} blev ikke læst ({action}): {exc.kind}."
+        ) from exc
+    except dav_error.RateLimitError as exc:
+        raise UpstreamUnavailable(f"Kalenderserveren {_host(account)} beder om at vente ({action}).") from exc
+    except http.exceptions.Timeout as exc:
+        raise UpstreamUnavailable(f"Kalenderserveren {_host(account)} svarer ikke i tide ({action}).") from exc
+    except http.exceptions.ConnectionError as exc:
+        raise UpstreamUnavailable(f"Kalenderserveren {_host(account)} svarer ikke ({action}).") from exc
     except dav_error.AuthorizationError as exc:
         raise CalendarAccessRefused(
             f"Kalenderserveren afviste login eller adgang for {account.username or 'ukendt bruger'} ({action})."
@@ -125,20 +168,27 @@ def _translated_errors(account: CalendarAccount, action: str) -> Iterator[None]:
         status = getattr(exc, "status", None)
         if status is not None and status >= 500:
             raise UpstreamUnavailable(f"Kalenderserveren fejlede ({action}): HTTP {status}") from exc
-        raise CalendarAccessRefused(f"Kalenderserveren afviste forespørgslen ({action}): {exc.reason}") from exc
+        shown_status = f"HTTP {status}" if status is not None else type(exc).__name__
+        raise CalendarAccessRefused(f"Kalenderserveren afviste forespørgslen ({action}): {shown_status}") from exc
     except http.exceptions.RequestException as exc:
-        raise CalendarAccessRefused(f"Kalenderen kan ikke nås ({action}): {exc}") from exc
+        raise CalendarAccessRefused(f"Kalenderen {_host(account)} kan ikke nås ({action}).") from exc
 
 
 class CalDAVCalendar:
-    """One advisor's calendar; use as a context manager (closes the HTTP session)."""
+    """One advisor's calendar; use as a context manager (closes the HTTP session).
 
-    def __init__(self, account: CalendarAccount, timeout: float):
+    The caldav library builds the requests; they are sent through a ``CalendarSession``
+    held to this calendar and to ``limits`` (see ``caldav_http``)."""
+
+    def __init__(self, account: CalendarAccount, limits: RequestLimits):
         self.account = account
         self.url = _calendar_url(account.url)
         self.client = caldav.DAVClient(
-            url=self.url, username=account.username, password=account.password, timeout=timeout
+            url=self.url, username=account.username, password=account.password, timeout=limits.timeout
         )
+        self.client.session.close()
+        self.client.session = CalendarSession(self.url, limits)
+        self.client.rate_limit_handle = False  # a 429/503 is retried by the task, never slept on here
         self.calendar = self.client.calendar(url=self.url)
 
     def __enter__(self) -> CalDAVCalendar:
@@ -174,6 +224,9 @@ class CalDAVCalendar:
             if not text:
                 continue
             href = normalise_href(self.url, str(item.url))
+            if not inside_calendar(self.url, href):
+                log.warning("calendar %s listed an object outside it (%s); not read", self.url, shown(href))
+                continue
             objects.append(RemoteObject(href=href, etag=item.etag, ics_text=str(text)))
         return objects
 
@@ -196,11 +249,3 @@ class CalDAVCalendar:
         if response.status >= 500:
             raise UpstreamUnavailable(f"Kalenderserveren fejlede (skrivning): HTTP {response.status}")
         raise CalendarAccessRefused(f"Kalenderserveren afviste mødet: HTTP {response.status}")
-
-
-def put_event(
-    url: str, username: str | None, password: str | None, uid: str, ics_text: str, *, timeout: float = 20.0
-) -> tuple[str, str | None]:
-    """PUT ``ics_text`` as ``<url>/<uid>.ics`` with If-None-Match: * ; returns (href, etag)."""
-    with CalDAVCalendar(CalendarAccount(url, username, password), timeout) as calendar:
-        return calendar.put_event(uid, ics_text)

@@ -11,10 +11,15 @@ authentication and error mapping are the same as for every other request):
 * ``multiget``: REPORT calendar-multiget for exactly the changed hrefs; a server that does
   not offer it raises ``RequestUnsupported`` (see ``caldav_client.refused_as_unsupported``);
 * ``get_object``: a plain GET of one object, for servers without calendar-multiget.
+
+Only hrefs inside the calendar (its origin, under its path: ``caldav_http.inside_calendar``)
+are taken from an answer; any other is logged by its (shortened) href and left out, so a
+server cannot make the worker fetch another URL with the advisor's password.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
@@ -31,7 +36,11 @@ from services.calendar_sync.caldav_client import (
     normalise_href,
     refused_as_unsupported,
 )
+from services.calendar_sync.caldav_http import inside_calendar
 from shared.errors import UpstreamUnavailable
+from shared.network_policy import shown
+
+log = logging.getLogger(__name__)
 
 NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav", "cs": "http://calendarserver.org/ns/"}
 XML_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -53,6 +62,15 @@ class SyncChanges:
     changed: dict[str, str | None]
     """href -> ETag of every object added or changed since the old token."""
     removed: set[str]
+
+
+def _own_href(calendar: CalDAVCalendar, href: str) -> str | None:
+    """``href`` from an answer, normalised, if it is inside the calendar; else None (logged)."""
+    url = normalise_href(calendar.url, href)
+    if inside_calendar(calendar.url, url):
+        return url
+    log.warning("calendar %s named an href outside it (%s); left out", calendar.url, shown(url))
+    return None
 
 
 def _tree(response: object) -> etree._Element:
@@ -107,7 +125,7 @@ def sync_changes(calendar: CalDAVCalendar, token: str) -> SyncChanges:
             response = calendar.client.request(calendar.url, "REPORT", body, {"Depth": "0"})
         except dav_error.AuthorizationError as exc:
             if getattr(exc, "status", None) == 403 or "{DAV:}valid-sync-token" in exc.preconditions:
-                raise SyncTokenInvalid(str(exc)) from exc
+                raise SyncTokenInvalid(f"HTTP {exc.status}") from exc  # not the server's words
             raise
     status = getattr(response, "status", 0)
     if status in (403, 412) or (status not in (200, 207) and "valid-sync-token" in str(response.raw)):
@@ -120,8 +138,8 @@ def sync_changes(calendar: CalDAVCalendar, token: str) -> SyncChanges:
         href = item.findtext("d:href", namespaces=NS)
         if not href:
             continue
-        url = normalise_href(calendar.url, href)
-        if url.rstrip("/") == normalise_href(calendar.url, calendar.url).rstrip("/"):
+        url = _own_href(calendar, href)
+        if url is None or url.rstrip("/") == normalise_href(calendar.url, calendar.url).rstrip("/"):
             continue
         if " 404 " in (item.findtext("d:status", namespaces=NS) or ""):
             removed.add(url)
@@ -143,14 +161,15 @@ def list_etags(calendar: CalDAVCalendar) -> dict[str, str | None]:
         href = item.findtext("d:href", namespaces=NS)
         if not href or item.find(".//d:resourcetype/d:collection", NS) is not None:
             continue
-        url = normalise_href(calendar.url, href)
-        if url.rstrip("/") != own:
+        url = _own_href(calendar, href)
+        if url is not None and url.rstrip("/") != own:
             etags[url] = item.findtext(".//d:getetag", namespaces=NS)
     return etags
 
 
 def multiget(calendar: CalDAVCalendar, hrefs: list[str]) -> list[RemoteObject]:
     """The data and ETag of exactly ``hrefs`` (one calendar-multiget REPORT); gone ones are left out."""
+    hrefs = [h for h in hrefs if inside_calendar(calendar.url, h)]
     if not hrefs:
         return []
     paths = "".join(f"<d:href>{escape(urlsplit(h).path)}</d:href>" for h in hrefs)
@@ -173,9 +192,9 @@ def multiget(calendar: CalDAVCalendar, hrefs: list[str]) -> list[RemoteObject]:
     for item in _tree(response).iterfind("d:response", NS):
         href = item.findtext("d:href", namespaces=NS)
         data = item.findtext(".//c:calendar-data", namespaces=NS)
-        if href and data:
-            etag = item.findtext(".//d:getetag", namespaces=NS)
-            objects.append(RemoteObject(normalise_href(calendar.url, href), etag, data))
+        url = _own_href(calendar, href) if href and data else None
+        if url is not None and data:
+            objects.append(RemoteObject(url, item.findtext(".//d:getetag", namespaces=NS), data))
     return objects
 
 
@@ -187,7 +206,11 @@ def _request_url(href: str) -> str:
 
 def get_object(calendar: CalDAVCalendar, href: str) -> RemoteObject | None:
     """One object by a plain GET (for servers without calendar-multiget); None when it is
-    gone (404/410) or empty."""
+    gone (404/410) or empty. An href outside the calendar is refused, not fetched."""
+    if not inside_calendar(calendar.url, href):
+        raise CalendarAccessRefused(
+            f"Kalenderserveren henviste til et objekt uden for kalenderen ({shown(href)}); det hentes ikke."
+        )
     with _translated_errors(calendar.account, "hentning"):
         response = calendar.client.request(_request_url(href), "GET", "", {"Accept": "text/calendar"})
     status = getattr(response, "status", 0)

@@ -8,32 +8,67 @@ Start the worker (with beat, one beat per deployment)::
 Besides the tasks, the worker consumes the service's event queue
 (``<exchange>.calendar_sync``) with a consumer bootstep: each event is handed to
 ``consumer.handle`` and acknowledged only after it returned.
+
+Every task has a soft and a hard time limit (``tasks.SOFT_TIME_LIMIT_SECONDS``,
+``tasks.TIME_LIMIT_SECONDS``), and a pool process whose memory grew past
+``MAX_MEMORY_PER_CHILD_KIB`` is replaced after its task; a task that kills its process again
+and again is dead-lettered by its attempt counter (see ``tasks``). Beat keeps its schedule
+(a shelve: pickles) in ``state_dir``, a directory of this user only, never in the shared
+temporary folder, where another local user could plant a schedule file beat would unpickle.
 """
 
 from __future__ import annotations
 
 import logging
-import tempfile
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from celery import Celery, bootsteps, signals
+from celery.beat import PersistentScheduler
 from kombu import Consumer
 
 from services.calendar_sync import consumer, runtime
 from services.calendar_sync import tasks as _tasks  # noqa: F401 - registers the shared tasks
 from services.calendar_sync import write_tasks as _write_tasks  # noqa: F401 - registers the write tasks
 from services.calendar_sync.runtime import get_context
+from services.calendar_sync.tasks import SOFT_TIME_LIMIT_SECONDS, TIME_LIMIT_SECONDS
 from shared.config import Settings, get_settings
 from shared.logs import configure_logging
-from shared.messaging import SUBSCRIPTIONS, EventDelivery, events_exchange, service_queue
+from shared.messaging import SUBSCRIPTIONS, EventDelivery, broker_ssl, events_exchange, service_queue
 
 log = logging.getLogger(__name__)
 
 SERVICE = "calendar_sync"
 OUTBOX_RELAY_SECONDS = 10.0
+MAX_MEMORY_PER_CHILD_KIB = 512 * 1024
+"""A pool process above 512 MiB resident memory is replaced once its task is done (the busy
+time it keeps in memory, ``PLANNER_BUSY_CACHE_ADVISORS``, is typically 0.2 MB an advisor)."""
 
-__all__ = ["EventConsumerStep", "app", "get_context", "make_celery"]
+__all__ = ["EventConsumerStep", "StateDirScheduler", "app", "ensure_state_dir", "get_context", "make_celery"]
+
+
+def ensure_state_dir(path: Path) -> Path:
+    """Make the state directory ``path`` (mode 0700) unless it exists; refuse one that another
+    user owns or that others may write to (whoever may replace beat's schedule file runs code
+    in beat). Returns ``path``."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.stat()
+    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise PermissionError(
+            f"the state directory {path} (PLANNER_STATE_DIR) must belong to this user and be writable "
+            f"by nobody else (owner uid {info.st_uid}, mode {stat.filemode(info.st_mode)})"
+        )
+    return path
+
+
+class StateDirScheduler(PersistentScheduler):  # type: ignore[misc]
+    """Celery's shelve scheduler, whose file lies in the checked state directory."""
+
+    def setup_schedule(self) -> None:
+        ensure_state_dir(Path(self.schedule_filename).parent)
+        super().setup_schedule()
 
 
 class EventConsumerStep(bootsteps.ConsumerStep):
@@ -80,14 +115,21 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_ignore_result=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
+        # A task never runs for ever, nor does a pool process grow for ever; a task whose
+        # process dies again and again is dead-lettered by its attempt counter (tasks).
+        task_soft_time_limit=SOFT_TIME_LIMIT_SECONDS,
+        task_time_limit=TIME_LIMIT_SECONDS,
+        worker_max_memory_per_child=MAX_MEMORY_PER_CHILD_KIB,
         worker_prefetch_multiplier=1,
         # No remote control: anyone who may publish on the broker could shut workers down.
         worker_enable_remote_control=False,
         broker_connection_retry_on_startup=True,
+        broker_use_ssl=broker_ssl(settings.broker_url, settings.broker_ca_file),  # amqps://: verified
         task_always_eager=settings.celery_eager,
         enable_utc=True,
         timezone="UTC",
-        beat_schedule_filename=str(Path(tempfile.gettempdir()) / f"celerybeat-{settings.task_queue}"),
+        beat_scheduler="services.calendar_sync.celery_app:StateDirScheduler",
+        beat_schedule_filename=str(settings.state_dir / f"celerybeat-{settings.task_queue}"),
         beat_schedule={
             "resync-all-advisors": {
                 "task": "calendar_sync.resync_all",

@@ -15,6 +15,11 @@ serves a move to another advisor as well as to the same one, keeps one event per
 advisor sees the meeting move, never two meetings for long, never none.
 
 In the demo (``celery_eager``) the tasks run right here, in the consumer's thread.
+
+Advisors' calendar settings are ordered by the event's ``occurred_at``. An event claiming to
+come from more than ``CLOCK_TOLERANCE`` in the future never gets here (``EventDelivery``
+rejects it), and a stored change that lies that far ahead (one applied before the check
+existed) does not hold back a genuine change.
 """
 
 from __future__ import annotations
@@ -40,9 +45,10 @@ from services.calendar_sync.models import (
     ProcessedEvent,
 )
 from shared import events as ev
-from shared.events import Envelope
+from shared.events import CLOCK_TOLERANCE, Envelope
 from shared.outbox import apply_once
 from shared.service import ServiceContext
+from shared.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +65,14 @@ FollowUp = tuple[str, tuple[Any, ...]]
 def apply_advisor_changed(session: Session, envelope: Envelope) -> None:
     """Store the advisor's calendar settings unless a newer change was applied already.
 
-    A different calendar (URL or user) makes the cached busy time worthless: it is
-    dropped, and the advisor is withheld from offers until the new calendar was read.
+    A stored change dated beyond this host's clock (plus ``CLOCK_TOLERANCE``) counts as
+    forged, not newer. A different calendar (URL or user) makes the cached busy time
+    worthless: it is dropped, and the advisor is withheld from offers until the new
+    calendar was read.
     """
     payload = ev.AdvisorCalendarPayload.model_validate(envelope.payload)
     row = session.get(AdvisorCalendar, payload.advisor_id)
-    if row is not None and row.changed_at > envelope.occurred_at:
+    if row is not None and envelope.occurred_at < row.changed_at <= utcnow() + CLOCK_TOLERANCE:
         return
     if row is None:
         row = AdvisorCalendar(advisor_id=payload.advisor_id)

@@ -61,6 +61,10 @@ class AdvisorCalendar(Base):
     busy_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Raised with every change of the advisor's cached busy time (``CalendarObject`` rows);
     a worker's in-memory copy of that time is good only while its version matches."""
+    sync_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Syncs started (each counted in a transaction of its own before it reads anything) and
+    not finished since the last one that finished: a worker that was killed (memory, time
+    limit) never finishes. At ``tasks.MAX_ATTEMPTS`` the calendar is paused (dead-lettered)."""
 
     @property
     def synced_window(self) -> Interval | None:
@@ -122,6 +126,9 @@ class BookedMeeting(Base):
     etag: Mapped[str | None] = mapped_column(String(500))
     written_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     write_error: Mapped[str | None] = mapped_column(Text)
+    write_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Calendar writes of this meeting (write, update, delete) started and not finished, as
+    ``AdvisorCalendar.sync_attempts``: at ``tasks.MAX_ATTEMPTS`` the write is given up."""
     cancelled_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     """Set by ``booking.cancelled``: the meeting is no longer busy time; its event is deleted."""
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from services.calendar_sync.caldav_client import CalDAVCalendar, CalendarAccount, RemoteObject, RequestUnsupported
+from services.calendar_sync.caldav_http import RequestLimits
 from services.calendar_sync.caldav_incremental import (
     SyncTokenInvalid,
     collection_state,
@@ -146,9 +147,9 @@ def _by_etags(calendar: CalDAVCalendar, state: SyncState, method: str) -> Calend
     return CalendarRead(False, objects, method, state.sync_token, remote.ctag, removed=removed)
 
 
-def read_calendar(account: CalendarAccount, state: SyncState, window: Interval, timeout: float) -> CalendarRead:
+def read_calendar(account: CalendarAccount, state: SyncState, window: Interval, limits: RequestLimits) -> CalendarRead:
     """Read the calendar the cheapest way the server and the remembered state allow."""
-    with CalDAVCalendar(account, timeout) as calendar:
+    with CalDAVCalendar(account, limits) as calendar:
         if state.window_matches:
             if state.method == SYNC_TOKEN and state.sync_token:
                 try:
@@ -163,12 +164,12 @@ def read_calendar(account: CalendarAccount, state: SyncState, window: Interval, 
 
 
 def fetch_window(
-    url: str, username: str | None, password: str | None, window: Interval, *, timeout: float = 20.0
+    url: str, username: str | None, password: str | None, window: Interval, *, limits: RequestLimits
 ) -> list[RemoteObject]:
     """The VEVENT objects of the calendar at ``url`` with an occurrence in ``window`` (one
     day more on each side, for all-day and floating events), for the operators' command. A
     server without calendar-query gives every object of the calendar (``read_listing``)."""
-    with CalDAVCalendar(CalendarAccount(url, username, password), timeout) as calendar:
+    with CalDAVCalendar(CalendarAccount(url, username, password), limits) as calendar:
         try:
             return calendar.fetch_events(window.start - timedelta(days=1), window.end + timedelta(days=1))
         except RequestUnsupported:  # a limited server: every object, the caller's expansion clips

@@ -24,11 +24,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.calendar_sync.busy_cache import BUSY_CACHE, BusyChange, database_of
-from services.calendar_sync.caldav_client import CalendarAccount, RemoteObject
+from services.calendar_sync.caldav_client import CalendarAccount, RemoteObject, request_limits
 from services.calendar_sync.compute import offers_of_advisor
 from services.calendar_sync.conflicts import detect_conflicts
 from services.calendar_sync.expansion import CalendarDataError, busy_intervals, object_uid
@@ -39,7 +40,7 @@ from shared.config import Settings
 from shared.errors import PlannerError, UpstreamUnavailable
 from shared.intervals import Interval
 from shared.network_policy import CalendarHostUnknown
-from shared.secrets import decrypt
+from shared.secrets import decrypt_calendar_password
 from shared.service import ServiceContext
 from shared.timeutil import local_midnight, today_in, zone
 
@@ -89,24 +90,50 @@ def advisor_account(context: ServiceContext, advisor: AdvisorCalendar) -> Calend
     """The advisor's calendar login (None: no calendar), once its URL passed the calendar URL
     policy again, before every request: a URL stored before the offers service checked it,
     sent in a forged event, or whose name now resolves to an internal address is never
-    fetched, and the password is not decrypted for it. Raises ``CalendarUrlRefused``, or
-    ``UpstreamUnavailable`` when the host name cannot be looked up now (tried again)."""
+    fetched, and the password is not decrypted for it. The password is used only when it was
+    encrypted for this advisor and exactly this URL (``decrypt_calendar_password``): one
+    replayed from another advisor or URL, or stored before the binding, raises
+    ``CalendarPasswordRefused`` (recorded for staff) and is never sent. Raises
+    ``CalendarUrlRefused``, or ``UpstreamUnavailable`` when the host name cannot be looked up
+    now (tried again)."""
     if not advisor.caldav_url:
         return None
     try:
         context.check_calendar_url(advisor.caldav_url)
     except CalendarHostUnknown as exc:
         raise UpstreamUnavailable(exc.detail) from exc
-    keys = context.settings.secret_keys
-    password = decrypt(advisor.caldav_password_encrypted, keys) if advisor.caldav_password_encrypted else None
+    password = None
+    if advisor.caldav_password_encrypted:
+        password = decrypt_calendar_password(
+            advisor.caldav_password_encrypted,
+            context.settings.secret_keys,
+            advisor_id=advisor.advisor_id,
+            url=advisor.caldav_url,
+        )
     return CalendarAccount(url=advisor.caldav_url, username=advisor.caldav_username, password=password)
 
 
 def _expand(remote: RemoteObject, window: Interval, timezone: str) -> _Expanded:
+    """The busy time of one object, or the kind of problem that makes it unreadable.
+
+    The error (stored for staff) and the log name the href and the kind of problem, never
+    the object's content (``expansion.CalendarDataError``); the log adds the class of the
+    library's exception, if any, for whoever looks into it. The task's soft time limit,
+    raised wherever the expansion happens to be, is the worker's, not the object's: it goes
+    on to the task.
+    """
     try:
         busy = busy_intervals(remote.ics_text, window, zone(timezone))
     except CalendarDataError as exc:
-        log.warning("calendar object %s cannot be read: %s", remote.href, exc)
+        cause = exc.__cause__
+        if isinstance(cause, SoftTimeLimitExceeded):
+            raise cause from None
+        log.warning(
+            "calendar object %s cannot be read: %s%s",
+            remote.href,
+            exc,
+            f" ({type(cause).__name__})" if cause is not None else "",
+        )
         return _Expanded(remote, [], str(exc))
     return _Expanded(remote, busy, None)
 
@@ -162,7 +189,7 @@ def _read_calendar(
         cached_etags=cached,
         window_matches=advisor.synced_window == window and all_in_window,
     )
-    return read_calendar(account, state, window, context.settings.caldav_timeout_seconds)
+    return read_calendar(account, state, window, request_limits(context.settings))
 
 
 def sync_advisor(context: ServiceContext, advisor_id: str, now: datetime) -> SyncOutcome:
@@ -177,6 +204,8 @@ def sync_advisor(context: ServiceContext, advisor_id: str, now: datetime) -> Syn
     cached, all_in_window = _cached_etags(context, advisor_id, window)
     try:
         read = _read_calendar(context, advisor, window, cached, all_in_window)
+    except SoftTimeLimitExceeded:  # the worker's limit, not the calendar's: the task records it
+        raise
     except PlannerError as exc:
         log.warning("reading the calendar of advisor %s failed: %s", advisor_id, exc.detail)
         return _record_failure(context, advisor_id, exc.detail, now, transient=isinstance(exc, UpstreamUnavailable))

@@ -18,11 +18,11 @@ from urllib.parse import quote
 from celery import Task, shared_task
 
 from services.calendar_sync import sync
-from services.calendar_sync.caldav_client import CalDAVCalendar
+from services.calendar_sync.caldav_client import CalDAVCalendar, request_limits
 from services.calendar_sync.caldav_writes import delete_event, update_event
 from services.calendar_sync.meeting_event import meeting_event, meeting_uid
 from services.calendar_sync.models import AdvisorCalendar, BookedMeeting
-from services.calendar_sync.tasks import WRITE_MAX_RETRIES, WriteBookingTask, _context, _record_write
+from services.calendar_sync.tasks import WRITE_MAX_RETRIES, WriteBookingTask, _record_write, counted_write
 from shared.errors import PlannerError, UpstreamUnavailable
 from shared.events import BookingPayload
 from shared.service import ServiceContext
@@ -54,14 +54,18 @@ def _href(calendar: CalDAVCalendar, meeting: BookedMeeting) -> str:
 def _open(context: ServiceContext, advisor: AdvisorCalendar) -> CalDAVCalendar:
     account = sync.advisor_account(context, advisor)
     assert account is not None
-    return CalDAVCalendar(account, context.settings.caldav_timeout_seconds)
+    return CalDAVCalendar(account, request_limits(context.settings))
 
 
 @shared_task(bind=True, base=WriteBookingTask, name="calendar_sync.update_booking", **RETRYING)
 def update_booking(self: Task, booking_id: str) -> str | None:
     """Write the booked meeting as it is now over its event (If-Match with the stored
-    ETag; on 412 the ETag is read again and the write retried once); returns the href."""
-    context = _context(self)
+    ETag; on 412 the ETag is read again and the write retried once); returns the href.
+    Given up after ``MAX_ATTEMPTS`` attempts whose worker died (``counted_write``)."""
+    return counted_write(self, booking_id, lambda context: _update_booking(self, context, booking_id), None)
+
+
+def _update_booking(task: Task, context: ServiceContext, booking_id: str) -> str | None:
     loaded = _load(context, booking_id)
     if loaded is None:
         return None
@@ -75,7 +79,7 @@ def update_booking(self: Task, booking_id: str) -> str | None:
             href = _href(calendar, meeting)
             etag = update_event(calendar, href, text, meeting.etag)
     except UpstreamUnavailable as exc:
-        _record_write(context, booking_id, write_error=f"Forsøg {self.request.retries + 1}: {exc.detail}")
+        _record_write(context, booking_id, write_error=f"Forsøg {task.request.retries + 1}: {exc.detail}")
         raise
     except PlannerError as exc:
         _record_write(context, booking_id, write_error=exc.detail)
@@ -91,8 +95,12 @@ def delete_booking(self: Task, booking_id: str) -> bool:
     consumer's business); only the note of the written event is cleared. No re-read of
     the calendar is needed: our own events never count as busy time (``expansion``), the
     time is free as soon as the consumer marked the meeting cancelled. A meeting that is not
-    cancelled is never deleted (a forged or stale task): False, and the event stays."""
-    context = _context(self)
+    cancelled is never deleted (a forged or stale task): False, and the event stays. Given
+    up after ``MAX_ATTEMPTS`` attempts whose worker died (``counted_write``)."""
+    return counted_write(self, booking_id, lambda context: _delete_booking(self, context, booking_id), False)
+
+
+def _delete_booking(task: Task, context: ServiceContext, booking_id: str) -> bool:
     loaded = _load(context, booking_id)
     if loaded is None:
         return False
@@ -106,7 +114,7 @@ def delete_booking(self: Task, booking_id: str) -> bool:
         with _open(context, advisor) as calendar:
             deleted = delete_event(calendar, _href(calendar, meeting), meeting.etag)
     except UpstreamUnavailable as exc:
-        _record_write(context, booking_id, write_error=f"Forsøg {self.request.retries + 1}: {exc.detail}")
+        _record_write(context, booking_id, write_error=f"Forsøg {task.request.retries + 1}: {exc.detail}")
         raise
     except PlannerError as exc:
         _record_write(context, booking_id, write_error=exc.detail)

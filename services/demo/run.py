@@ -82,6 +82,9 @@ def demo_environment(
     key_file = data_dir / "secret.key"
     if not key_file.exists():
         key_file.write_text(new_key())
+    cpr_key_file = data_dir / "cpr.key"  # PLANNER_CPR_KEYS: indexes and seals the CPR numbers
+    if not cpr_key_file.exists():
+        cpr_key_file.write_text(new_key())
     return {
         "PLANNER_OFFERS_DATABASE_URL": f"sqlite:///{data_dir / 'offers.db'}",
         "PLANNER_BOOKING_DATABASE_URL": f"sqlite:///{data_dir / 'booking.db'}",
@@ -89,6 +92,7 @@ def demo_environment(
         "PLANNER_BROKER_URL": "memory://",
         "PLANNER_CELERY_EAGER": "true",
         "PLANNER_SECRET_KEYS": key_file.read_text().strip(),
+        "PLANNER_CPR_KEYS": cpr_key_file.read_text().strip(),
         "PLANNER_OUTBOX_POLL_SECONDS": "1",
         "PLANNER_SYNC_INTERVAL_SECONDS": "60",
         "PLANNER_CALENDAR_HOSTS_ALLOWED": calendar_server,

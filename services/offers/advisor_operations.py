@@ -4,7 +4,9 @@ calendar connection, each in the caller's transaction (a Session).
 As in ``operations``: input checked with Danish messages (one ``ValidationFailed``
 listing every field), rows changed, and ``advisor.changed`` / ``advisor.sync_requested``
 recorded in the outbox in the same transaction. A CalDAV password is stored only
-encrypted and never logged. Job centres and teams of centres the caller cannot see
+encrypted, bound to the advisor and the calendar URL (``shared.secrets``), and never
+logged; when staff change the URL without typing the password again, the stored password
+is bound to the new URL. Job centres and teams of centres the caller cannot see
 (``Scope``) are answered as absent.
 """
 
@@ -24,7 +26,12 @@ from services.offers.models import Advisor, JobCentre, Team
 from services.offers.operations import job_centre_of
 from services.offers.queries import get_or_404
 from shared.errors import Conflict
-from shared.secrets import encrypt
+from shared.secrets import (
+    CalendarPasswordRefused,
+    SecretsNotConfigured,
+    encrypt_calendar_password,
+    rebind_calendar_password,
+)
 from shared.timeutil import utcnow
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -79,8 +86,8 @@ def _advisor_fields(
     }
 
 
-def _password(problems: check.Problems, values: Mapping[str, Any], secret_keys: str) -> str | None:
-    """The encrypted form of ``values["caldav_password"]`` (None when empty). Never logged."""
+def _password(problems: check.Problems, values: Mapping[str, Any]) -> str | None:
+    """``values["caldav_password"]`` once it passed the checks (None when empty). Never logged."""
     password = values.get("caldav_password")
     if password is not None and not isinstance(password, str):
         problems.add("caldav_password", "Skal være tekst.")
@@ -90,11 +97,36 @@ def _password(problems: check.Problems, values: Mapping[str, Any], secret_keys: 
     if len(password) > 500:
         problems.add("caldav_password", "Må højst være 500 tegn.")
         return None
-    return encrypt(password, secret_keys)
+    return password
 
 
-def _calendar_needs_url(problems: check.Problems, fields: Mapping[str, Any], encrypted: str | None) -> None:
-    if (encrypted or fields["caldav_username"]) and not fields["caldav_url"] and "caldav_url" not in problems:
+def _encrypted(password: str | None, secret_keys: str, advisor_id: uuid.UUID, url: str | None) -> str | None:
+    """``password`` encrypted for ``advisor_id`` and the calendar ``url`` (None when empty)."""
+    if not password:
+        return None
+    return encrypt_calendar_password(password, secret_keys, advisor_id=str(advisor_id), url=url)
+
+
+def _moved(token: str, secret_keys: str, advisor: Advisor, new_url: str | None) -> str:
+    """The stored password ``token`` of ``advisor`` bound to the calendar's ``new_url``; a
+    stored password that cannot be moved (no key reads it, or it belongs elsewhere) must be
+    entered again (422)."""
+    try:
+        return rebind_calendar_password(
+            token, secret_keys, advisor_id=str(advisor.id), old_url=advisor.caldav_url, new_url=new_url
+        )
+    except (SecretsNotConfigured, CalendarPasswordRefused):
+        problems = check.Problems()
+        problems.add(
+            "caldav_password",
+            "Den gemte adgangskode kan ikke bruges til den nye kalenderadresse; angiv adgangskoden igen.",
+        )
+        problems.raise_if_any()
+        raise  # not reached: raise_if_any raised ValidationFailed
+
+
+def _calendar_needs_url(problems: check.Problems, fields: Mapping[str, Any], has_password: bool) -> None:
+    if (has_password or fields["caldav_username"]) and not fields["caldav_url"] and "caldav_url" not in problems:
         problems.add("caldav_url", "Angiv kalenderens adresse, når brugernavn eller adgangskode er udfyldt.")
 
 
@@ -120,7 +152,8 @@ def create_advisor(
     """Create an advisor (A-1) with weekly ``working_hours``, optional CalDAV calendar
     (``caldav_url``, which ``check_calendar_url`` must accept: http(s), no credentials in
     it, no internal address; ``caldav_username``, ``caldav_password``: encrypted with
-    ``secret_keys``, the plaintext is never stored) and ``team_ids`` of the same job centre.
+    ``secret_keys`` together with the advisor's id and that URL, the plaintext is never
+    stored) and ``team_ids`` of the same job centre.
 
     Emits ``advisor.changed`` so the worker starts reading the calendar. The caller needs
     ``scope``'s action at the advisor's job centre (403 where they may only read).
@@ -131,11 +164,15 @@ def create_advisor(
         problems.raise_if_any()
     assert centre is not None
     fields = _advisor_fields(problems, session, centre, data, check_calendar_url, scope)
-    encrypted = _password(problems, data, secret_keys)
-    _calendar_needs_url(problems, fields, encrypted)
+    password = _password(problems, data)
+    _calendar_needs_url(problems, fields, bool(password))
     problems.raise_if_any()
     now = utcnow()
-    advisor = Advisor(job_centre=centre, caldav_password_encrypted=encrypted, created_at=now, updated_at=now, **fields)
+    advisor_id = uuid.uuid4()
+    encrypted = _encrypted(password, secret_keys, advisor_id, fields["caldav_url"])
+    advisor = Advisor(
+        id=advisor_id, job_centre=centre, caldav_password_encrypted=encrypted, created_at=now, updated_at=now, **fields
+    )
     session.add(advisor)
     session.flush()
     announce_advisor(session, advisor)
@@ -170,7 +207,8 @@ def update_advisor(
     """Change the given fields of an advisor (PATCH: absent fields stay; a null
     ``caldav_password`` removes the stored password). A new ``caldav_url`` must pass
     ``check_calendar_url``; the stored one is not looked up again for other changes (the
-    worker checks it before every request).
+    worker checks it before every request). A new URL without a new password keeps the
+    stored password, bound to the new URL from now on.
 
     Emits ``advisor.changed`` when anything the worker uses changed: name, time zone,
     working hours or calendar access. The route has checked the caller's right to change
@@ -184,11 +222,16 @@ def update_advisor(
     new_url = "caldav_url" in changes and changes["caldav_url"] != advisor.caldav_url
     check_url = check_calendar_url if new_url else None
     fields = _advisor_fields(problems, session, advisor.job_centre, current | dict(changes), check_url, scope)
-    encrypted = advisor.caldav_password_encrypted
-    if "caldav_password" in changes:
-        encrypted = _password(problems, changes, secret_keys)
-    _calendar_needs_url(problems, fields, encrypted)
+    new_password = "caldav_password" in changes
+    password = _password(problems, changes) if new_password else None
+    has_password = bool(password) if new_password else advisor.caldav_password_encrypted is not None
+    _calendar_needs_url(problems, fields, has_password)
     problems.raise_if_any()
+    encrypted = advisor.caldav_password_encrypted
+    if new_password:
+        encrypted = _encrypted(password, secret_keys, advisor.id, fields["caldav_url"])
+    elif encrypted is not None and fields["caldav_url"] != advisor.caldav_url:
+        encrypted = _moved(encrypted, secret_keys, advisor, fields["caldav_url"])
     before = _calendar_state(advisor), advisor.email, advisor.phone, set(advisor.team_ids)
     for key, value in fields.items():
         setattr(advisor, key, value)

@@ -2,8 +2,14 @@
 
 The offers service owns the advisors and so every calendar password; the calendar-sync
 worker keeps a copy it receives in ``advisor.changed``. Rotating re-encrypts each password
-with the first of ``PLANNER_SECRET_KEYS`` and announces the advisor again, so the worker
-stores the new token as well. Afterwards no stored password needs the older keys.
+with the first of ``PLANNER_SECRET_KEYS``, bound to its advisor and calendar URL
+(``shared.secrets``), and announces the advisor again, so the worker stores the new token
+as well. Afterwards no stored password needs the older keys.
+
+It also upgrades passwords stored before the binding existed ("legacy": the bare password):
+the offers database is the authority on which URL each password was entered for (only
+staff write it, nothing on the broker does), so each is bound to the row it is stored in.
+The worker refuses legacy ciphertexts, so this runs once after upgrading.
 """
 
 from __future__ import annotations
@@ -18,7 +24,13 @@ from sqlalchemy.orm import Session
 from services.offers.events import announce_advisor
 from services.offers.models import Advisor, OutboxMessage
 from shared.config import Settings
-from shared.secrets import SecretsNotConfigured, is_current, require_keys, rotate
+from shared.secrets import (
+    CalendarPasswordRefused,
+    SecretsNotConfigured,
+    calendar_password_is_current,
+    rebind_calendar_password,
+    require_keys,
+)
 from shared.service import build_context
 
 log = logging.getLogger(__name__)
@@ -27,7 +39,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class RotationResult:
     """What a rotation did: ``rotated`` re-encrypted, ``current`` already under the first
-    key, ``unreadable`` advisors whose password none of the keys decrypts (left as they were)."""
+    key and bound to their row, ``unreadable`` advisors whose password none of the keys
+    decrypts or that is bound to another advisor or URL (left as they were: enter them again)."""
 
     rotated: int = 0
     current: int = 0
@@ -36,8 +49,9 @@ class RotationResult:
 
 def rotate_calendar_passwords(session: Session, *, secret_keys: str) -> RotationResult:
     """Re-encrypt every stored calendar password that is not yet under the first of
-    ``secret_keys`` (``MultiFernet.rotate``), in the caller's transaction, and record
-    ``advisor.changed`` in the outbox for each, so the worker's copy is replaced too.
+    ``secret_keys`` and bound to its advisor and URL (a legacy one, see the module), in the
+    caller's transaction, and record ``advisor.changed`` in the outbox for each, so the
+    worker's copy is replaced too.
 
     Passwords already under the first key are left alone (running it again changes
     nothing); the rows are locked, so an advisor saved at the same time is not lost.
@@ -54,12 +68,15 @@ def rotate_calendar_passwords(session: Session, *, secret_keys: str) -> Rotation
     for advisor in session.scalars(query):
         token = advisor.caldav_password_encrypted
         assert token is not None
-        if is_current(token, secret_keys):
-            result.current += 1
-            continue
+        advisor_id, url = str(advisor.id), advisor.caldav_url
         try:
-            advisor.caldav_password_encrypted = rotate(token, secret_keys)
-        except SecretsNotConfigured:
+            if calendar_password_is_current(token, secret_keys, advisor_id=advisor_id, url=url):
+                result.current += 1
+                continue
+            advisor.caldav_password_encrypted = rebind_calendar_password(
+                token, secret_keys, advisor_id=advisor_id, old_url=url, new_url=url
+            )
+        except (SecretsNotConfigured, CalendarPasswordRefused):
             result.unreadable.append(advisor.id)
             continue
         announce_advisor(session, advisor)

@@ -9,8 +9,11 @@ last used (sliding; ``last_seen_at`` is written at most once a minute) and ``max
 it began, whichever comes first. Expired rows are deleted when met, and all of them at most
 every ``PURGE_INTERVAL`` when sessions are made.
 
-The principal is stored as JSON: a citizen's CPR digits and subject, a staff member's user
-id, name and grants. Nothing here logs a principal, a cookie value or a token.
+The principal is stored as JSON: a citizen's subject and CPR number sealed with the
+current key of ``PLANNER_CPR_KEYS`` (``shared.cpr_vault``; never the digits), a staff
+member's user id, name and grants. A stored principal that cannot be read (an old plain
+number, a key that was dropped) is anonymous: the person logs in again. Nothing here logs a
+principal, a cookie value or a token.
 
 ``DatabasePendingLoginStore`` is ``login.PendingLoginStore`` over the ``pending_login``
 table: ``take`` is one ``DELETE ... RETURNING``, so a callback can use a pending login once,
@@ -30,13 +33,14 @@ from typing import Any
 from sqlalchemy import delete, null
 from sqlalchemy.orm import Session
 
+from shared.audit import current_cpr_vault
 from shared.auth.grants import parse_grant
 from shared.auth.login import PENDING_LOGIN_MAX_AGE_SECONDS, PendingLogin
 from shared.auth.principal import Citizen, Principal, PrincipalKind, StaffMember
 from shared.auth.session_tables import PendingLoginMixin, WebSessionMixin
 from shared.auth.web import Authenticator
 from shared.config import Settings
-from shared.cpr import InvalidCpr, parse_cpr
+from shared.cpr_vault import CprUnreadable, CprVault, vault_for_settings
 from shared.db import Database
 from shared.timeutil import utcnow
 
@@ -55,10 +59,12 @@ def session_hash(cookie_value: str) -> str:
     return hashlib.sha256(cookie_value.encode("utf-8")).hexdigest()
 
 
-def principal_to_json(principal: Principal) -> dict[str, Any]:
-    """The stored form of a logged-in person; machines have no browser sessions."""
+def principal_to_json(principal: Principal, vault: CprVault | None = None) -> dict[str, Any]:
+    """The stored form of a logged-in person (a citizen's CPR number sealed with ``vault``;
+    default: the running service's); machines have no browser sessions."""
     if isinstance(principal, Citizen):
-        return {"kind": PrincipalKind.CITIZEN.value, "cpr": principal.cpr.digits, "subject": principal.subject}
+        sealed = (vault or current_cpr_vault()).seal(principal.cpr)
+        return {"kind": PrincipalKind.CITIZEN.value, "cpr_sealed": sealed, "subject": principal.subject}
     if isinstance(principal, StaffMember):
         return {
             "kind": PrincipalKind.STAFF.value,
@@ -69,18 +75,22 @@ def principal_to_json(principal: Principal) -> dict[str, Any]:
     raise TypeError("only citizens and staff members log in with a browser session")
 
 
-def principal_from_json(data: Any) -> Citizen | StaffMember:
-    """The principal of a stored session; ``ValueError`` (naming no value) when unreadable."""
+def principal_from_json(data: Any, vault: CprVault | None = None) -> Citizen | StaffMember:
+    """The principal of a stored session (a citizen's CPR number unsealed with ``vault``;
+    default: the running service's); ``ValueError`` (naming no value) when unreadable."""
     if not isinstance(data, dict):
         raise ValueError("the stored principal is not an object")
     try:
         kind = data["kind"]
         if kind == PrincipalKind.CITIZEN:
-            return Citizen(cpr=parse_cpr(str(data["cpr"])), subject=str(data["subject"]))
+            sealed = str(data["cpr_sealed"])
+            return Citizen(cpr=(vault or current_cpr_vault()).unseal(sealed), subject=str(data["subject"]))
         if kind == PrincipalKind.STAFF:
             grants = frozenset().union(*(parse_grant(str(text)) for text in data["grants"]))
             return StaffMember(user_id=str(data["user_id"]), name=str(data["name"]), grants=grants)
-    except (KeyError, TypeError, InvalidCpr):
+    except CprUnreadable:
+        raise ValueError("the stored principal's CPR number cannot be unsealed") from None
+    except (KeyError, TypeError):
         raise ValueError("the stored principal is incomplete") from None
     raise ValueError("the stored principal is of an unknown kind")
 
@@ -142,7 +152,10 @@ class DatabasePendingLoginStore:
 
 
 class SessionStore:
-    """The browser sessions of one service (implements ``web.SessionPrincipals``)."""
+    """The browser sessions of one service (implements ``web.SessionPrincipals``).
+
+    ``cpr_vault`` seals a citizen's CPR number (default: the running service's,
+    ``shared.audit.current_cpr_vault``)."""
 
     def __init__(
         self,
@@ -153,6 +166,7 @@ class SessionStore:
         idle_timeout: timedelta = timedelta(minutes=30),
         max_age: timedelta = timedelta(hours=12),
         clock: Clock = utcnow,
+        cpr_vault: CprVault | None = None,
     ) -> None:
         if idle_timeout <= TOUCH_INTERVAL:
             raise ValueError("the idle timeout must be longer than a minute")
@@ -161,6 +175,7 @@ class SessionStore:
         self.idle_timeout = idle_timeout
         self.max_age = max_age
         self.clock = clock
+        self.cpr_vault = cpr_vault
         self.pending_logins = DatabasePendingLoginStore(db, pending_model, clock)
         self._last_purge: datetime | None = None
 
@@ -173,7 +188,9 @@ class SessionStore:
         settings: Settings,
         clock: Clock = utcnow,
     ) -> SessionStore:
-        """A store with the timeouts ``session_idle_timeout_seconds`` and ``session_max_age_seconds``."""
+        """A store with the timeouts ``session_idle_timeout_seconds`` and ``session_max_age_seconds``
+        and the CPR keys ``cpr_keys``: ``CprKeysMissing`` without them (outside the demo), so a
+        service does not start that could not keep a citizen's number sealed."""
         return cls(
             db,
             session_model,
@@ -181,6 +198,7 @@ class SessionStore:
             idle_timeout=timedelta(seconds=settings.session_idle_timeout_seconds),
             max_age=timedelta(seconds=settings.session_max_age_seconds),
             clock=clock,
+            cpr_vault=vault_for_settings(settings),
         )
 
     def create(self) -> str:
@@ -206,7 +224,7 @@ class SessionStore:
             if row is None or row.principal is None:
                 return None
             try:
-                return principal_from_json(row.principal)
+                return principal_from_json(row.principal, self.cpr_vault)
             except ValueError as exc:
                 log.warning("a session's principal cannot be read (%s); treated as anonymous", exc)
                 return None
@@ -223,7 +241,7 @@ class SessionStore:
         """Replace the browser's session with a new one for ``principal``; returns the new cookie.
 
         The old row and its pending logins are deleted: the old cookie value is worth nothing."""
-        payload = principal_to_json(principal)
+        payload = principal_to_json(principal, self.cpr_vault)
         with self.db.transaction() as session:
             if old_cookie_value:
                 self._delete(session, old_cookie_value)

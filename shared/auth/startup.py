@@ -4,6 +4,8 @@ Outside the demo (``PLANNER_DEMO`` false) a configured provider must be reached 
 the demo's embedded provider (plain http on loopback, where anyone may log in as anyone) is
 refused, and so is a provider without a client secret. Bearer tokens need their own
 audience, never a client id (an ID token for this client must not pass as an access token).
+CPR numbers are kept only indexed and encrypted, so outside the demo ``PLANNER_CPR_KEYS``
+must be set.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ def identity_problems(settings: Settings) -> list[str]:
             problems.append(f"{name}_ISSUER must be an https URL (the demo's provider is for the demo only)")
         if not client.client_id or not client.client_secret:
             problems.append(f"{name}_CLIENT_ID and {name}_CLIENT_SECRET must be set")
+    if not settings.demo and not settings.cpr_keys.get_secret_value().strip():
+        problems.append("PLANNER_CPR_KEYS must be set (planner keygen): CPR numbers are kept only encrypted")
     return problems
 
 

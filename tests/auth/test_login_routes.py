@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import text
 
+from shared.cpr_vault import vault_for
 from tests.auth.conftest import (
     ANNA_CPR,
     BuildBrowserService,
@@ -17,6 +18,7 @@ from tests.auth.conftest import (
     query_of,
     session_cookies,
 )
+from tests.conftest import TEST_CPR_KEYS
 
 
 def test_a_staff_login_rotates_the_session_and_the_next_request_knows_who_it_is(
@@ -62,7 +64,8 @@ def test_a_citizen_login_keeps_the_cpr_number_out_of_the_cookie_and_the_urls(
     (row,) = booking.logged_in_rows()
     assert row["id_hash"] != cookie and cookie not in str(row)
     assert row["id_hash"] == hashlib.sha256(cookie.encode()).hexdigest()
-    assert row["principal"]["cpr"] == ANNA_CPR  # server-side only
+    assert ANNA_CPR not in str(row)  # not even server-side: sealed
+    assert vault_for(TEST_CPR_KEYS).unseal(row["principal"]["cpr_sealed"]).digits == ANNA_CPR
 
 
 @pytest.mark.parametrize(

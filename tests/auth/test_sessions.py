@@ -19,9 +19,10 @@ from shared.auth.principal import Citizen, Grant, Machine, Role, StaffMember
 from shared.auth.sessions import PURGE_INTERVAL, SessionStore, authenticator_with_sessions
 from shared.auth.web import Authenticator
 from shared.cpr import parse_cpr
+from shared.cpr_vault import vault_for
 from shared.db import Database
 from tests.auth.conftest import ANNA_CPR, MovableClock
-from tests.conftest import make_settings
+from tests.conftest import TEST_CPR_KEYS, make_settings
 
 ANNA = Citizen(cpr=parse_cpr(ANNA_CPR), subject="citizen-anna")
 PIA = StaffMember(
@@ -59,7 +60,8 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 def store(db: Database, clock: MovableClock) -> SessionStore:
-    return SessionStore(db, WebSession, PendingLogin, idle_timeout=IDLE, max_age=MAX_AGE, clock=clock)
+    vault = vault_for(TEST_CPR_KEYS)
+    return SessionStore(db, WebSession, PendingLogin, idle_timeout=IDLE, max_age=MAX_AGE, clock=clock, cpr_vault=vault)
 
 
 def rows(db: Database) -> list[WebSession]:

@@ -52,3 +52,11 @@ def test_serve_stops_before_serving_and_says_why(monkeypatch: pytest.MonkeyPatch
         get_settings.cache_clear()
     assert result.exit_code == 1
     assert "refusing to start" in result.output and "must be an https URL" in result.output
+
+
+def test_a_service_without_cpr_keys_is_refused_outside_the_demo() -> None:
+    missing = make_settings(cpr_keys="")
+    assert identity_problems(missing) == [
+        "PLANNER_CPR_KEYS must be set (planner keygen): CPR numbers are kept only encrypted"
+    ]
+    assert identity_problems(make_settings(cpr_keys="", demo=True)) == []

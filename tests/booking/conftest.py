@@ -28,10 +28,12 @@ from services.booking.app import create_app
 from services.booking.db import migrate
 from services.booking.models import Booking, OutboxMessage
 from shared import events as ev
+from shared.config import get_settings
+from shared.cpr_vault import CprVault, vault_for_settings
 from shared.service import ServiceContext
 from shared.timeutil import utcnow
 from tests.auth.conftest import oidc_provider
-from tests.conftest import make_settings
+from tests.conftest import TEST_CPR_KEYS, make_settings
 from tests.identities import ItClient
 
 __all__ = ["oidc_provider"]  # the embedded OpenID Connect provider, for tests with citizen logins
@@ -87,6 +89,11 @@ class BookingService:
     @property
     def context(self) -> ServiceContext:
         return self.app.extensions["planner"]  # type: ignore[no-any-return]
+
+    @property
+    def vault(self) -> CprVault:
+        """The app's CPR vault: how its tables index and seal CPR numbers."""
+        return vault_for_settings(self.context.settings)
 
     def client(self) -> Any:
         return self.app.test_client()
@@ -212,6 +219,15 @@ def offer_payload(**overrides: Any) -> ev.OfferPayload:
 def daily_starts(first: date, days: int, hours: list[tuple[int, int]]) -> list[datetime]:
     """``hours`` on each of ``days`` days from ``first``."""
     return [at(first + timedelta(days=d), hh, mm) for d in range(days) for hh, mm in hours]
+
+
+@pytest.fixture
+def process_cpr_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``PLANNER_CPR_KEYS`` of the process settings (commands read them) are the tests' keys."""
+    monkeypatch.setenv("PLANNER_CPR_KEYS", TEST_CPR_KEYS)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -21,13 +21,13 @@ from tests.identities import IT_KEY
 
 def profiles(service: BookingService) -> dict[str, CitizenProfileRow]:
     with service.context.db.transaction() as session:
-        return {row.cpr: row for row in session.scalars(select(CitizenProfileRow))}
+        return {service.vault.unseal(row.cpr_sealed).digits: row for row in session.scalars(select(CitizenProfileRow))}
 
 
 def access_log(service: BookingService) -> list[tuple[str, str, str, str]]:
     with service.context.db.transaction() as session:
         rows = session.scalars(select(CprAccessLog).order_by(CprAccessLog.id))
-        return [(r.actor, r.purpose, r.subject_cpr, r.route) for r in rows]
+        return [(r.actor, r.purpose, service.vault.unseal(r.subject_cpr_sealed).digits, r.route) for r in rows]
 
 
 def test_a_json_import_creates_and_replaces_profiles(service: BookingService) -> None:
@@ -74,7 +74,7 @@ def test_an_import_with_problems_stores_nothing_and_names_each(service: BookingS
     assert codes == [("/0/cpr", "missing_field"), ("/2/cpr", "duplicate")]
 
 
-def test_csv_import_by_api_and_by_command(service: BookingService, tmp_path: Path) -> None:
+def test_csv_import_by_api_and_by_command(service: BookingService, tmp_path: Path, process_cpr_keys: None) -> None:
     csv = (
         "cpr;name;contact_group;person_group_markers;in_activation;last_meeting_date\n"
         f"{fictitious_cpr(45)};Borger 45;Kontanthjælpsmodtager;STAT-UNGE;STAT-SENIOR;nej;2026-12-31\n"

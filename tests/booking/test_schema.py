@@ -19,12 +19,15 @@ from sqlalchemy.orm import Session
 
 from services.booking.db import MIGRATIONS, migrate
 from services.booking.models import Base, Booking, CatalogueVersion, OfferView
+from shared.cpr_vault import vault_for
 from shared.db import Database, make_engine
 from shared.migrations import alembic_config, downgrade, upgrade
 from tests.booking.conftest import TOMORROW, BookingService, at, build_service, fictitious_cpr, offer_payload
+from tests.conftest import TEST_CPR_KEYS
 from tests.schema import schema_objects, version_table_objects
 
 VERSION_TABLE = "alembic_version_booking"
+VAULT = vault_for(TEST_CPR_KEYS)
 
 
 def _diff(url: str) -> list[object]:
@@ -97,7 +100,8 @@ def _booking(advisor: uuid.UUID, start_hour: int, cpr: str, offer: uuid.UUID | N
         reference=uuid.uuid4().hex[:8].upper(),
         offer_id=offer or uuid.uuid4(),
         advisor_id=advisor,
-        citizen_cpr=cpr,
+        citizen_cpr_index=VAULT.index(cpr),
+        citizen_cpr_sealed=VAULT.seal(cpr),
         start_at=start,
         end_at=start + timedelta(minutes=30),
         occupied_until=start + timedelta(minutes=75),

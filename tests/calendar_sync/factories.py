@@ -7,14 +7,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.calendar_sync.caldav_http import RequestLimits
 from shared import events as ev
 from shared.events import Envelope
-from shared.secrets import encrypt
+from shared.network_policy import allow_list
+from shared.secrets import encrypt_calendar_password
 from shared.working_time import ClosingPolicy, closed_days
 
 CPH = ZoneInfo("Europe/Copenhagen")
 WORKING_HOURS = {d: [["08:00", "12:00"], ["12:30", "15:30"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 STAMP = "%Y%m%dT%H%M%S"
+LOOPBACK_LIMITS = RequestLimits(timeout=5, allow=allow_list("127.0.0.1"))
+"""Calendar requests to the test servers on loopback (allow-listed, as the settings do)."""
 
 
 def at(day: date, hh: int, mm: int = 0) -> datetime:
@@ -69,7 +73,11 @@ def advisor_changed(
         timezone="Europe/Copenhagen",
         caldav_url=caldav_url,
         caldav_username=username,
-        caldav_password_encrypted=encrypt(password, secret_keys) if password else None,
+        caldav_password_encrypted=(
+            encrypt_calendar_password(password, secret_keys, advisor_id=advisor_id, url=caldav_url)
+            if password
+            else None
+        ),
         working_hours=working_hours or WORKING_HOURS,
         closed_days=closed_days or [],
         working_exceptions=working_exceptions or {},

@@ -18,7 +18,7 @@ from services.demo.embedded_radicale import RadicaleServer
 from shared.intervals import Interval
 from shared.service import ServiceContext
 from tests.calendar_sync.conftest import USERS
-from tests.calendar_sync.factories import at, event_ics
+from tests.calendar_sync.factories import LOOPBACK_LIMITS, at, event_ics
 from tests.calendar_sync.http_proxy import HttpProxy, RefuseHook, refuse_reports
 from tests.calendar_sync.test_incremental_sync import force
 from tests.calendar_sync.test_sync import NOW, TUE, WED, add_advisor, advisor, busy, calendar, objects
@@ -292,7 +292,9 @@ def test_the_availability_command_reads_a_limited_server_too(
     radicale.put_event("anne", USERS["anne"], url, event_ics("review", at(WED, 10), at(WED, 11)))
     proxy = limited(refuse_reports("calendar-query", "calendar-multiget"))
 
-    found = fetch_window(proxy.url_for(url), "anne", USERS["anne"], Interval(at(TUE, 0), at(WED, 23)))
+    found = fetch_window(
+        proxy.url_for(url), "anne", USERS["anne"], Interval(at(TUE, 0), at(WED, 23)), limits=LOOPBACK_LIMITS
+    )
 
     assert [obj.ics_text.count("UID:review") for obj in found] == [1]
     assert reports(proxy, "calendar-query") == 1 and len(fetched(proxy)) == 1

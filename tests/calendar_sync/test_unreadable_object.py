@@ -134,7 +134,9 @@ def test_an_object_only_the_worker_cannot_read_is_reported_and_the_other_events_
     assert busy(context, advisor_id) == [GOOD], "the good event counts; the unreadable one is not guessed"
     assert state.last_success_at == NOW
     assert state.last_error is not None and href in state.last_error
-    assert "1 kalenderobjekt(er) kunne ikke læses" in state.last_error and "Nowhere/Nothing" in state.last_error
+    assert "1 kalenderobjekt(er) kunne ikke læses" in state.last_error
+    assert f"{href}: kalenderobjektet bruger en ukendt tidszone" in state.last_error, "the kind of problem"
+    assert "Nowhere/Nothing" not in state.last_error, "the object's content is not quoted"
     assert outcome.error == state.last_error
     health = last_health(context, advisor_id)
     assert health["last_error"] == state.last_error and health["stale"] is False

@@ -154,7 +154,9 @@ def stack(
     settings = make_settings(**values)
     logs = tmp_path / "logs"
     logs.mkdir()
-    env = {f"PLANNER_{name.upper()}": str(value) for name, value in values.items()} | {"TMPDIR": str(tmp_path)}
+    env = {f"PLANNER_{name.upper()}": str(value) for name, value in values.items()} | {
+        "PLANNER_STATE_DIR": str(tmp_path / "state")
+    }
     procs = ServiceProcesses(logs, env)
     try:
         yield WorkerStack(settings, procs, runtime.get_context(settings))

@@ -15,7 +15,7 @@ from services.calendar_sync.models import BookedMeeting
 from services.demo.embedded_radicale import RadicaleServer
 from shared.service import ServiceContext
 from tests.calendar_sync.conftest import USERS
-from tests.calendar_sync.factories import CPH, at
+from tests.calendar_sync.factories import CPH, LOOPBACK_LIMITS, at
 from tests.calendar_sync.http_proxy import HttpProxy, Seen, assert_reread_once
 from tests.calendar_sync.test_sync import calendar
 from tests.calendar_sync.test_write_back import DAY, cancel_meeting, events_on, meeting, setup_booking
@@ -81,7 +81,7 @@ def test_an_update_after_the_advisor_edited_the_event_rereads_the_etag_once(
     [event] = calendar(url).search(event=True)  # the advisor, straight on Radicale
     event.icalendar_component["SUMMARY"] = "Jobsamtale (rettet af rådgiveren)"
     event.save()  # the stored ETag is now out of date: the first PUT gets 412
-    with CalDAVCalendar(CalendarAccount(url, "anne", USERS["anne"]), timeout=5) as direct:
+    with CalDAVCalendar(CalendarAccount(url, "anne", USERS["anne"]), LOOPBACK_LIMITS) as direct:
         fresh = current_etag(direct, url + href.rsplit("/", 1)[-1])
     assert stale and fresh and fresh != stale
     proxy.seen.clear()

@@ -34,6 +34,7 @@ from shared.service import ServiceContext
 from shared.timeutil import utcnow
 from tests.calendar_sync.factories import (
     CPH,
+    LOOPBACK_LIMITS,
     advisor_changed,
     at,
     booking_payload,
@@ -81,7 +82,7 @@ def add_advisor(context: ServiceContext, url: str) -> str:
 
 
 def open_calendar(url: str) -> CalDAVCalendar:
-    return CalDAVCalendar(CalendarAccount(url, None, None), timeout=5)
+    return CalDAVCalendar(CalendarAccount(url, None, None), LOOPBACK_LIMITS)
 
 
 def vevents_on(url: str) -> list[icalendar.cal.Component]:

@@ -38,7 +38,7 @@ def test_start_the_worker_and_block(tmp_path):
         "PLANNER_TASK_QUEUE": "hygiene.tasks",
         "PLANNER_EVENTS_EXCHANGE": "hygiene.events",
         "PLANNER_SECRET_KEYS": os.environ["HYGIENE_SECRET_KEYS"],
-        "TMPDIR": str(tmp_path),  # beat keeps its schedule file there
+        "PLANNER_STATE_DIR": str(tmp_path / "state"),  # beat keeps its schedule file there
     }
     procs = ServiceProcesses(tmp_path, env)
     procs.run("migrate", "calendar_sync")

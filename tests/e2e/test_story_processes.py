@@ -47,7 +47,7 @@ def stack(
         "PLANNER_SYNC_INTERVAL_SECONDS": "300",
         "PLANNER_CALENDAR_HOSTS_ALLOWED": urlsplit(radicale.url).netloc,  # this Radicale only
         "PLANNER_LOG_LEVEL": "INFO",
-        "TMPDIR": str(tmp_path),  # beat keeps its schedule file there
+        "PLANNER_STATE_DIR": str(tmp_path / "state"),  # beat keeps its schedule file there
         "PLANNER_API_KEYS": api_keys_setting(IT_KEY),
         "PLANNER_CITIZEN_OIDC_ISSUER": provider.issuer,
         "PLANNER_CITIZEN_OIDC_CLIENT_ID": CITIZEN_CLIENT_ID,

@@ -26,6 +26,7 @@ from services.offers.consumer import handle
 from services.offers.models import CprAccessLog
 from shared.auth.api_keys import NewApiKey, create_api_key
 from shared.auth.grants import parse_grants
+from shared.cpr_vault import vault_for_settings
 from shared.service import ServiceContext
 from tests.identities import IT_KEY, anonymous, api_keys_setting, bearer
 from tests.offers.conftest import WEEKDAYS, Api, build_app, empty_and_close, row_counts, today
@@ -495,7 +496,9 @@ def test_an_explanation_is_logged_with_the_caller_and_the_route(
     assert response.status_code == 200
     refused(client, context, PLANNER_X, "POST", f"/offers/{y.id('offer')}/explain", {"citizen": {"cpr": CPR}}, 404)
     with context.db.transaction() as session:
-        rows = [(r.actor, r.purpose, r.subject_cpr, r.route) for r in session.scalars(select(CprAccessLog))]
+        vault = vault_for_settings(context.settings)
+        log = session.scalars(select(CprAccessLog))
+        rows = [(r.actor, r.purpose, vault.unseal(r.subject_cpr_sealed).digits, r.route) for r in log]
     assert rows == [(actor(PLANNER_X), "explain", CPR, "/api/v1/offers/<uuid:offer_id>/explain")]
 
 

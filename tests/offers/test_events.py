@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from services.offers.models import Advisor
 from shared import events as ev
-from shared.secrets import decrypt
+from shared.secrets import decrypt_calendar_password
 from shared.service import ServiceContext
 from tests.offers.conftest import WEEKDAYS, Api, outbox, today
 
@@ -50,10 +50,11 @@ def test_creating_an_advisor_announces_its_calendar_with_the_password_encrypted(
     assert (payload.caldav_url, payload.caldav_username) == ("https://cal.example.org/anne/arbejde/", "anne")
     token = payload.caldav_password_encrypted
     assert token and token != "hemmeligt-kodeord-42"
-    assert decrypt(token, context.settings.secret_keys) == "hemmeligt-kodeord-42"
+    keys, bound_to = context.settings.secret_keys, {"advisor_id": advisor["id"], "url": payload.caldav_url}
+    assert decrypt_calendar_password(token, keys, **bound_to) == "hemmeligt-kodeord-42"
     with context.db.transaction() as session:
         stored = session.scalars(select(Advisor)).one().caldav_password_encrypted
-    assert stored and decrypt(stored, context.settings.secret_keys) == "hemmeligt-kodeord-42"
+    assert stored and decrypt_calendar_password(stored, keys, **bound_to) == "hemmeligt-kodeord-42"
 
     closed = set(payload.closed_days)
     assert date.fromisoformat(closing) in closed  # the centre's own closing day
@@ -86,9 +87,12 @@ def test_changing_calendar_or_hours_announces_the_advisor_again_but_not_other_fi
     last = ev.AdvisorCalendarPayload.model_validate(events[-1].payload)
     assert last.working_hours == {"mon": [["09:00", "14:00"]]} and last.timezone == "Europe/London"
     assert last.caldav_url == "https://cal.example.org/anne/ny/"
-    assert last.caldav_password_encrypted and decrypt(last.caldav_password_encrypted, context.settings.secret_keys) == (
-        "nyt-kodeord"
+    assert last.caldav_password_encrypted
+    keys = context.settings.secret_keys
+    password = decrypt_calendar_password(
+        last.caldav_password_encrypted, keys, advisor_id=advisor["id"], url=last.caldav_url
     )
+    assert password == "nyt-kodeord"
     assert "nyt-kodeord" not in caplog.text and "nyt-kodeord" not in str([e.to_json() for e in events])
 
 

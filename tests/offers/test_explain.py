@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from services.offers.models import CprAccessLog
+from shared.cpr_vault import vault_for_settings
 from shared.service import ServiceContext
 from tests.offers.conftest import IT_ACTOR, Api
 from tests.offers.test_participant_rules import one_group, rule
@@ -28,7 +29,8 @@ def explain(client: FlaskClient, offer: dict[str, Any], citizen: dict[str, Any],
 def access_log(context: ServiceContext) -> list[tuple[str, str, str]]:
     with context.db.transaction() as session:
         rows = session.scalars(select(CprAccessLog).order_by(CprAccessLog.id))
-        return [(r.actor, r.purpose, r.subject_cpr) for r in rows]
+        vault = vault_for_settings(context.settings)
+        return [(r.actor, r.purpose, vault.unseal(r.subject_cpr_sealed).digits) for r in rows]
 
 
 def test_an_eligible_citizen(api: Api, client: FlaskClient, context: ServiceContext, setup: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 """Key rotation of the calendar passwords: ``planner offers rotate-secrets`` re-encrypts every
-stored password with the first key, and the worker's copy follows through advisor.changed,
-so the old key can be removed afterwards."""
+stored password with the first key, bound to its advisor and calendar URL, and the worker's
+copy follows through advisor.changed, so the old key can be removed afterwards. Passwords
+stored before the binding (the bare password) are bound to their row by the same command."""
 
 from __future__ import annotations
 
@@ -24,7 +25,13 @@ from shared.db import Database
 from shared.events import Envelope
 from shared.messaging import service_queue
 from shared.outbox import apply_once
-from shared.secrets import SecretsNotConfigured, decrypt, encrypt, new_key
+from shared.secrets import (
+    CalendarPasswordRefused,
+    SecretsNotConfigured,
+    decrypt_calendar_password,
+    encrypt,
+    new_key,
+)
 from shared.service import ServiceContext
 from tests.conftest import free_port
 from tests.offers.conftest import Api, outbox
@@ -77,24 +84,34 @@ def waiting_for_worker(broker_url: str, exchange: str) -> list[Envelope]:
     return envelopes
 
 
-def offers_tokens(context: ServiceContext) -> dict[str, str | None]:
+Stored = tuple[str | None, str, str | None]
+"""A stored calendar password: (ciphertext, advisor id, calendar URL of its row)."""
+
+
+def offers_tokens(context: ServiceContext) -> dict[str, Stored]:
     with context.db.transaction() as session:
-        return {a.name: a.caldav_password_encrypted for a in session.scalars(select(Advisor))}
+        return {
+            a.name: (a.caldav_password_encrypted, str(a.id), a.caldav_url) for a in session.scalars(select(Advisor))
+        }
 
 
-def worker_tokens(db: Database) -> dict[str, str | None]:
+def worker_tokens(db: Database) -> dict[str, Stored]:
     with db.transaction() as session:
-        return {row.name: row.caldav_password_encrypted for row in session.scalars(select(AdvisorCalendar))}
+        return {
+            row.name: (row.caldav_password_encrypted, row.advisor_id, row.caldav_url)
+            for row in session.scalars(select(AdvisorCalendar))
+        }
 
 
-def readable_with(tokens: dict[str, str | None], keys: str) -> dict[str, str]:
-    """The passwords of ``tokens`` that ``keys`` decrypts, by advisor name."""
+def readable_with(tokens: dict[str, Stored], keys: str) -> dict[str, str]:
+    """The passwords of ``tokens`` that the worker would use with ``keys`` (decrypted, and
+    bound to the advisor and URL of their row), by advisor name."""
     result = {}
-    for name, token in tokens.items():
+    for name, (token, advisor_id, url) in tokens.items():
         if token is None:
             continue
-        with contextlib.suppress(SecretsNotConfigured):
-            result[name] = decrypt(token, keys)
+        with contextlib.suppress(SecretsNotConfigured, CalendarPasswordRefused):
+            result[name] = decrypt_calendar_password(token, keys, advisor_id=advisor_id, url=url)
     return result
 
 
@@ -122,7 +139,7 @@ def test_rotation_reencrypts_every_password_so_the_old_key_can_go(
     assert "allerede krypteret med den første nøgle: 0" in done.stdout
     assert readable_with(offers_tokens(context), new) == PASSWORDS
     assert readable_with(offers_tokens(context), old) == {}
-    assert offers_tokens(context)["Cai Holm"] is None
+    assert offers_tokens(context)["Cai Holm"][0] is None
     apply_to_worker(worker_db, waiting_for_worker(rabbitmq_url, unique_exchange))
     assert readable_with(worker_tokens(worker_db), new) == PASSWORDS
 
@@ -133,6 +150,34 @@ def test_rotation_reencrypts_every_password_so_the_old_key_can_go(
     assert "krypteret igen med den første nøgle: 0" in again.stdout
     assert "allerede krypteret med den første nøgle: 2" in again.stdout
     assert len(outbox(context)) == events_before
+
+
+def test_rotation_binds_passwords_stored_before_the_binding_and_the_worker_then_uses_them(
+    api: Api,
+    context: ServiceContext,
+    offers_database: str,
+    secret_keys: str,
+    worker_db: Database,
+    rabbitmq_url: str,
+    unique_exchange: str,
+) -> None:
+    old, new = secret_keys, new_key()
+    centre = api.centre()
+    for name, password in PASSWORDS.items():
+        made = api.advisor(centre, name=name, caldav_password=password)
+        with context.db.transaction() as session:  # as the version before the binding stored it
+            advisor = session.get(Advisor, uuid.UUID(made["id"]))
+            assert advisor is not None
+            advisor.caldav_password_encrypted = encrypt(password, old)
+    assert readable_with(offers_tokens(context), f"{new},{old}") == {}  # the worker would refuse them
+
+    done = rotate_secrets(offers_database, f"{new},{old}", rabbitmq_url, unique_exchange)
+
+    assert done.returncode == 0, done.stderr
+    assert "krypteret igen med den første nøgle: 2" in done.stdout
+    assert readable_with(offers_tokens(context), new) == PASSWORDS
+    apply_to_worker(worker_db, waiting_for_worker(rabbitmq_url, unique_exchange))
+    assert readable_with(worker_tokens(worker_db), new) == PASSWORDS
 
 
 def test_rotation_names_passwords_no_key_can_read_and_rotates_the_rest(
@@ -154,7 +199,7 @@ def test_rotation_names_passwords_no_key_can_read_and_rotates_the_rest(
     assert "krypteret igen med den første nøgle: 1" in done.stdout
     assert f"1 adgangskoder kan ikke dekrypteres med nogen af nøglerne (vejledere {lost['id']})" in done.stderr
     assert readable_with(offers_tokens(context), new) == {"Anne Jensen": "anne-secret"}
-    assert offers_tokens(context)["Bo Nielsen"] == lost_token
+    assert offers_tokens(context)["Bo Nielsen"][0] == lost_token
     announced = [e.payload["name"] for e in waiting_for_worker(rabbitmq_url, unique_exchange)]
     assert announced.count("Anne Jensen") == 2 and announced.count("Bo Nielsen") == 1  # created; Anne rotated
 

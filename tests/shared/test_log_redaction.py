@@ -131,7 +131,7 @@ def offers_url(create_database: Callable[[str], str]) -> str:
 
 
 def test_gunicorn_masks_a_cpr_number_in_the_access_log_and_a_failing_request(
-    start: Callable[..., Process], tmp_path: Path, offers_url: str
+    start: Callable[..., Process], tmp_path: Path, offers_url: str, secret_keys: str
 ) -> None:
     # The offers API exactly as deploy/ runs it, plus one route that fails with a CPR number
     # in its error, as a bug deep in a request could.
@@ -157,6 +157,7 @@ def test_gunicorn_masks_a_cpr_number_in_the_access_log_and_a_failing_request(
         [*command, "--no-control-socket", "--pythonpath", str(tmp_path), "failing_offers:app"],
         PLANNER_OFFERS_DATABASE_URL=offers_url,
         PLANNER_BROKER_URL="memory://",
+        PLANNER_CPR_KEYS=secret_keys,
         PLANNER_GUNICORN_WORKERS="1",
         PLANNER_GUNICORN_THREADS="2",
     )
@@ -182,12 +183,61 @@ def test_gunicorn_masks_a_cpr_number_in_the_access_log_and_a_failing_request(
     assert f"ValueError: ugyldigt CPR {MASK} i sag {CASE_NUMBER}" in output
 
 
+def test_gunicorn_masks_a_cpr_number_in_its_own_lines_whatever_the_app_does(
+    start: Callable[..., Process], tmp_path: Path
+) -> None:
+    # gunicorn with deploy/'s settings around a bare WSGI app that sets up no logging of its
+    # own: gunicorn's error log (a failing request, with its URL and traceback) and its
+    # access log mask CPR numbers by themselves.
+    (tmp_path / "bare_app.py").write_text(
+        textwrap.dedent(
+            f"""
+            def app(environ, start_response):
+                path = environ["PATH_INFO"]
+                if path.startswith("/fail/"):
+                    raise ValueError(f"ugyldigt CPR {{path.removeprefix('/fail/')}} i sag {CASE_NUMBER}")
+                start_response("404 Not Found", [("Content-Type", "text/plain")])
+                return [b"ukendt"]
+            """
+        ),
+        encoding="utf-8",
+    )
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "-b", f"127.0.0.1:{port}"]
+    gunicorn = start(
+        "gunicorn",
+        [*command, "--no-control-socket", "--pythonpath", str(tmp_path), "bare_app:app"],
+        PLANNER_GUNICORN_WORKERS="1",
+        PLANNER_GUNICORN_THREADS="2",
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return requests.get(f"{base}/", timeout=2).status_code == 404
+        except requests.ConnectionError:
+            return False
+
+    eventually(answers, timeout=60, what="gunicorn to answer", on_tick=gunicorn.assert_running)
+    assert requests.get(f"{base}/lookup/{CPR}?x={CPR}", timeout=10).status_code == 404
+    assert requests.get(f"{base}/fail/01.01.90-1234?cpr={CPR_WITH_HYPHEN}", timeout=10).status_code == 500
+    eventually(lambda: '" 500 ' in gunicorn.output(), timeout=10, what="the access log line")
+    output = gunicorn.stop()
+
+    assert_no_cpr(output)
+    assert "01.01.90-1234" not in output
+    assert f'"GET /lookup/{MASK}" 404' in output  # the access log
+    assert f"Error handling request GET /fail/{MASK}?cpr={MASK}" in output  # the error log ...
+    assert f"ValueError: ugyldigt CPR {MASK} i sag {CASE_NUMBER}" in output  # ... with its traceback
+
+
 def test_the_celery_worker_masks_a_cpr_number_in_a_failing_task(
     start: Callable[..., Process], tmp_path: Path, rabbitmq_url: str, unique_exchange: str
 ) -> None:
     # The worker as `planner worker` starts it (our logging first, then Celery's worker with
-    # its prefork pool), with one task that fails with a CPR number in its error. A node name
-    # of its own: other workers may share the broker.
+    # its prefork pool), at DEBUG (Celery then logs every task's arguments), with one task
+    # that returns a CPR number and one that fails with it in its error. A node name of its
+    # own: other workers may share the broker.
     queue = f"{unique_exchange}.tasks"
     (tmp_path / "failing_worker.py").write_text(
         textwrap.dedent(
@@ -197,13 +247,18 @@ def test_the_celery_worker_masks_a_cpr_number_in_a_failing_task(
             from shared.logs import configure_logging
 
 
+            @app.task(name="probe.echo")
+            def echo(cpr):
+                return cpr
+
+
             @app.task(name="probe.look_up")
             def look_up(cpr):
                 raise ValueError(f"ugyldigt CPR {{cpr}} i sag {CASE_NUMBER}")
 
 
             configure_logging(get_settings().log_level)
-            argv = ["worker", "--loglevel=INFO", "--concurrency=1", "-Q", "{queue}"]
+            argv = ["worker", "--loglevel=DEBUG", "--concurrency=1", "-Q", "{queue}"]
             app.worker_main([*argv, "-n", "{unique_exchange}@%h", "--without-mingle", "--without-gossip"])
             """
         ),
@@ -215,10 +270,12 @@ def test_the_celery_worker_masks_a_cpr_number_in_a_failing_task(
         PLANNER_BROKER_URL=rabbitmq_url,
         PLANNER_EVENTS_EXCHANGE=unique_exchange,
         PLANNER_TASK_QUEUE=queue,
+        PLANNER_LOG_LEVEL="DEBUG",
         PYTHONPATH=str(ROOT),
     )
     with Celery("sender", broker=rabbitmq_url, set_as_current=False) as sender:
-        sender.send_task("probe.look_up", args=[CPR], queue=queue)
+        sender.send_task("probe.echo", args=[CPR], queue=queue)
+        sender.send_task("probe.look_up", args=[CPR_WITH_HYPHEN], queue=queue)
 
     def task_failed() -> bool:
         return "raised unexpected" in worker.output()
@@ -227,6 +284,8 @@ def test_the_celery_worker_masks_a_cpr_number_in_a_failing_task(
     output = worker.stop()
 
     assert_no_cpr(output)
+    assert "TaskPool: Apply" in output and f"'argsrepr': \"['{MASK}']\"" in output  # the arguments, at DEBUG
+    assert "succeeded in" in output and f": '{MASK}'" in output  # the result
     assert "probe.look_up" in output and f"ValueError('ugyldigt CPR {MASK} i sag {CASE_NUMBER}')" in output
     assert "Traceback (most recent call last):" in output
     assert f"ValueError: ugyldigt CPR {MASK} i sag {CASE_NUMBER}" in output

@@ -269,6 +269,24 @@ def test_a_public_or_admitted_url_is_allowed(url: str, allow: str, addresses: li
         assert resolver.asked == [], "a host the allow-list names is not looked up"
 
 
+@pytest.mark.parametrize(
+    ("url", "allow"),
+    [
+        ("http://kalender.kommune.dk/anne/", ""),
+        ("http://93.184.215.14/dav/", ""),
+        ("http://rebind.example/anne/", "127.0.0.1"),  # one address admitted, the other public
+        ("http://kalender.kommune.dk/anne/", "10.0.0.0/8"),
+    ],
+)
+def test_plain_http_is_refused_unless_the_allow_list_admits_the_host(url: str, allow: str) -> None:
+    """The advisor's password would cross the network unencrypted: https only, except to a
+    server IT admitted (the demo's and the tests' loopback server, an intranet host)."""
+    with pytest.raises(CalendarUrlRefused, match="skal begynde med https://") as refused:
+        check_calendar_url(url, parse_allow_list(allow), DNS)
+    assert "PLANNER_CALENDAR_HOSTS_ALLOWED" in refused.value.detail
+    check_calendar_url(url.replace("http://", "https://"), parse_allow_list(allow), DNS)
+
+
 def test_a_port_bound_allow_entry_admits_that_port_only() -> None:
     allow = parse_allow_list("127.0.0.1:5232,localhost:5232")
     check_calendar_url("http://127.0.0.1:5232/", allow, DNS)

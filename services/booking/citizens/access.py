@@ -3,7 +3,8 @@
 The access is logged before the provider is asked and in a transaction of its own, so a
 refused request (unknown citizen, not eligible, registry down) still leaves its trace.
 Each row names the authenticated actor (``shared.auth.web.actor_id``: ``citizen-self``,
-``staff:<id>``, ``machine:<client id>``) and the route that looked the number up.
+``staff:<id>``, ``machine:<client id>``) and the route that looked the number up; the
+number itself is indexed and sealed with ``vault`` (``shared.cpr_vault``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from services.booking.citizens.provider import CitizenProvider
 from services.booking.models import CprAccessLog
 from shared.audit import log_cpr_access
 from shared.cpr import Cpr, InvalidCpr, parse_cpr
+from shared.cpr_vault import CprVault
 from shared.db import Database
 from shared.eligibility import CitizenProfile
 from shared.errors import Forbidden, ValidationFailed
@@ -32,18 +34,28 @@ def checked_cpr(cpr: Cpr | str) -> Cpr:
 
 
 def look_up_citizen(
-    db: Database, provider: CitizenProvider, cpr: Cpr | str, *, actor: str, purpose: str, route: str
+    db: Database,
+    provider: CitizenProvider,
+    cpr: Cpr | str,
+    *,
+    actor: str,
+    purpose: str,
+    route: str,
+    vault: CprVault | None = None,
 ) -> CitizenProfile:
     """The citizen's profile; Forbidden (403) when the citizen is not known."""
-    profile = provider.find(identify_citizen(db, cpr, actor=actor, purpose=purpose, route=route))
+    profile = provider.find(identify_citizen(db, cpr, actor=actor, purpose=purpose, route=route, vault=vault))
     if profile is None:
         raise Forbidden(UNKNOWN_CITIZEN, code="unknown_citizen")
     return profile
 
 
-def identify_citizen(db: Database, cpr: Cpr | str, *, actor: str, purpose: str, route: str) -> Cpr:
-    """The checked CPR number (from a login, or text from a body), its access logged; no
-    profile needed (a citizen whose profile is gone may still cancel their own booking)."""
+def identify_citizen(
+    db: Database, cpr: Cpr | str, *, actor: str, purpose: str, route: str, vault: CprVault | None = None
+) -> Cpr:
+    """The checked CPR number (from a login, or text from a body), its access logged (with
+    ``vault``; default: the running service's); no profile needed (a citizen whose profile
+    is gone may still cancel their own booking)."""
     checked = checked_cpr(cpr)
-    log_cpr_access(db, CprAccessLog, actor=actor, purpose=purpose, cpr=checked, route=route)
+    log_cpr_access(db, CprAccessLog, actor=actor, purpose=purpose, cpr=checked, route=route, vault=vault)
     return checked

@@ -17,6 +17,7 @@ from services.booking.citizens.store import import_profiles
 from services.booking.schemas import CitizenProfileIn, ImportOut
 from shared.auth.access import Action
 from shared.auth.web import authorize_everywhere, requires
+from shared.cpr_vault import vault_for_settings
 from shared.errors import ValidationFailed
 from shared.service import ServiceContext
 
@@ -53,12 +54,13 @@ def document_import_as_list(spec: dict[str, Any]) -> dict[str, Any]:
 def import_citizens(body: Any) -> dict[str, int]:
     authorize_everywhere(Action.WRITE_PARTICIPANTS)
     context: ServiceContext = current_app.extensions["planner"]
+    vault = vault_for_settings(context.settings)
     if request.mimetype in ("text/csv", "application/csv"):
-        return import_profiles(context.db, request.get_data(as_text=True), csv=True)
+        return import_profiles(context.db, request.get_data(as_text=True), csv=True, vault=vault)
     if not isinstance(body, list | dict):
         problem = {"path": "", "code": "not_a_list", "message": "Send en liste af borgere."}
         raise ValidationFailed(
             "Send borgerne som en JSON-liste (eller CSV med Content-Type: text/csv).",
             extra={"errors": {"citizens": [problem]}},
         )
-    return import_profiles(context.db, body)
+    return import_profiles(context.db, body, vault=vault)

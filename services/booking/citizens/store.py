@@ -4,6 +4,10 @@ Imports use ``shared.eligibility.citizen`` (the field names of the profile impor
 separated by ';'). Every profile of an import must carry a CPR number, each only once; the
 whole import is refused when any row is wrong, listing every problem. A profile that exists
 is replaced (the registry's newest word wins).
+
+A profile is found by the CPR number's keyed index under any configured key and stores the
+number sealed (``shared.cpr_vault``); a replaced profile is re-indexed under the current key.
+Without a ``vault`` the running service's is used (``shared.audit.current_cpr_vault``).
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.booking.eligibility import booking_reference
 from services.booking.models import CitizenProfileRow
-from shared.cpr import Cpr, parse_cpr
+from shared.audit import current_cpr_vault
+from shared.cpr import Cpr
+from shared.cpr_vault import CprVault
 from shared.db import Database
 from shared.eligibility import (
     CitizenProfile,
@@ -34,18 +41,31 @@ from shared.timeutil import utcnow
 class StoreProvider:
     """Profiles from the ``citizen_profile`` table, each lookup in a short transaction of its own."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, vault: CprVault | None = None):
         self.db = db
+        self.vault = vault
 
     def find(self, cpr: Cpr) -> CitizenProfile | None:
+        vault = self.vault or current_cpr_vault()
         with self.db.transaction() as session:
-            row = session.get(CitizenProfileRow, cpr.digits)
-            return to_profile(row) if row is not None else None
+            row = find_profile_row(session, vault, cpr)
+            return to_profile(row, cpr) if row is not None else None
 
 
-def to_profile(row: CitizenProfileRow) -> CitizenProfile:
+def find_profile_row(session: Session, vault: CprVault, cpr: Cpr) -> CitizenProfileRow | None:
+    """The profile row of ``cpr``, indexed under any of ``vault``'s keys (the current one first)."""
+    indexes = vault.indexes(cpr)
+    rows = {
+        row.cpr_index: row
+        for row in session.scalars(select(CitizenProfileRow).where(CitizenProfileRow.cpr_index.in_(indexes)))
+    }
+    return next((rows[index] for index in indexes if index in rows), None)
+
+
+def to_profile(row: CitizenProfileRow, cpr: Cpr) -> CitizenProfile:
+    """The profile in ``row``, which was found by ``cpr``."""
     return CitizenProfile(
-        cpr=parse_cpr(row.cpr),
+        cpr=cpr,
         name=row.name,
         contact_group=row.contact_group,
         assessment_group=row.assessment_group,
@@ -80,18 +100,24 @@ def _columns(profile: CitizenProfile) -> dict[str, Any]:
     }
 
 
-def save_profiles(session: Session, profiles: Iterable[CitizenProfile]) -> tuple[int, int]:
+def save_profiles(
+    session: Session, profiles: Iterable[CitizenProfile], vault: CprVault | None = None
+) -> tuple[int, int]:
     """Insert or replace each profile by its CPR number; returns (created, replaced)."""
+    vault = vault or current_cpr_vault()
     created = replaced = 0
     now = utcnow()
     for profile in profiles:
         assert profile.cpr is not None, "parse_import guarantees a CPR number"
-        row = session.get(CitizenProfileRow, profile.cpr.digits)
+        index = vault.index(profile.cpr)
+        row = find_profile_row(session, vault, profile.cpr)
         if row is None:
-            row = CitizenProfileRow(cpr=profile.cpr.digits)
+            row = CitizenProfileRow(cpr_index=index, cpr_sealed=vault.seal(profile.cpr))
             session.add(row)
             created += 1
         else:
+            if row.cpr_index != index:  # written under an older key: under the current one now
+                row.cpr_index, row.cpr_sealed = index, vault.seal(profile.cpr)
             replaced += 1
         for name, value in _columns(profile).items():
             setattr(row, name, value)
@@ -125,14 +151,18 @@ def parse_import(data: str | Any, reference: ReferenceData, *, csv: bool = False
     return profiles
 
 
-def import_profiles(db: Database, data: str | Any, *, csv: bool = False) -> dict[str, int]:
+def import_profiles(
+    db: Database, data: str | Any, *, csv: bool = False, vault: CprVault | None = None
+) -> dict[str, int]:
     """Check every profile in ``data`` and store them all, or none: ValidationFailed (422)
-    with ``errors["citizens"]`` listing every problem."""
+    with ``errors["citizens"]`` listing every problem. ``vault`` indexes and seals the CPR
+    numbers (default: the running service's, ``current_cpr_vault``)."""
+    vault = vault or current_cpr_vault()
     with db.transaction() as session:
         try:
             profiles = parse_import(data, booking_reference(session), csv=csv)
         except InvalidCitizen as exc:
             errors = {"citizens": exc.problems_json()}
             raise ValidationFailed(str(exc), code=exc.code, extra={"errors": errors}) from None
-        created, replaced = save_profiles(session, profiles)
+        created, replaced = save_profiles(session, profiles, vault)
     return {"created": created, "replaced": replaced}
