@@ -221,17 +221,15 @@ def list_citizen_times(offer_id: uuid.UUID, json_data: dict[str, Any]) -> dict[s
     context, now = _context(), _now()
     with context.db.transaction() as session:
         offer = queries.bookable_offer(session, offer_id, now)
-        eligibility.require_eligible(offer, citizen, today_in(queries.offer_zone(offer), now))
-        ends = [t for t in (json_data["to"], eligibility.personal_end(offer, citizen)) if t is not None]
-        options = queries.list_times(
+        options = eligibility.citizen_times(
             session,
-            offer,
             context.settings,
+            offer,
+            citizen,
             now,
             start_from=json_data["from_"],
-            until=min(ends) if ends else None,
+            until=json_data["to"],
             advisor_id=json_data["advisor_id"],
-            advisors_allowed=eligibility.allowed_advisor_ids(offer, citizen),
         )
         return _times_out(offer, options)
 

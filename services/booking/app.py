@@ -14,6 +14,7 @@ from services.booking.citizens.api import bp as citizens_bp
 from services.booking.citizens.api import document_import_as_list
 from services.booking.eligibility import EligibilityCache
 from services.booking.models import CprAccessLog, OutboxMessage, PendingLogin, RateLimit, WebSession
+from services.booking.pages import bp as citizen_pages_bp
 from shared.audit_api import cpr_access_blueprint
 from shared.auth.clients import citizen_client
 from shared.auth.login_routes import install_login, login_rate_rules
@@ -31,7 +32,12 @@ from shared.web import install_docs_assets, install_error_handling, install_heal
 from shared.web_security import install_browser_safety, trust_proxies
 
 TITLE = "jobcenter-planner booking"
-BOOKING_WRITES = ("booking.create_booking", "booking.cancel_booking", "booking.rebook_booking")
+BOOKING_WRITES = (
+    "booking.create_booking",
+    "booking.cancel_booking",
+    "booking.rebook_booking",
+    "citizen_pages.book",
+)
 """The endpoints that book, cancel or rebook: rate-limited per person and per client IP."""
 
 
@@ -117,6 +123,7 @@ def create_app(
     app.register_blueprint(cpr_access_blueprint(CprAccessLog, citizens_log_in=True))
     install_login(app, client, sessions, settings, public_url=settings.booking_public_url)
     install_pages(app, site="Book et møde med jobcentret", audience="citizens", login=client is not None)
+    app.register_blueprint(citizen_pages_bp)
     if start_relay:
         context.start_relay_thread()
     return app

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.booking.models import CatalogueVersion, OfferView
-from services.booking.queries import bookable_offers, offer_zone
+from services.booking.queries import TimeOption, bookable_offers, list_times, offer_zone
+from shared.config import Settings
 from shared.eligibility import (
     DEFAULT_REFERENCE,
     CitizenProfile,
@@ -34,7 +35,7 @@ from shared.eligibility import (
     parse_rules,
 )
 from shared.errors import Forbidden, UserError
-from shared.timeutil import local_midnight
+from shared.timeutil import local_midnight, today_in
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,34 @@ def personal_end(offer: OfferView, citizen: CitizenProfile) -> datetime | None:
     """Starts must lie before this instant (midnight after the personal deadline, offer's zone)."""
     deadline = personal_deadline(citizen)
     return None if deadline is None else local_midnight(deadline + timedelta(days=1), offer_zone(offer))
+
+
+def citizen_times(
+    session: Session,
+    settings: Settings,
+    offer: OfferView,
+    citizen: CitizenProfile,
+    now: datetime,
+    *,
+    start_from: datetime | None = None,
+    until: datetime | None = None,
+    advisor_id: uuid.UUID | None = None,
+) -> list[TimeOption]:
+    """The times ``citizen`` may book in ``offer`` (B-2), for the API and the pages alike:
+    eligible on today's date (``Forbidden`` otherwise), before ``until`` and the personal
+    deadline, and only with the advisors R-5 allows."""
+    require_eligible(offer, citizen, today_in(offer_zone(offer), now))
+    ends = [t for t in (until, personal_end(offer, citizen)) if t is not None]
+    return list_times(
+        session,
+        offer,
+        settings,
+        now,
+        start_from=start_from,
+        until=min(ends) if ends else None,
+        advisor_id=advisor_id,
+        advisors_allowed=allowed_advisor_ids(offer, citizen),
+    )
 
 
 def require_before_deadline(offer: OfferView, citizen: CitizenProfile, start: datetime) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from apiflask import APIFlask
@@ -139,6 +140,15 @@ PAGES = {
     "/openapi.json": 200,
     "/docs": 200,
 }
+CITIZEN_PAGE = {ANON: 302, CITIZEN_A: 200, CITIZEN_B: 200, PLANNER_X: 403, PLANNER_Y: 403, READER_X: 403, ADMIN_X: 403}
+BOOKING_PAGES = {
+    # The citizen's pages (services/booking/pages): a citizen's own; anonymous visitors are sent to
+    # /login (302), staff have no citizen to act for here (403). The receipt is its booker's only.
+    "/mine-moedetilbud": CITIZEN_PAGE,
+    "/mine-moedetilbud/{booking_offer_id}/tider?uge=2026-W50": CITIZEN_PAGE,
+    "/mine-moedetilbud/{booking_offer_id}/bekraeft?start={start}": CITIZEN_PAGE,
+    "/mine-moedetilbud/kvittering/{booking_id}": CITIZEN_PAGE | {CITIZEN_B: 404},
+}
 OTHER_ROUTES = {
     # Not operations of the OpenAPI documents, and public by design.
     "/openapi.json",
@@ -152,6 +162,11 @@ OTHER_ROUTES = {
     "/",  # the start page and the accessibility statement (tests/pages)
     "/tilgaengelighed",
     "/assets/pages/<path:filename>",
+    "/mine-moedetilbud",  # the citizen's pages: BOOKING_PAGES
+    "/mine-moedetilbud/<uuid:offer_id>/tider",
+    "/mine-moedetilbud/<uuid:offer_id>/bekraeft",
+    "/mine-moedetilbud/kvittering/<uuid:booking_id>",
+    "/mine-moedetilbud/<uuid:offer_id>/book",  # the form POST of "Book mødet" (tests/pages)
 }
 
 
@@ -346,6 +361,13 @@ def test_every_route_answers_each_identity_as_the_table_says(world: Fixture) -> 
                 got_status = client.get(path, headers=world.headers[who]).status_code
                 if got_status != status:
                     wrong.append(f"{service} page {path} as {who}: {got_status}, expected {status}")
+    for template, statuses in BOOKING_PAGES.items():
+        free = at(TODAY + timedelta(days=4), 13).isoformat()  # a time no operation above books
+        path = template.format(**{**world.ids, "start": quote(free)})
+        for who in IDENTITIES:
+            got_status = world.client("booking").get(path, headers=world.headers[who]).status_code
+            if got_status != statuses[who]:
+                wrong.append(f"booking page {path} as {who}: {got_status}, expected {statuses[who]}")
     assert not wrong, "\n".join(wrong)
 
 

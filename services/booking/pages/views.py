@@ -1,0 +1,151 @@
+"""View data of the citizen's pages, built by small functions from the booking service's own
+queries (the same ones the JSON API calls: ``queries.list_times``, ``eligibility``)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.booking import eligibility, queries
+from services.booking.models import Booking, OfferView
+from services.booking.pages import formatting as fmt
+from shared.config import Settings
+from shared.eligibility import CitizenProfile
+from shared.timeutil import local_midnight
+
+NO_PREFERENCE = ""
+
+
+def channel_text(offer: OfferView) -> str:
+    """How the meeting takes place, in one Danish sentence."""
+    if offer.channel == "video":
+        return "Videomøde. Du får et link til mødet."
+    if offer.channel == "phone":
+        if offer.phone:
+            return f"Telefonmøde. Du ringer selv til {offer.phone} på tidspunktet."
+        return "Telefonmøde. Din rådgiver ringer til dig på tidspunktet."
+    place = f" på {offer.place}" if offer.place else ""
+    return f"Fremmøde{place}."
+
+
+def offer_card(offer: OfferView) -> dict[str, Any]:
+    """One offer on "Mine mødetilbud"."""
+    return {
+        "id": offer.id,
+        "name": offer.name,
+        "description": offer.description,
+        "channel": channel_text(offer),
+        "duration": fmt.duration(offer.duration_minutes),
+    }
+
+
+def terms(offer_or_booking: OfferView | Booking) -> list[str]:
+    """The cancellation and rebooking terms, as sentences."""
+    days = offer_or_booking.rebooking_days_before
+    cancel = "Du kan aflyse mødet." if offer_or_booking.accept_cancellation else "Mødet kan ikke aflyses."
+    if days is None:
+        move = "Mødet kan ikke flyttes til en anden tid."
+    else:
+        move = f"Du kan flytte mødet til en anden tid indtil {days} {'dag' if days == 1 else 'dage'} før mødet."
+    return [cancel, move]
+
+
+def advisor_choices(offer: OfferView, citizen: CitizenProfile) -> list[dict[str, str]]:
+    """The advisors the citizen may choose between (R-5), numbered in the offer's order;
+    empty when the offer picks the advisor."""
+    if not offer.citizen_may_choose_advisor:
+        return []
+    allowed = eligibility.allowed_advisor_ids(offer, citizen)
+    numbers = {a: n for n, a in enumerate(offer.advisor_uuids(), start=1)}
+    return [{"id": str(a), "name": f"Rådgiver {numbers[a]}"} for a in allowed]
+
+
+def chosen_advisor(value: str | None, choices: list[dict[str, str]]) -> uuid.UUID | None:
+    """The advisor the citizen asked for, if it is one of ``choices`` (else no preference)."""
+    return uuid.UUID(value) if value and value in {c["id"] for c in choices} else None
+
+
+def citizen_times(
+    session: Session,
+    settings: Settings,
+    offer: OfferView,
+    citizen: CitizenProfile,
+    now: datetime,
+    advisor_id: uuid.UUID | None,
+) -> list[queries.TimeOption]:
+    """The times this citizen may book, as ``POST /api/v1/offers/<id>/times`` lists them:
+    eligible on today's date (Forbidden otherwise), within the personal deadline, only the
+    advisors R-5 allows; one entry per start (the service picks among free advisors)."""
+    options = eligibility.citizen_times(session, settings, offer, citizen, now, advisor_id=advisor_id)
+    firsts: dict[datetime, queries.TimeOption] = {}
+    for option in options:
+        firsts.setdefault(option.start, option)
+    return sorted(firsts.values(), key=lambda o: o.start)
+
+
+@dataclass
+class Week:
+    """One ISO week of an offer's free times, ready for the template."""
+
+    monday: date
+    iso: str
+    title: str
+    days: list[dict[str, Any]]
+    count: int
+    previous: str | None
+    next: str | None
+    first_free: str | None
+    first_input: str | None
+    """The id of the week's first radio button (the error summary links to it)."""
+
+
+def week_view(options: list[queries.TimeOption], monday: date, today: date, offer: OfferView) -> Week:
+    """The week starting ``monday``: Monday to Friday always, a weekend day only with times;
+    links to the weeks around it that can hold times."""
+    tz = queries.offer_zone(offer)
+    start, end = local_midnight(monday, tz), local_midnight(monday + timedelta(days=7), tz)
+    inside = [o for o in options if start <= o.start < end]
+    days = []
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        times = [
+            {
+                "id": f"tid-{o.start:%Y%m%d-%H%M}",
+                "value": o.start.isoformat(),
+                "label": fmt.time_span(o.start, o.end),
+            }
+            for o in inside
+            if o.start.date() == day
+        ]
+        if offset < 5 or times:
+            days.append({"title": fmt.day_title(day), "id": f"dag-{day.isoformat()}", "times": times})
+    this_monday = today - timedelta(days=today.weekday())
+    last = options[-1].start.date() if options else None
+    previous = monday - timedelta(days=7)
+    following = monday + timedelta(days=7)
+    return Week(
+        monday=monday,
+        iso=fmt.iso_week(monday),
+        title=fmt.week_title(monday),
+        days=days,
+        count=len(inside),
+        previous=fmt.iso_week(previous) if previous >= this_monday else None,
+        next=fmt.iso_week(following) if last is not None and following <= last else None,
+        first_free=fmt.iso_week(options[0].start.date()) if options else None,
+        first_input=next((t["id"] for d in days for t in d["times"]), None),
+    )
+
+
+def first_week(options: list[queries.TimeOption], today: date) -> date:
+    """The Monday of the week to show first: the first free time's, else today's."""
+    day = options[0].start.date() if options else today
+    return day - timedelta(days=day.weekday())
+
+
+def when_text(start: datetime, end: datetime) -> str:
+    """``tirsdag 8. december 2026 kl. 09.00-09.30``."""
+    return f"{fmt.long_date(start.date())} kl. {fmt.time_span(start, end)}"
