@@ -148,6 +148,7 @@ BOOKING_PAGES = {
     "/mine-moedetilbud/{booking_offer_id}/tider?uge=2026-W50": CITIZEN_PAGE,
     "/mine-moedetilbud/{booking_offer_id}/bekraeft?start={start}": CITIZEN_PAGE,
     "/mine-moedetilbud/kvittering/{booking_id}": CITIZEN_PAGE | {CITIZEN_B: 404},
+    "/mine-moedetilbud/kvittering/{booking_id}/moede.ics": CITIZEN_PAGE | {CITIZEN_B: 404},
 }
 OTHER_ROUTES = {
     # Not operations of the OpenAPI documents, and public by design.
@@ -166,6 +167,7 @@ OTHER_ROUTES = {
     "/mine-moedetilbud/<uuid:offer_id>/tider",
     "/mine-moedetilbud/<uuid:offer_id>/bekraeft",
     "/mine-moedetilbud/kvittering/<uuid:booking_id>",
+    "/mine-moedetilbud/kvittering/<uuid:booking_id>/moede.ics",
     "/mine-moedetilbud/<uuid:offer_id>/book",  # the form POST of "Book mødet" (tests/pages)
 }
 

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import icalendar
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -137,12 +138,40 @@ def test_staff_and_strangers_get_pages_not_problem_documents(site: tuple[Citizen
     not_hers = html(client.get(f"/mine-moedetilbud/{built.publish(rules=NOT_ANNAS).offer_id}/tider"), 403)
     assert "Du har ikke adgang til siden" in not_hers
     assert html(client.get("/mine-moedetilbud/kvittering/00000000-0000-4000-8000-000000000000"), 404)
+    assert html(client.get("/mine-moedetilbud/kvittering/00000000-0000-4000-8000-000000000000/moede.ics"), 404)
     forged = client.post(
         f"/mine-moedetilbud/{ids['job']}/book", data={"start": at(TODAY.replace(day=9), 9).isoformat()}
     )
     assert "Formularen er udløbet" in html(forged, 403) and built.bookings() == []  # no CSRF token
     machine = ItClient(built.app).get("/mine-moedetilbud")
     assert machine.status_code == 403 and machine.mimetype == "text/html"
+
+
+def test_the_calendar_file_is_the_bookers_only(site: tuple[CitizenSite, dict[str, str]]) -> None:
+    built, ids = site
+    client = built.service.client()
+    built.service.log_in(client, "citizen-anna")
+    form = {"start": at(TODAY.replace(day=9), 9).isoformat(), "csrf_token": built.service.csrf_token(client)}
+    assert client.post(f"/mine-moedetilbud/{ids['job']}/book", data=form).status_code == 303
+    [booking] = built.bookings()
+    receipt = html(client.get(f"/mine-moedetilbud/kvittering/{booking.id}"))
+    link = f'href="/mine-moedetilbud/kvittering/{booking.id}/moede.ics"'
+    assert link in receipt and "Hent mødet som kalenderfil (.ics)" in receipt
+    got = client.get(f"/mine-moedetilbud/kvittering/{booking.id}/moede.ics")
+    assert got.status_code == 200 and got.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert got.headers["Content-Disposition"] == f'attachment; filename="moede-{booking.reference}.ics"'
+    assert got.headers["Cache-Control"] == "no-store"
+    assert all(cpr not in got.get_data(as_text=True) for cpr in CPR_SHAPES)
+    other = ItClient(built.app)
+    assert other.post("/api/v1/citizens", json=[{"cpr": fictitious_cpr(2), "contact_group": "Dagpengemodtager",
+                                                  "name": "Borger 2"}]).status_code == 200  # fmt: skip
+    body = {"offer_id": ids["job"], "start": at(TODAY.replace(day=10), 10).isoformat(),
+            "citizen": {"cpr": fictitious_cpr(2)}}  # fmt: skip
+    theirs = other.post("/api/v1/bookings", json=body)
+    assert theirs.status_code == 201, theirs.get_data(as_text=True)
+    their_id = theirs.get_json()["id"]
+    assert html(client.get(f"/mine-moedetilbud/kvittering/{their_id}/moede.ics"), 404)
+    assert html(client.get(f"/mine-moedetilbud/kvittering/{their_id}"), 404)
 
 
 def test_a_week_across_the_october_change_shows_danish_times(build_browser_service: BuildBrowserService) -> None:
@@ -213,6 +242,14 @@ def test_a_citizen_books_a_time_in_chromium(page: Page, site: tuple[CitizenSite,
     [booking] = built.bookings()
     assert str(booking.advisor_id) == B and booking.start_at == at(TODAY.replace(day=10), 10)
     expect(page.locator(".reference")).to_have_text(booking.reference)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Tilføj til kalender").click()
+    download = download_info.value
+    assert download.suggested_filename == f"moede-{booking.reference}.ics"
+    text = Path(download.path()).read_text(encoding="utf-8")
+    [event] = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    assert event["DTSTART"].dt == booking.start_at and event["DTEND"].dt == booking.end_at
+    assert all(cpr not in text.replace("\r\n ", "") for cpr in CPR_SHAPES)
     page.goto(f"{base}/mine-moedetilbud/{ids['phone']}/tider")
     expect(page.get_by_text("Der er ingen ledige tider til dette møde lige nu.")).to_be_visible()
     check(page, "5-ingen-tider")

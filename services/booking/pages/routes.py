@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from sqlalchemy.orm import Session
 
-from services.booking import access, eligibility, operations, queries
-from services.booking.models import OfferView
+from services.booking import access, calendar_file, eligibility, operations, queries
+from services.booking.models import Booking, OfferView
 from services.booking.pages import formatting as fmt
 from services.booking.pages import views
 from shared.auth.access import Action
@@ -190,24 +190,57 @@ def book(offer_id: uuid.UUID) -> Response:
     return redirect(url_for(".receipt", booking_id=booking_id), 303)  # type: ignore[return-value]
 
 
+def _own_booking(session: Session, booking_id: uuid.UUID) -> tuple[Booking, OfferView]:
+    """The logged-in citizen's booking and its offer (another's is 404, as the API answers)."""
+    if current_citizen() is None:
+        raise Forbidden("Siderne er for borgere, der er logget ind med MitID.")
+    booking = operations.get_booking(session, booking_id)
+    offer = session.get(OfferView, booking.offer_id)
+    access.authorize_booking(access.READ, booking, offer)
+    if offer is None:
+        raise NotFound("Mødet findes ikke.")
+    return booking, offer
+
+
 @bp.get("/kvittering/<uuid:booking_id>")
 @requires(CITIZEN)
 def receipt(booking_id: uuid.UUID) -> Response:
-    """Kvittering: the citizen's own booking only (another's is 404, as the API answers)."""
-    if current_citizen() is None:
-        raise Forbidden("Siderne er for borgere, der er logget ind med MitID.")
+    """Kvittering: the citizen's own booking only."""
     with _context().db.transaction() as session:
-        booking = operations.get_booking(session, booking_id)
-        offer = session.get(OfferView, booking.offer_id)
-        access.authorize_booking(access.READ, booking, offer)
-        if offer is None:
-            raise NotFound("Mødet findes ikke.")
+        booking, offer = _own_booking(session, booking_id)
         tz = queries.offer_zone(offer)
         start, end = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)
         values = {
+            "booking_id": booking.id,
             "reference": booking.reference,
             "offer": views.offer_card(offer),
             "when": views.when_text(start, end),
             "terms": views.terms(booking),
         }
     return render_page("citizen/receipt.html", **values)
+
+
+@bp.get("/kvittering/<uuid:booking_id>/moede.ics")
+@requires(CITIZEN)
+def receipt_calendar(booking_id: uuid.UUID) -> Response:
+    """Tilføj til kalender: the booked meeting as an iCalendar file (the receipt's access)."""
+    with _context().db.transaction() as session:
+        booking, offer = _own_booking(session, booking_id)
+        reference = booking.reference
+        body = calendar_file.booking_ics(
+            booking_id=booking.id,
+            reference=reference,
+            offer_name=offer.name,
+            channel=offer.channel,
+            channel_text=views.channel_text(offer),
+            place=offer.place,
+            start=booking.start_at,
+            end=booking.end_at,
+            created=booking.created_at,
+            timezone=queries.offer_zone(offer).key,
+        )
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="moede-{reference}.ics"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
