@@ -350,9 +350,10 @@ def run_demo(data_dir: Path, host: str, offers_port: int, booking_port: int, ide
         f"""
 jobcenter-planner demo kører / is running ({found} ledige tider beregnet)
 
-  Borgere (booking):          {stack.booking_url}/api/v1/offers
+  Borgere (booking):          {stack.booking_url}/mine-moedetilbud   (mødetilbud, ledige tider, book en tid)
       log ind med "MitID":    {stack.booking_url}/login   (vælg en borger på login-siden)
 {citizens}
+      API:                    {stack.booking_url}/api/v1/offers
       ledige tider:           {stack.booking_url}/api/v1/offers/{first}/times
       OpenAPI:                {stack.booking_url}/docs
   Medarbejdere (offers):      {stack.offers_url}/docs
