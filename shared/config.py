@@ -10,6 +10,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -203,6 +204,28 @@ class Settings(BaseSettings):
         "300/60",
         description="Bookings, cancellations and rebookings of logged-in people per client IP: requests/seconds; "
         "off: none.",
+    )
+
+    hold_minutes: int = Field(
+        10, ge=1, le=120, description="How long a chosen time is held for the citizen while they confirm (minutes)."
+    )
+    reminder_days_before: int = Field(
+        2, ge=0, le=30, description="Days before a meeting its reminder e-mail goes out; 0: no reminders."
+    )
+    smtp_host: str = Field("", description="SMTP server of the e-mails to citizens; empty: no e-mail is sent.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="starttls (port 587), tls (implicit TLS, port 465), none (only a loopback relay)."
+    )
+    smtp_username: str = Field("", description="SMTP user name; empty: no authentication.")
+    smtp_password: SecretStr = Field(SecretStr(""), description="SMTP password.")
+    smtp_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one SMTP conversation.")
+    mail_from: str = Field(
+        "Jobcenter <ikke-svar@jobcenter.example>", description="Sender of the e-mails to citizens (From:)."
+    )
+    mail_pickup_dir: Path | None = Field(
+        None,
+        description="Write e-mails as .eml files into this directory instead of sending them (the demo's mailbox).",
     )
 
     demo: bool = Field(

@@ -36,9 +36,11 @@ BOOKING_WRITES = (
     "booking.create_booking",
     "booking.cancel_booking",
     "booking.rebook_booking",
+    "citizen_pages.choose",
     "citizen_pages.book",
+    "citizen_pages.cancel",
 )
-"""The endpoints that book, cancel or rebook: rate-limited per person and per client IP."""
+"""The endpoints that hold, book, cancel or rebook: rate-limited per person and per client IP."""
 
 
 def build_booking_context(settings: Settings) -> ServiceContext:

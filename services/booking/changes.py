@@ -64,7 +64,7 @@ def _own_active_booking(session: Session, booking_id: uuid.UUID, cpr: Cpr, now: 
     """The booking, locked; refused unless it is the citizen's (its index is ``cpr``'s under
     one of ``vault``'s keys), active and not begun."""
     booking = session.get(Booking, booking_id, with_for_update=True)
-    if booking is None:
+    if booking is None or booking.held_until is not None:  # a hold is not a booking
         raise NotFound(BOOKING_NOT_FOUND)
     if not vault.matches(booking.citizen_cpr_index, cpr):
         raise Forbidden(NOT_YOUR_BOOKING, code="not_your_booking")
@@ -120,6 +120,24 @@ def last_rebooking_day(booking: Booking, offer: OfferView | None) -> datetime | 
     return local_midnight(last_day + timedelta(days=1), tz)
 
 
+def movable_booking(session: Session, booking_id: uuid.UUID, cpr: Cpr, now: datetime, vault: CprVault) -> Booking:
+    """The citizen's booking, locked, if they may move it now: refused like ``cancel_booking``
+    for another citizen's, an inactive or a begun booking; Forbidden when its terms allow no
+    rebooking or today is past the last rebooking day (see the module's docstring)."""
+    old = _own_active_booking(session, booking_id, cpr, now, vault)
+    deadline = last_rebooking_day(old, session.get(OfferView, old.offer_id))
+    if deadline is None:
+        raise Forbidden(NO_REBOOKING, code="rebooking_not_allowed")
+    if now >= deadline:
+        last = (deadline - timedelta(days=1)).date()
+        raise Forbidden(
+            f"Fristen for at flytte mødet er overskredet. Mødet kunne flyttes til og med {last:%d.%m.%Y} "
+            f"({old.rebooking_days_before} dage før mødet). Kontakt dit jobcenter.",
+            code="rebooking_too_late",
+        )
+    return old
+
+
 def rebook_booking(
     session: Session,
     settings: Settings,
@@ -140,18 +158,7 @@ def rebook_booking(
     """
     cpr = checked_request(citizen, start)
     now = now or utcnow()
-    old = _own_active_booking(session, booking_id, cpr, now, vault_for_settings(settings))
-    offer_seen = session.get(OfferView, old.offer_id)
-    deadline = last_rebooking_day(old, offer_seen)
-    if deadline is None:
-        raise Forbidden(NO_REBOOKING, code="rebooking_not_allowed")
-    if now >= deadline:
-        last = (deadline - timedelta(days=1)).date()
-        raise Forbidden(
-            f"Fristen for at flytte mødet er overskredet. Mødet kunne flyttes til og med {last:%d.%m.%Y} "
-            f"({old.rebooking_days_before} dage før mødet). Kontakt dit jobcenter.",
-            code="rebooking_too_late",
-        )
+    old = movable_booking(session, booking_id, cpr, now, vault_for_settings(settings))
     if start == old.start_at and advisor_id in (None, old.advisor_id):
         raise UserError(SAME_TIME, code="same_time")
     offer = bookable_offer(session, old.offer_id, now)

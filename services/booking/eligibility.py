@@ -141,10 +141,12 @@ def citizen_times(
     start_from: datetime | None = None,
     until: datetime | None = None,
     advisor_id: uuid.UUID | None = None,
+    ignore_hold: uuid.UUID | None = None,
 ) -> list[TimeOption]:
     """The times ``citizen`` may book in ``offer`` (B-2), for the API and the pages alike:
     eligible on today's date (``Forbidden`` otherwise), before ``until`` and the personal
-    deadline, and only with the advisors R-5 allows."""
+    deadline, and only with the advisors R-5 allows (``ignore_hold``: the citizen's own hold
+    counts as free, see ``queries.free_starts``)."""
     require_eligible(offer, citizen, today_in(offer_zone(offer), now))
     ends = [t for t in (until, personal_end(offer, citizen)) if t is not None]
     return list_times(
@@ -156,6 +158,7 @@ def citizen_times(
         until=min(ends) if ends else None,
         advisor_id=advisor_id,
         advisors_allowed=allowed_advisor_ids(offer, citizen),
+        ignore_hold=ignore_hold,
     )
 
 

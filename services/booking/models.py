@@ -6,6 +6,13 @@ data. No advisor is ever double-booked: on PostgreSQL an exclusion constraint re
 two active bookings of one advisor whose occupations (meeting plus reporting time)
 overlap, and a partial unique index allows one active booking per citizen per offer.
 
+A *hold* (the citizen's chosen time while they read the summary, issue 11) is a row of
+``booking`` too, with ``held_until`` set: the same exclusion constraint keeps it clear of
+every booking and every other hold of the advisor. A hold stops blocking when
+``held_until`` has passed, through SQL alone: the free-time queries ignore such rows, and a
+new booking or hold first deletes the expired holds in its way (``holds``). Confirming a
+hold sets ``held_until`` to None: the row becomes the booking.
+
 No table holds a CPR number in plain text (``shared.cpr_vault``): a row is found by the
 number's keyed index (``*_cpr_index``, HMAC) and keeps it sealed (``*_cpr_sealed``, Fernet)
 where it is needed again.
@@ -27,6 +34,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     Uuid,
     func,
     text,
@@ -45,6 +53,12 @@ ADVISOR_OVERLAP_CONSTRAINT = "ex_booking_advisor_overlap"
 
 CITIZEN_OFFER_INDEX = "uq_booking_active_citizen_offer"
 """Partial unique index: one active booking per citizen per offer."""
+
+CITIZEN_HOLD_INDEX = "uq_booking_hold_citizen_offer"
+"""Partial unique index: one hold per citizen per offer."""
+
+IS_BOOKING = "cancelled_at IS NULL AND held_until IS NULL"
+IS_HOLD = "cancelled_at IS NULL AND held_until IS NOT NULL"
 
 REFERENCE_CONSTRAINT = "uq_booking_reference"
 
@@ -146,19 +160,35 @@ class Booking(Base):
     """When the citizen cancelled (B-3) or moved (B-4) the booking; None while it is active."""
     rebooked_to_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     """The booking this one was moved to (B-4); set together with ``cancelled_at``."""
+    held_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    """Set while the row is a hold: the instant it stops blocking the time; None for a booking."""
+    rebooking_of_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    """For a hold taken to move a booking (B-4): the booking it would replace once confirmed."""
+    email: Mapped[str | None] = mapped_column(String(254))
+    """Where the citizen asked for the confirmation and the reminder (None: no e-mail)."""
 
     __table_args__: Any = (
         CheckConstraint("start_at < end_at AND end_at <= occupied_until", name="period"),
         CheckConstraint("rebooked_to_id IS NULL OR cancelled_at IS NOT NULL", name="rebooked_is_cancelled"),
         Index("ix_booking_advisor_id_start_at", "advisor_id", "start_at"),
+        CheckConstraint("held_until IS NOT NULL OR rebooking_of_id IS NULL", name="rebooking_of_is_hold"),
         Index(
             CITIZEN_OFFER_INDEX,
             "offer_id",
             "citizen_cpr_index",
             unique=True,
-            postgresql_where=text("cancelled_at IS NULL"),
-            sqlite_where=text("cancelled_at IS NULL"),
+            postgresql_where=text(IS_BOOKING),
+            sqlite_where=text(IS_BOOKING),
         ),
+        Index(
+            CITIZEN_HOLD_INDEX,
+            "offer_id",
+            "citizen_cpr_index",
+            unique=True,
+            postgresql_where=text(IS_HOLD),
+            sqlite_where=text(IS_HOLD),
+        ),
+        Index("ix_booking_held_until", "held_until", postgresql_where=text(IS_HOLD), sqlite_where=text(IS_HOLD)),
         ExcludeConstraint(
             ("advisor_id", "="),
             (func.tstzrange(text("start_at"), text("occupied_until"), text("'[)'")), "&&"),
@@ -169,8 +199,15 @@ class Booking(Base):
     )
 
     @property
+    def is_hold(self) -> bool:
+        return self.held_until is not None
+
+    @property
     def status(self) -> str:
-        """``active``, ``cancelled`` (B-3) or ``rebooked`` (moved to ``rebooked_to_id``, B-4)."""
+        """``active``, ``cancelled`` (B-3) or ``rebooked`` (moved to ``rebooked_to_id``, B-4);
+        ``held`` for a hold."""
+        if self.held_until is not None:
+            return "held"
         if self.cancelled_at is None:
             return "active"
         return "rebooked" if self.rebooked_to_id is not None else "cancelled"
@@ -211,7 +248,49 @@ class CitizenProfileRow(Base):
     unemployment_fund: Mapped[str | None] = mapped_column(String(200))
     booking_deadline: Mapped[date | None] = mapped_column(Date)
     last_meeting_date: Mapped[date | None] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(254))
+    """The citizen's e-mail address from the import, offered as the default on the summary."""
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class CitizenMail(Base):
+    """An e-mail to a citizen about one booking: written in the transaction that changes the
+    booking (or by the reminder run) and sent after the commit by the mail worker.
+
+    ``kind`` is ``confirmation``, ``rebooked``, ``cancelled`` or ``reminder``; the unique
+    (booking, kind) means one of each per booking, so a repeated event or reminder run never
+    writes a second message. ``sending_since`` marks a message a worker has claimed; the
+    worker sets ``sent_at`` after the SMTP server accepted it, or ``failed_at`` after the last
+    attempt. The message is stored composed (subject, text, the .ics file): it says what
+    was true when it was written. It never holds a CPR number.
+    """
+
+    __tablename__ = "citizen_mail"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    booking_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    calendar: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    sending_since: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    failed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__: Any = (
+        UniqueConstraint("booking_id", "kind", name="uq_citizen_mail_booking_kind"),
+        Index(
+            "ix_citizen_mail_due",
+            "next_attempt_at",
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
+    )
 
 
 class CprAccessLog(CprAccessLogMixin, Base):

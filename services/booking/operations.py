@@ -1,4 +1,5 @@
-"""A citizen books a time (B-2, B-6); cancelling and rebooking live in ``changes``.
+"""A citizen books a time (B-2, B-6); holding a time first lives in ``holds``, cancelling
+and rebooking in ``changes``.
 
 Each function takes a Session inside the caller's transaction and raises shared.errors.
 The event ``booking.created`` is written to the outbox in the same transaction. A booking
@@ -13,13 +14,14 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from services.booking.eligibility import allowed_advisor_ids, require_before_deadline, require_eligible
 from services.booking.models import (
     ADVISOR_OVERLAP_CONSTRAINT,
+    CITIZEN_HOLD_INDEX,
     CITIZEN_OFFER_INDEX,
     REFERENCE_CONSTRAINT,
     Booking,
@@ -47,6 +49,7 @@ REFERENCE_LENGTH = 8
 TIME_JUST_TAKEN = "Tiden er desværre lige blevet booket. Vælg en anden tid."
 TIME_NOT_FREE = "Tiden er ikke længere ledig. Vælg en anden tid."
 ALREADY_BOOKED = "Du har allerede en booking i dette tilbud. Du kan kun have én aktiv booking pr. tilbud."
+HOLD_ELSEWHERE = "Du valgte en anden tid i dette tilbud i samme øjeblik, måske i et andet vindue. Vælg tiden igen."
 
 
 def new_reference() -> str:
@@ -55,7 +58,10 @@ def new_reference() -> str:
 
 
 def _violated(exc: IntegrityError) -> str:
-    """Which guard an insert hit: 'advisor', 'citizen', 'reference' or 'other'."""
+    """Which guard an insert hit: 'advisor', 'citizen', 'reference' or 'other'.
+
+    'citizen' is the one-booking or the one-hold index (SQLite names only the columns, which
+    the two share); a hold can only hit the second, a booking only the first."""
     orig = exc.orig
     sqlstate = getattr(orig, "sqlstate", None)
     diag = getattr(orig, "diag", None)
@@ -63,7 +69,10 @@ def _violated(exc: IntegrityError) -> str:
     message = str(orig)
     if sqlstate == "23P01" or constraint == ADVISOR_OVERLAP_CONSTRAINT:
         return "advisor"
-    if constraint == CITIZEN_OFFER_INDEX or "booking.offer_id, booking.citizen_cpr_index" in message:
+    if (
+        constraint in (CITIZEN_OFFER_INDEX, CITIZEN_HOLD_INDEX)
+        or "booking.offer_id, booking.citizen_cpr_index" in message
+    ):
         return "citizen"
     if constraint == REFERENCE_CONSTRAINT or "booking.reference" in message:
         return "reference"
@@ -100,9 +109,11 @@ def _book_advisor(
     end: datetime,
     now: datetime,
     terms: tuple[bool, int | None],
+    hold: tuple[datetime, uuid.UUID | None] | None = None,
 ) -> Booking | str:
     """Insert the booking with ``advisor``: the Booking, or the guard it hit. ``citizen`` is
-    the CPR number's index under the current key and its sealed form.
+    the CPR number's index under the current key and its sealed form; ``hold`` (held until,
+    the booking it would move) makes the row a hold.
 
     A clash of the random reference (32^8 codes) is retried with a new one.
     """
@@ -121,6 +132,8 @@ def _book_advisor(
             accept_cancellation=terms[0],
             rebooking_days_before=terms[1],
             created_at=now,
+            held_until=hold[0] if hold else None,
+            rebooking_of_id=hold[1] if hold else None,
         )
         violated = _insert(session, booking) or ""
         if not violated:
@@ -184,6 +197,35 @@ def _candidate_advisors(
     return [a for a in offer.advisor_uuids() if a in free]
 
 
+def clear_expired_holds(
+    session: Session, advisors: list[uuid.UUID], start: datetime, until: datetime, now: datetime
+) -> None:
+    """Delete the holds of ``advisors`` expired at ``now`` that overlap ``[start, until)``:
+    they block nothing any more, but the exclusion constraint still counts their rows.
+    Two transactions deleting one row wait for each other; the second finds it gone."""
+    session.execute(
+        delete(Booking)
+        .where(
+            Booking.advisor_id.in_(advisors),
+            Booking.held_until.is_not(None),
+            Booking.held_until <= now,
+            Booking.start_at < until,
+            Booking.occupied_until > start,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def release_own_holds(session: Session, offer_id: uuid.UUID, indexes: list[str]) -> None:
+    """Delete the citizen's hold in the offer (``indexes``: their CPR number's keyed indexes):
+    a new choice replaces it, a booking ends it."""
+    session.execute(
+        delete(Booking)
+        .where(Booking.offer_id == offer_id, Booking.citizen_cpr_index.in_(indexes), Booking.held_until.is_not(None))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def book(
     session: Session,
     settings: Settings,
@@ -239,11 +281,16 @@ def place_booking(
     advisor_id: uuid.UUID | None,
     now: datetime,
     terms: tuple[bool, int | None] | None = None,
+    *,
+    hold: tuple[datetime, uuid.UUID | None] | None = None,
 ) -> Booking:
     """Check and insert a booking of the bookable ``offer`` (every rule of ``book``); no event.
 
     ``terms`` (accept cancellation, rebooking days before) default to the offer's terms of
-    today; a rebooking passes the terms of the booking it moves (V-6).
+    today; a rebooking passes the terms of the booking it moves (V-6). With ``hold`` (held
+    until, the booking it would move or None) the row is a hold instead (``holds``): a hold
+    to move a booking is allowed beside the citizen's active booking. The citizen's earlier
+    hold in the offer is deleted first, and so are the expired holds in the time's way.
     """
     cpr = checked_request(citizen, start)
     vault = vault_for_settings(settings)
@@ -251,15 +298,19 @@ def place_booking(
     _check_period(offer, settings, start, now)
     require_before_deadline(offer, citizen, start)
 
-    held = session.scalar(
-        select(Booking.id).where(
-            Booking.offer_id == offer.id,
-            Booking.citizen_cpr_index.in_(vault.indexes(cpr)),  # rows indexed under an older key too
-            Booking.cancelled_at.is_(None),
+    indexes = vault.indexes(cpr)  # rows indexed under an older key too
+    release_own_holds(session, offer.id, indexes)
+    if hold is None or hold[1] is None:
+        booked = session.scalar(
+            select(Booking.id).where(
+                Booking.offer_id == offer.id,
+                Booking.citizen_cpr_index.in_(indexes),
+                Booking.cancelled_at.is_(None),
+                Booking.held_until.is_(None),
+            )
         )
-    )
-    if held is not None:
-        raise Conflict(ALREADY_BOOKED, code="already_booked")
+        if booked is not None:
+            raise Conflict(ALREADY_BOOKED, code="already_booked")
 
     allowed = allowed_advisor_ids(offer, citizen)
     advisors = _candidate_advisors(session, offer, settings, start, now, advisor_id, allowed)
@@ -269,10 +320,13 @@ def place_booking(
     end = start + timedelta(minutes=offer.duration_minutes)
     terms = terms or (offer.accept_cancellation, offer.rebooking_days_before)
     stored = (vault.index(cpr), vault.seal(cpr))
+    clear_expired_holds(session, advisors, start, end + timedelta(minutes=offer.reporting_minutes), now)
     for advisor in advisors:
-        violated = _book_advisor(session, offer, advisor, stored, start, end, now, terms)
+        violated = _book_advisor(session, offer, advisor, stored, start, end, now, terms, hold)
         if isinstance(violated, Booking):
             return violated
+        if violated == "citizen" and hold is not None:
+            raise Conflict(HOLD_ELSEWHERE, code="hold_elsewhere")
         if violated == "citizen":
             raise Conflict(ALREADY_BOOKED, code="already_booked")
         if violated != "advisor":
@@ -299,8 +353,8 @@ def booking_payload(booking: Booking, offer: OfferView) -> ev.BookingPayload:
 
 
 def get_booking(session: Session, booking_id: uuid.UUID) -> Booking:
-    """The booking with ``booking_id`` or NotFound."""
+    """The booking with ``booking_id`` or NotFound (a hold is not a booking)."""
     booking = session.get(Booking, booking_id)
-    if booking is None:
+    if booking is None or booking.held_until is not None:
         raise NotFound("Bookingen findes ikke.")
     return booking

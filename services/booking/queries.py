@@ -5,8 +5,10 @@ for the citizen's booking day: the notice, the offer's period (opening date, fir
 meeting date, fixed end date, rolling weeks counted from today), the age of the
 advisor's calendar data (a start whose ``valid_until`` has passed is not offered: the
 worker has not read that calendar lately, perhaps because it is down) and this service's
-own bookings. A booking removes every start of that advisor whose occupation (meeting plus
-reporting time) overlaps it, in every offer at once, before the worker recomputes.
+own bookings and holds. A booking, or a hold that has not expired, removes every start of
+that advisor whose occupation (meeting plus reporting time) overlaps it, in every offer at
+once, before the worker recomputes. An expired hold blocks nothing: the query compares its
+``held_until`` with the request's ``now``.
 """
 
 from __future__ import annotations
@@ -101,13 +103,15 @@ def free_starts(
     until: datetime | None = None,
     advisor_id: uuid.UUID | None = None,
     advisors_allowed: Collection[uuid.UUID] | None = None,
+    ignore_hold: uuid.UUID | None = None,
 ) -> list[tuple[datetime, uuid.UUID]]:
     """``(start, advisor)`` pairs free for a citizen booking at ``now``, sorted.
 
     Only advisors still on the offer count (and among them only ``advisors_allowed`` when
     given: R-5); starts lie in the booking window, after ``now``, in ``[start_from, until)``
     when given, come from calendar data still current at ``now`` (``valid_until``), and
-    are clear of every active booking of that advisor in any offer.
+    are clear of every active booking and unexpired hold of that advisor in any offer
+    (but ``ignore_hold``: the citizen's own hold, which a new choice would replace).
     """
     window = booking_window(offer, settings, now)
     if window is None:
@@ -139,7 +143,7 @@ def free_starts(
     if not candidates:
         return []
     span = occupied_span(offer)
-    taken = advisor_occupations(session, advisors, Interval(low, high + span))
+    taken = advisor_occupations(session, advisors, Interval(low, high + span), now, ignore_hold)
     result: list[tuple[datetime, uuid.UUID]] = []
     for start, advisor in candidates:
         occupation = Interval(start, start + span)
@@ -149,17 +153,24 @@ def free_starts(
 
 
 def advisor_occupations(
-    session: Session, advisors: list[uuid.UUID], during: Interval
+    session: Session,
+    advisors: list[uuid.UUID],
+    during: Interval,
+    now: datetime,
+    ignore_hold: uuid.UUID | None = None,
 ) -> dict[uuid.UUID, list[Interval]]:
-    """Occupations of the active bookings of ``advisors`` (any offer) overlapping ``during``."""
-    rows = session.execute(
-        select(Booking.advisor_id, Booking.start_at, Booking.occupied_until).where(
-            Booking.advisor_id.in_(advisors),
-            Booking.cancelled_at.is_(None),
-            Booking.start_at < during.end,
-            Booking.occupied_until > during.start,
-        )
-    ).all()
+    """Occupations of the active bookings and the holds unexpired at ``now`` of ``advisors``
+    (any offer) overlapping ``during``; ``ignore_hold`` left out."""
+    query = select(Booking.advisor_id, Booking.start_at, Booking.occupied_until).where(
+        Booking.advisor_id.in_(advisors),
+        Booking.cancelled_at.is_(None),
+        or_(Booking.held_until.is_(None), Booking.held_until > now),
+        Booking.start_at < during.end,
+        Booking.occupied_until > during.start,
+    )
+    if ignore_hold is not None:
+        query = query.where(Booking.id != ignore_hold)
+    rows = session.execute(query).all()
     taken: dict[uuid.UUID, list[Interval]] = defaultdict(list)
     for advisor, start, until in rows:
         taken[advisor].append(Interval(start, until))
@@ -176,8 +187,9 @@ def list_times(
     until: datetime | None = None,
     advisor_id: uuid.UUID | None = None,
     advisors_allowed: Collection[uuid.UUID] | None = None,
+    ignore_hold: uuid.UUID | None = None,
 ) -> list[TimeOption]:
-    """The times a citizen may book, in the offer's zone.
+    """The times a citizen may book, in the offer's zone (``ignore_hold``: see ``free_starts``).
 
     When the citizen may choose the advisor, one entry per advisor and start; otherwise
     each start once, without an advisor (the service picks one when booking).
@@ -193,6 +205,7 @@ def list_times(
         until=until,
         advisor_id=advisor_id,
         advisors_allowed=advisors_allowed,
+        ignore_hold=ignore_hold,
     )
     if offer.citizen_may_choose_advisor:
         return [TimeOption(s.astimezone(tz), (s + duration).astimezone(tz), a) for s, a in pairs]

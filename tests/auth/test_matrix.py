@@ -146,7 +146,11 @@ BOOKING_PAGES = {
     # /login (302), staff have no citizen to act for here (403). The receipt is its booker's only.
     "/mine-moedetilbud": CITIZEN_PAGE,
     "/mine-moedetilbud/{booking_offer_id}/tider?uge=2026-W50": CITIZEN_PAGE,
-    "/mine-moedetilbud/{booking_offer_id}/bekraeft?start={start}": CITIZEN_PAGE,
+    # a hold's summary; for a hold confirmed already, its booker is sent on to the receipt (303)
+    "/mine-moedetilbud/reservation/{booking_id}": CITIZEN_PAGE | {CITIZEN_A: 303, CITIZEN_B: 404},
+    "/mine-moedetilbud/aftaler": CITIZEN_PAGE,
+    # A's booking was moved by the operations above: her question is answered "already moved" (409)
+    "/mine-moedetilbud/aftaler/{booking_id}/aflys": CITIZEN_PAGE | {CITIZEN_A: 409, CITIZEN_B: 404},
     "/mine-moedetilbud/kvittering/{booking_id}": CITIZEN_PAGE | {CITIZEN_B: 404},
     "/mine-moedetilbud/kvittering/{booking_id}/moede.ics": CITIZEN_PAGE | {CITIZEN_B: 404},
 }
@@ -165,10 +169,12 @@ OTHER_ROUTES = {
     "/assets/pages/<path:filename>",
     "/mine-moedetilbud",  # the citizen's pages: BOOKING_PAGES
     "/mine-moedetilbud/<uuid:offer_id>/tider",
-    "/mine-moedetilbud/<uuid:offer_id>/bekraeft",
+    "/mine-moedetilbud/reservation/<uuid:hold_id>",  # GET here; its POST "Book mødet": tests/pages
+    "/mine-moedetilbud/reservation/<uuid:hold_id>/frigiv",  # form POSTs: tests/pages/test_citizen_changes_pages
+    "/mine-moedetilbud/aftaler",
+    "/mine-moedetilbud/aftaler/<uuid:booking_id>/aflys",
     "/mine-moedetilbud/kvittering/<uuid:booking_id>",
     "/mine-moedetilbud/kvittering/<uuid:booking_id>/moede.ics",
-    "/mine-moedetilbud/<uuid:offer_id>/book",  # the form POST of "Book mødet" (tests/pages)
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +26,7 @@ from shared.config import get_settings
 from shared.cpr_migration import CprMigrationRefused
 from shared.cpr_vault import vault_for
 from shared.db import AwareDateTime, make_engine
-from shared.migrations import downgrade, upgrade
+from shared.migrations import alembic_config, downgrade, upgrade
 from shared.timeutil import utcnow
 from tests.booking.conftest import TOMORROW, at, build_service, fictitious_cpr
 from tests.shared.cpr_at_rest import plain_cpr_cells
@@ -220,7 +221,7 @@ def test_a_database_without_cpr_numbers_needs_no_key(
     url = create_database("booking_cpr_empty")
     keys_in_settings("")
     migrate(url)
-    assert revision(url) == "2026_12_02_0006"
+    assert revision(url) == ScriptDirectory.from_config(alembic_config(MIGRATIONS, url)).get_current_head()
 
 
 def test_the_demo_database_on_sqlite_is_converted_too(tmp_path: Path, keys_in_settings: Callable[[str], None]) -> None:

@@ -72,5 +72,19 @@ def build_citizen_site(build_browser_service: Callable[..., BrowserService], tod
     return CitizenSite(service, clock)
 
 
+def hold_through_pages(site: CitizenSite, client: Any, offer_id: str, start: datetime, **form: str) -> Any:
+    """Fortsæt on the week page with ``start`` chosen: the answer (303 to the summary)."""
+    data = {"start": start.isoformat(), "csrf_token": site.service.csrf_token(client), **form}
+    return client.post(f"/mine-moedetilbud/{offer_id}/tider", data=data)
+
+
+def book_through_pages(site: CitizenSite, client: Any, offer_id: str, start: datetime, **form: str) -> Any:
+    """Choose ``start`` on the week page, then "Book mødet" on the summary: the last answer
+    (303 to the receipt)."""
+    held = hold_through_pages(site, client, offer_id, start, **form)
+    assert held.status_code == 303, held.get_data(as_text=True)[:2000]
+    return client.post(held.headers["Location"], data={"csrf_token": site.service.csrf_token(client)})
+
+
 def two_advisors() -> list[str]:
     return [str(uuid.uuid4()), str(uuid.uuid4())]

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.auth.conftest import ANNA_CPR, BuildBrowserService, cookie_of
 from tests.booking.conftest import at, fictitious_cpr
 from tests.identities import ItClient
-from tests.pages.citizen_site import NOT_ANNAS, CitizenSite, build_citizen_site
+from tests.pages.citizen_site import NOT_ANNAS, CitizenSite, book_through_pages, build_citizen_site, hold_through_pages
 from tests.pages.test_start_page import axe_violations
 
 TODAY = date(2026, 12, 7)  # a Monday
@@ -124,7 +124,8 @@ def test_a_continue_without_a_time_asks_for_one(site: tuple[CitizenSite, dict[st
     built, ids = site
     client = built.service.client()
     built.service.log_in(client, "citizen-anna")
-    page = html(client.get(f"/mine-moedetilbud/{ids['job']}/bekraeft?raadgiver=&uge=2026-W50"), 400)
+    form = {"raadgiver": "", "uge": "2026-W50", "csrf_token": built.service.csrf_token(client)}
+    page = html(client.post(f"/mine-moedetilbud/{ids['job']}/tider", data=form), 400)
     assert "<title>Fejl: Vælg tidspunkt" in page and 'role="alert"' in page
     assert '<a href="#tid-20261209-0900">Vælg et tidspunkt</a>' in page
 
@@ -140,7 +141,7 @@ def test_staff_and_strangers_get_pages_not_problem_documents(site: tuple[Citizen
     assert html(client.get("/mine-moedetilbud/kvittering/00000000-0000-4000-8000-000000000000"), 404)
     assert html(client.get("/mine-moedetilbud/kvittering/00000000-0000-4000-8000-000000000000/moede.ics"), 404)
     forged = client.post(
-        f"/mine-moedetilbud/{ids['job']}/book", data={"start": at(TODAY.replace(day=9), 9).isoformat()}
+        f"/mine-moedetilbud/{ids['job']}/tider", data={"start": at(TODAY.replace(day=9), 9).isoformat()}
     )
     assert "Formularen er udløbet" in html(forged, 403) and built.bookings() == []  # no CSRF token
     machine = ItClient(built.app).get("/mine-moedetilbud")
@@ -151,8 +152,7 @@ def test_the_calendar_file_is_the_bookers_only(site: tuple[CitizenSite, dict[str
     built, ids = site
     client = built.service.client()
     built.service.log_in(client, "citizen-anna")
-    form = {"start": at(TODAY.replace(day=9), 9).isoformat(), "csrf_token": built.service.csrf_token(client)}
-    assert client.post(f"/mine-moedetilbud/{ids['job']}/book", data=form).status_code == 303
+    assert book_through_pages(built, client, ids["job"], at(TODAY.replace(day=9), 9)).status_code == 303
     [booking] = built.bookings()
     receipt = html(client.get(f"/mine-moedetilbud/kvittering/{booking.id}"))
     link = f'href="/mine-moedetilbud/kvittering/{booking.id}/moede.ics"'
@@ -189,7 +189,8 @@ def test_a_week_across_the_october_change_shows_danish_times(build_browser_servi
     assert 'value="2026-10-23T09:00:00+02:00"' in week and 'value="2026-10-25T09:00:00+01:00"' in week
     after = html(client.get(f"/mine-moedetilbud/{offer.offer_id}/tider?uge=2026-W44"))
     assert re.findall(r'<label for="tid-[^"]+">([^<]+)<', after) == ["09.00-09.30"]
-    confirm = texts(html(client.get(f"/mine-moedetilbud/{offer.offer_id}/bekraeft?start=2026-10-25T09:00:00%2B01:00")))
+    held = hold_through_pages(built, client, offer.offer_id, at(sunday, 9))
+    confirm = texts(html(client.get(held.headers["Location"])))
     assert "søndag 25. oktober 2026 kl. 09.00-09.30 (dansk tid)" in confirm
 
 
@@ -263,7 +264,6 @@ def test_a_time_taken_meanwhile_brings_the_citizen_back_to_the_week(
     log_in_to_the_list(page, base)
     page.goto(f"{base}/mine-moedetilbud/{ids['job']}/tider?uge=2026-W50&raadgiver={A}")
     page.get_by_role("radio", name="09.00-09.30").check()
-    page.get_by_role("button", name="Fortsæt").click()
     other = ItClient(built.app)
     assert other.post("/api/v1/citizens", json=[{"cpr": fictitious_cpr(2), "contact_group": "Dagpengemodtager",
                                                   "name": "Borger 2"}]).status_code == 200  # fmt: skip
@@ -272,8 +272,8 @@ def test_a_time_taken_meanwhile_brings_the_citizen_back_to_the_week(
         "start": at(TODAY.replace(day=9), 9).isoformat(),
         "citizen": {"cpr": fictitious_cpr(2)},
     }
-    assert other.post("/api/v1/bookings", json=body).status_code == 201
-    page.get_by_role("button", name="Book mødet").click()
+    assert other.post("/api/v1/bookings", json=body).status_code == 201  # while Anna reads the week
+    page.get_by_role("button", name="Fortsæt").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Tiden er desværre ikke ledig længere. Vælg en anden tid.")
     expect(alert).to_be_focused()  # the error summary takes focus (autofocus: no script needed)

@@ -1,16 +1,18 @@
-"""The citizen's pages of the booking service (issue 11, first slice): "Mine mødetilbud",
-"Vælg tidspunkt" (one ISO week), "Tjek og bekræft" and the receipt. Server-rendered, Danish,
-no JavaScript; the routes are thin and call the same queries and operations as the JSON API
-(``queries.list_times``, ``eligibility``, ``operations.book``).
+"""The citizen's pages of the booking service (issue 11): "Mine mødetilbud", "Vælg
+tidspunkt" (one ISO week), the hold and "Tjek og bekræft", the receipt with its calendar
+file, and "Mine aftaler" with moving and cancelling. Server-rendered, Danish, no
+JavaScript; the routes are thin and call the same queries and operations as the JSON API
+(``queries.list_times``, ``eligibility``, ``holds``, ``changes``).
 
 Every page needs a logged-in citizen (``Action.CITIZEN_SELF_SERVICE``: staff have no citizen to
 act for here). Anonymous visitors are sent to ``/login?next=...``; other refusals are pages,
 never problem documents. No CPR number is ever in a URL, a page or a log: the citizen is the
-login's, and the receipt names the booking by its id.
+login's, and the pages name a booking or a hold by its id.
 """
 
 from __future__ import annotations
 
-from services.booking.pages.routes import bp
+from services.booking.pages import booking_routes, routes
+from services.booking.pages.common import bp
 
-__all__ = ["bp"]
+__all__ = ["booking_routes", "bp", "routes"]

@@ -3,21 +3,26 @@ queries (the same ones the JSON API calls: ``queries.list_times``, ``eligibility
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.booking import eligibility, queries
-from services.booking.models import Booking, OfferView
+from services.booking.models import Booking, CitizenProfileRow, OfferView
 from services.booking.pages import formatting as fmt
 from shared.config import Settings
+from shared.cpr import Cpr
+from shared.cpr_vault import vault_for_settings
 from shared.eligibility import CitizenProfile
 from shared.timeutil import local_midnight
 
 NO_PREFERENCE = ""
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def channel_text(offer: OfferView) -> str:
@@ -76,11 +81,16 @@ def citizen_times(
     citizen: CitizenProfile,
     now: datetime,
     advisor_id: uuid.UUID | None,
+    *,
+    ignore_hold: uuid.UUID | None = None,
 ) -> list[queries.TimeOption]:
     """The times this citizen may book, as ``POST /api/v1/offers/<id>/times`` lists them:
     eligible on today's date (Forbidden otherwise), within the personal deadline, only the
-    advisors R-5 allows; one entry per start (the service picks among free advisors)."""
-    options = eligibility.citizen_times(session, settings, offer, citizen, now, advisor_id=advisor_id)
+    advisors R-5 allows; one entry per start (the service picks among free advisors). The
+    citizen's own hold (``ignore_hold``) counts as free: choosing again replaces it."""
+    options = eligibility.citizen_times(
+        session, settings, offer, citizen, now, advisor_id=advisor_id, ignore_hold=ignore_hold
+    )
     firsts: dict[datetime, queries.TimeOption] = {}
     for option in options:
         firsts.setdefault(option.start, option)
@@ -103,9 +113,17 @@ class Week:
     """The id of the week's first radio button (the error summary links to it)."""
 
 
-def week_view(options: list[queries.TimeOption], monday: date, today: date, offer: OfferView) -> Week:
+def week_view(
+    options: list[queries.TimeOption],
+    monday: date,
+    today: date,
+    offer: OfferView,
+    *,
+    checked: datetime | None = None,
+) -> Week:
     """The week starting ``monday``: Monday to Friday always, a weekend day only with times;
-    links to the weeks around it that can hold times."""
+    links to the weeks around it that can hold times. ``checked``: the start of the time
+    the citizen holds, selected already."""
     tz = queries.offer_zone(offer)
     start, end = local_midnight(monday, tz), local_midnight(monday + timedelta(days=7), tz)
     inside = [o for o in options if start <= o.start < end]
@@ -117,6 +135,7 @@ def week_view(options: list[queries.TimeOption], monday: date, today: date, offe
                 "id": f"tid-{o.start:%Y%m%d-%H%M}",
                 "value": o.start.isoformat(),
                 "label": fmt.time_span(o.start, o.end),
+                "checked": checked is not None and o.start == checked,
             }
             for o in inside
             if o.start.date() == day
@@ -140,12 +159,26 @@ def week_view(options: list[queries.TimeOption], monday: date, today: date, offe
     )
 
 
-def first_week(options: list[queries.TimeOption], today: date) -> date:
-    """The Monday of the week to show first: the first free time's, else today's."""
-    day = options[0].start.date() if options else today
+def first_week(options: list[queries.TimeOption], today: date, held: datetime | None = None) -> date:
+    """The Monday of the week to show first: the held time's, else the first free time's,
+    else today's."""
+    day = held.date() if held else options[0].start.date() if options else today
     return day - timedelta(days=day.weekday())
 
 
 def when_text(start: datetime, end: datetime) -> str:
     """``tirsdag 8. december 2026 kl. 09.00-09.30``."""
     return f"{fmt.long_date(start.date())} kl. {fmt.time_span(start, end)}"
+
+
+def email_problem(value: str) -> str | None:
+    """The Danish error of an e-mail field (empty is allowed: no e-mail), or None."""
+    if not value or (len(value) <= 254 and EMAIL.match(value)):
+        return None
+    return "Skriv en gyldig e-mailadresse, f.eks. navn@eksempel.dk, eller lad feltet være tomt."
+
+
+def profile_email(session: Session, settings: Settings, cpr: Cpr) -> str | None:
+    """The e-mail address the citizen's imported profile gives (the summary's default)."""
+    indexes = vault_for_settings(settings).indexes(cpr)
+    return session.scalar(select(CitizenProfileRow.email).where(CitizenProfileRow.cpr_index.in_(indexes)).limit(1))

@@ -1,0 +1,110 @@
+"""The routes of a citizen's own bookings (see the package): the receipt and its calendar
+file, Mine aftaler, and cancelling with a confirmation step. Moving a booking goes through
+the week page (``routes``, ``?flyt=<booking id>``)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Response, redirect, request, url_for
+
+from services.booking import calendar_file, changes, queries
+from services.booking.models import Booking, OfferView
+from services.booking.pages import my_bookings, views
+from services.booking.pages.common import CITIZEN, bp, citizen_cpr, context, now, own_booking
+from shared.auth.web import requires
+from shared.pages import render_page
+
+MESSAGES = {"aflyst": "Dit møde er aflyst. Tiden er givet fri til andre."}
+"""The notices Mine aftaler shows after a change, by a fixed key (nothing from the URL is echoed)."""
+
+
+def _booking_values(booking: Booking, offer: OfferView) -> dict[str, Any]:
+    tz = queries.offer_zone(offer)
+    start, end = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)
+    return {
+        "booking_id": booking.id,
+        "reference": booking.reference,
+        "offer": views.offer_card(offer),
+        "when": views.when_text(start, end),
+        "terms": views.terms(booking),
+        "actions": my_bookings.booking_actions(booking, offer, now()),
+        "booking_status": booking.status,
+    }
+
+
+@bp.get("/kvittering/<uuid:booking_id>")
+@requires(CITIZEN)
+def receipt(booking_id: uuid.UUID) -> Response:
+    """Kvittering: the citizen's own booking only."""
+    with context().db.transaction() as session:
+        booking, offer = own_booking(session, booking_id)
+        values = _booking_values(booking, offer)
+        values["moved"] = session.query(Booking.id).filter(Booking.rebooked_to_id == booking.id).first() is not None
+    return render_page("citizen/receipt.html", **values)
+
+
+@bp.get("/kvittering/<uuid:booking_id>/moede.ics")
+@requires(CITIZEN)
+def receipt_calendar(booking_id: uuid.UUID) -> Response:
+    """Tilføj til kalender: the booked meeting as an iCalendar file (the receipt's access)."""
+    with context().db.transaction() as session:
+        booking, offer = own_booking(session, booking_id)
+        reference = booking.reference
+        body = calendar_file.booking_ics(
+            booking_id=booking.id,
+            reference=reference,
+            offer_name=offer.name,
+            channel=offer.channel,
+            channel_text=views.channel_text(offer),
+            place=offer.place,
+            start=booking.start_at,
+            end=booking.end_at,
+            created=booking.created_at,
+            timezone=queries.offer_zone(offer).key,
+        )
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="moede-{reference}.ics"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/aftaler")
+@requires(CITIZEN)
+def bookings() -> Response:
+    """Mine aftaler: the citizen's upcoming meetings with move and cancel, then the past and
+    cancelled ones."""
+    ctx, instant = context(), now()
+    with ctx.db.transaction() as session:
+        upcoming, earlier = my_bookings.my_bookings(session, ctx.settings, citizen_cpr(), instant)
+    notice = MESSAGES.get(request.args.get("besked", ""))
+    return render_page("citizen/bookings.html", upcoming=upcoming, earlier=earlier, notice=notice)
+
+
+@bp.get("/aftaler/<uuid:booking_id>/aflys")
+@requires(CITIZEN)
+def cancel_question(booking_id: uuid.UUID) -> Response:
+    """Aflys mødet, step 1: ask before cancelling."""
+    with context().db.transaction() as session:
+        booking, offer = own_booking(session, booking_id)
+        values = _booking_values(booking, offer)
+    if not values["actions"]["can_cancel"]:
+        if booking.cancelled_at is not None:
+            reason = changes.ALREADY_MOVED if booking.rebooked_to_id else changes.ALREADY_CANCELLED
+        else:
+            reason = values["actions"]["cancel_reason"] or changes.MEETING_BEGUN
+        return render_page("citizen/problem.html", status=409, title="Mødet kan ikke aflyses", detail=reason)
+    return render_page("citizen/cancel.html", **values)
+
+
+@bp.post("/aftaler/<uuid:booking_id>/aflys")
+@requires(CITIZEN)
+def cancel(booking_id: uuid.UUID) -> Response:
+    """Aflys mødet, step 2: cancel (``changes.cancel_booking``), then Mine aftaler."""
+    ctx = context()
+    with ctx.db.transaction() as session:
+        own_booking(session, booking_id)
+        changes.cancel_booking(session, booking_id, citizen_cpr(), now())
+    return redirect(url_for(".bookings", besked="aflyst"), 303)  # type: ignore[return-value]

@@ -1,0 +1,86 @@
+"""Mine aftaler: the citizen's own bookings and what they may still do with each (view data)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.booking import queries
+from services.booking.changes import NO_CANCELLATION, NO_REBOOKING, last_rebooking_day
+from services.booking.models import Booking, OfferView
+from services.booking.pages import formatting as fmt
+from services.booking.pages.views import channel_text, when_text
+from shared.config import Settings
+from shared.cpr import Cpr
+from shared.cpr_vault import vault_for_settings
+from shared.timeutil import zone
+
+EARLIER_SHOWN = 20
+"""How many past or cancelled meetings Mine aftaler lists."""
+CLOSED = "Mødet kan ikke flyttes lige nu, fordi tilbuddet er lukket for booking. Kontakt dit jobcenter."
+
+
+def _move(booking: Booking, offer: OfferView | None, now: datetime) -> tuple[bool, str | None, str | None]:
+    """May the active, future ``booking`` be moved now; if not, why; if so, until when."""
+    deadline = last_rebooking_day(booking, offer)
+    if deadline is None:
+        return False, NO_REBOOKING, None
+    last = fmt.long_date((deadline - timedelta(days=1)).date())
+    if now >= deadline:
+        return False, f"Mødet kan ikke flyttes længere: fristen var {last}. Kontakt dit jobcenter.", None
+    if offer is None or not queries.is_bookable(offer, now):
+        return False, CLOSED, None
+    return True, None, f"Du kan flytte mødet til og med {last}."
+
+
+def booking_actions(booking: Booking, offer: OfferView | None, now: datetime) -> dict[str, Any]:
+    """Whether the citizen may move and cancel ``booking`` now, and if not, why (Danish)."""
+    if booking.cancelled_at is not None or booking.start_at <= now:
+        return {"can_move": False, "move_reason": None, "last_move": None, "can_cancel": False, "cancel_reason": None}
+    can_move, move_reason, last_move = _move(booking, offer, now)
+    return {
+        "can_move": can_move,
+        "move_reason": move_reason,
+        "last_move": last_move,
+        "can_cancel": booking.accept_cancellation,
+        "cancel_reason": None if booking.accept_cancellation else NO_CANCELLATION,
+    }
+
+
+def my_bookings(
+    session: Session, settings: Settings, cpr: Cpr, now: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The citizen's upcoming meetings (soonest first) and the past or cancelled ones (latest
+    first, at most ``EARLIER_SHOWN``). A moved booking is left out: the booking it became
+    stands for it."""
+    indexes = vault_for_settings(settings).indexes(cpr)
+    rows = session.scalars(
+        select(Booking)
+        .where(
+            Booking.citizen_cpr_index.in_(indexes),
+            Booking.held_until.is_(None),
+            Booking.rebooked_to_id.is_(None),
+        )
+        .order_by(Booking.start_at)
+    ).all()
+    ids = {r.offer_id for r in rows}
+    offers = {o.id: o for o in session.scalars(select(OfferView).where(OfferView.id.in_(ids)))} if ids else {}
+    upcoming, earlier = [], []
+    for booking in rows:
+        offer = offers.get(booking.offer_id)
+        tz = queries.offer_zone(offer) if offer else zone(settings.timezone)
+        item = {
+            "id": booking.id,
+            "offer_id": booking.offer_id,
+            "name": offer.name if offer else "Møde",
+            "channel": channel_text(offer) if offer else None,
+            "when": when_text(booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)),
+            "reference": booking.reference,
+            "actions": booking_actions(booking, offer, now),
+            "status": "Aflyst" if booking.cancelled_at is not None else "Overstået",
+        }
+        (upcoming if booking.cancelled_at is None and booking.start_at > now else earlier).append(item)
+    return upcoming, earlier[::-1][:EARLIER_SHOWN]
