@@ -119,3 +119,41 @@ def test_systemd_knows_every_key_of_the_units(tmp_path: Path) -> None:
 
     problems = [line for line in done.stderr.splitlines() if "is not executable" not in line]
     assert problems == []
+
+
+def test_the_booking_mail_worker_is_hardened_as_the_calendar_worker_and_keeps_beat_in_its_own_state() -> None:
+    mail = service_section(UNITS / "planner-booking-mail@.service")
+    worker = service_section(UNITS / "planner-worker@.service")
+    hardening = [
+        "NoNewPrivileges", "PrivateTmp", "PrivateDevices", "ProtectSystem", "ProtectHome", "ProtectKernelTunables",
+        "ProtectKernelModules", "ProtectControlGroups", "RestrictSUIDSGID", "LockPersonality", "UMask", "User",
+    ]  # fmt: skip
+    assert {k: mail.get(k) for k in hardening} == {k: worker.get(k) for k in hardening}
+    [command] = mail["ExecStart"]
+    assert "-A services.booking.mail.celery_app worker -B -Q planner.booking.mail" in command
+    assert mail["StateDirectory"] == ["jobcenter-planner-booking-mail-%i"] and mail["StateDirectoryMode"] == ["0700"]
+    assert "PLANNER_STATE_DIR=%S/jobcenter-planner-booking-mail-%i" in mail["Environment"]
+
+
+def test_the_booking_mail_beat_keeps_its_schedule_in_the_state_directory(tmp_path: Path) -> None:
+    from services.booking.mail.celery_app import MAIL_QUEUE
+    from services.booking.mail.celery_app import StateDirScheduler as MailScheduler
+    from services.booking.mail.celery_app import make_celery as make_mail_celery
+
+    state_dir = tmp_path / "mail-state"
+    app = make_mail_celery(make_settings(broker_url="memory://", state_dir=state_dir))
+    assert app.conf.task_default_queue == MAIL_QUEUE
+    scheduler = MailScheduler(app=app, schedule_filename=app.conf.beat_schedule_filename)
+    try:
+        assert {"send-due-mail", "queue-reminders"} <= set(scheduler.schedule)
+    finally:
+        scheduler.close()
+    assert stat.S_IMODE(state_dir.stat().st_mode) == 0o700
+    assert all(path.parent == state_dir for path in tmp_path.rglob("celerybeat-*"))
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    open_app = make_mail_celery(make_settings(broker_url="memory://", state_dir=shared))
+    with pytest.raises(PermissionError, match="PLANNER_STATE_DIR"):
+        MailScheduler(app=open_app, schedule_filename=open_app.conf.beat_schedule_filename)

@@ -293,7 +293,7 @@ def cancel_booking(booking_id: uuid.UUID, json_data: dict[str, Any]) -> dict[str
     cpr = access.identify(given, "cancel_booking")
     context = _context()
     with context.db.transaction() as session:
-        booking = changes.cancel_booking(session, booking_id, cpr, now=_now())
+        booking = changes.cancel_booking(session, booking_id, cpr, now=_now(), settings=_context().settings)
         return _booking_out(booking, session.get(OfferView, booking.offer_id))
 
 

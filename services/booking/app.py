@@ -14,7 +14,7 @@ from services.booking.citizens.api import bp as citizens_bp
 from services.booking.citizens.api import document_import_as_list
 from services.booking.eligibility import EligibilityCache
 from services.booking.models import CprAccessLog, OutboxMessage, PendingLogin, RateLimit, WebSession
-from services.booking.pages import bp as citizen_pages_bp
+from services.booking.pages.site import bp as citizen_pages_bp
 from shared.audit_api import cpr_access_blueprint
 from shared.auth.clients import citizen_client
 from shared.auth.login_routes import install_login, login_rate_rules

@@ -9,6 +9,10 @@ event (``services.calendar_sync.meeting_event``).
 
 The times are written in the offer's zone (``TZID``) with its ``VTIMEZONE``, so the meeting
 stays at the agreed local time in any client.
+
+A cancelled booking has its own file (``booking_cancel_ics``, attached to the cancellation
+e-mail): ``METHOD:CANCEL``, ``STATUS:CANCELLED``, the same UID and a higher ``SEQUENCE``, so a
+client that imported the booking removes or strikes out that very event.
 """
 
 from __future__ import annotations
@@ -43,6 +47,10 @@ def booking_description(channel_text: str, reference: str) -> str:
     return redact_cpr("\n".join([channel_text, f"Bookingreference: {reference}", CONTACT]))
 
 
+PUBLISHED_SEQUENCE = 0
+CANCELLED_SEQUENCE = 1
+
+
 def booking_ics(
     *,
     booking_id: uuid.UUID | str,
@@ -62,12 +70,79 @@ def booking_ics(
     is written for in-person meetings with a place. ``start``, ``end`` and ``created`` are
     aware datetimes; ``created`` becomes ``DTSTAMP`` in UTC.
     """
+    return _calendar(
+        method="PUBLISH",
+        status="CONFIRMED",
+        sequence=PUBLISHED_SEQUENCE,
+        booking_id=booking_id,
+        reference=reference,
+        offer_name=offer_name,
+        channel=channel,
+        channel_text=channel_text,
+        place=place,
+        start=start,
+        end=end,
+        stamp=created,
+        timezone=timezone,
+    )
+
+
+def booking_cancel_ics(
+    *,
+    booking_id: uuid.UUID | str,
+    reference: str,
+    offer_name: str,
+    channel: str,
+    channel_text: str,
+    place: str | None,
+    start: datetime,
+    end: datetime,
+    cancelled: datetime,
+    timezone: str = "Europe/Copenhagen",
+) -> str:
+    """The iCalendar text that withdraws a booking's file: ``METHOD:CANCEL``,
+    ``STATUS:CANCELLED``, the UID of ``booking_ics`` for the same ``booking_id`` and a higher
+    ``SEQUENCE``; ``cancelled`` (aware) becomes ``DTSTAMP`` in UTC. The other arguments are
+    those of ``booking_ics``: the event still says which meeting it was."""
+    return _calendar(
+        method="CANCEL",
+        status="CANCELLED",
+        sequence=CANCELLED_SEQUENCE,
+        booking_id=booking_id,
+        reference=reference,
+        offer_name=offer_name,
+        channel=channel,
+        channel_text=channel_text,
+        place=place,
+        start=start,
+        end=end,
+        stamp=cancelled,
+        timezone=timezone,
+    )
+
+
+def _calendar(
+    *,
+    method: str,
+    status: str,
+    sequence: int,
+    booking_id: uuid.UUID | str,
+    reference: str,
+    offer_name: str,
+    channel: str,
+    channel_text: str,
+    place: str | None,
+    start: datetime,
+    end: datetime,
+    stamp: datetime,
+    timezone: str,
+) -> str:
     tz = ZoneInfo(timezone)
     local_start, local_end = start.astimezone(tz), end.astimezone(tz)
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     calendar.add_component(
         icalendar.Timezone.from_tzinfo(
             tz,
@@ -78,14 +153,15 @@ def booking_ics(
     )
     event = icalendar.Event()
     event.add("uid", citizen_uid(booking_id))
-    event.add("dtstamp", created.astimezone(UTC))
+    event.add("dtstamp", stamp.astimezone(UTC))
+    event.add("sequence", sequence)
     event.add("dtstart", local_start)
     event.add("dtend", local_end)
     event.add("summary", redact_cpr(offer_name))
     event.add("description", booking_description(channel_text, reference))
     if channel == "in_person" and place:
         event.add("location", redact_cpr(place))
-    event.add("status", "CONFIRMED")
+    event.add("status", status)
     event.add("transp", "OPAQUE")
     calendar.add_component(event)
     return calendar.to_ical().decode("utf-8")

@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from services.booking.mail.queue import queue_booking_mail
 from services.booking.models import Booking, OfferView, OutboxMessage
 from services.booking.operations import booking_payload, checked_request, place_booking
 from services.booking.queries import bookable_offer
@@ -84,6 +85,7 @@ def cancel_booking(
     now: datetime | None = None,
     *,
     vault: CprVault | None = None,
+    settings: Settings | None = None,
 ) -> Booking:
     """Cancel the citizen's booking (B-3); its time is free again at once. ``vault`` tells
     whose booking it is (default: the running service's, ``current_cpr_vault``).
@@ -91,7 +93,8 @@ def cancel_booking(
     NotFound for an unknown booking; Forbidden when it is another citizen's, or when the
     offer did not accept cancellation on the booking day; Conflict when it is cancelled or
     moved already (a repeated request) or its meeting has begun. ``booking.cancelled``
-    goes to the outbox in the same transaction; it never holds the CPR.
+    goes to the outbox in the same transaction; it never holds the CPR. With ``settings``,
+    a booking with an e-mail address gets the cancellation by e-mail (``mail.queue``).
     """
     now = now or utcnow()
     booking = _own_active_booking(session, booking_id, cpr, now, vault or current_cpr_vault())
@@ -106,6 +109,9 @@ def cancel_booking(
         cancelled_at=now,
     )
     record_event(session, OutboxMessage, payload.envelope(ev.BOOKING_CANCELLED))
+    offer = session.get(OfferView, booking.offer_id)
+    if settings is not None and offer is not None:
+        queue_booking_mail(session, settings, "cancelled", booking, offer, now=now)
     log.info("booking %s cancelled (offer %s)", booking.reference, booking.offer_id)
     return booking
 
@@ -175,11 +181,13 @@ def rebook_booking(
         now,
         terms=(old.accept_cancellation, old.rebooking_days_before),
     )
+    new.email = old.email  # the citizen's address goes with the meeting
     old.rebooked_to_id = new.id
     session.flush()
     payload = ev.BookingRebookedPayload(
         old_booking_id=str(old.id), booking=booking_payload(new, offer), rebooked_at=now
     )
     record_event(session, OutboxMessage, payload.envelope(ev.BOOKING_REBOOKED))
+    queue_booking_mail(session, settings, "rebooked", new, offer, old=old, now=now)
     log.info("booking %s moved to %s (offer %s, advisor %s)", old.reference, new.reference, offer.id, new.advisor_id)
     return new

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from services.booking.changes import SAME_TIME, movable_booking
 from services.booking.eligibility import require_eligible
+from services.booking.mail.queue import queue_booking_mail
 from services.booking.models import Booking, OfferView, OutboxMessage
 from services.booking.operations import ALREADY_BOOKED, booking_payload, checked_request, place_booking
 from services.booking.queries import bookable_offer, offer_zone
@@ -125,7 +126,8 @@ def confirm_hold(
     confirmation of the same hold returns the booking it became, unchanged. A hold to move
     a booking marks that booking moved (refused, with the old booking kept, when it may
     no longer be moved) and writes ``booking.rebooked``; any other writes
-    ``booking.created``.
+    ``booking.created``. With an ``email``, the confirmation (or the message about the
+    move) is written to ``citizen_mail`` in the same transaction (``mail.queue``).
     """
     now = now or utcnow()
     cpr = checked_request(citizen, now)
@@ -152,6 +154,7 @@ def confirm_hold(
     except IntegrityError:  # the citizen booked in this offer since the hold was taken
         raise Conflict(ALREADY_BOOKED, code="already_booked") from None
     _announce(session, hold, old, offer, now)
+    queue_booking_mail(session, settings, "rebooked" if old else "confirmation", hold, offer, old=old, now=now)
     return hold
 
 

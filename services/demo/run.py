@@ -3,13 +3,16 @@
 SQLite files in ``data_dir``, kombu's in-memory broker, Celery in eager mode (tasks run
 in the thread that sends them), an embedded Radicale CalDAV server with three demo
 advisors, both HTTP APIs served by waitress threads, and the two event consumers in
-threads. The same code paths as production, with different parts underneath.
+threads. The e-mail to citizens is sent by a thread as the mail worker would, into a
+folder of ``.eml`` files (``mail_folder``) instead of an SMTP server. The same code paths as
+production, with different parts underneath.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import os
 import shutil
 import threading
@@ -42,6 +45,17 @@ from shared.config import Settings, get_settings
 from shared.events import Envelope
 from shared.messaging import EventConsumer, run_consumer
 from shared.secrets import new_key
+
+log = logging.getLogger(__name__)
+
+MAIL_SECONDS = 5.0
+"""How often the demo's mail thread sends what is due (at once after a booking, too)."""
+REMINDER_SECONDS = 15 * 60.0
+
+
+def mail_folder(data_dir: Path) -> Path:
+    """The demo's mailbox: every e-mail to a citizen lands here as ``<id>.eml``."""
+    return data_dir / "e-mail"
 
 
 @dataclass
@@ -107,6 +121,7 @@ def demo_environment(
         "PLANNER_STAFF_GROUP_ROLES": ";".join(f"{group}={grant}" for group, grant in DEMO_STAFF_GROUPS.items()),
         "PLANNER_TOKEN_AUDIENCE": DEMO_AUDIENCE,
         "PLANNER_API_KEYS": json.dumps([stored_form(setup_key.stored)] if setup_key else []),
+        "PLANNER_MAIL_PICKUP_DIR": str(mail_folder(data_dir)),
     }
 
 
@@ -197,6 +212,41 @@ def _every(seconds: float, action: Callable[[], None], stack: DemoStack) -> None
     stack._stoppers.append(stopped.set)
 
 
+def _send_mail(settings: Settings, db: Any, stack: DemoStack) -> None:
+    """The mail worker in a thread: sends what is due at once after each commit that wrote a
+    message and every ``MAIL_SECONDS``, and writes the reminders every ``REMINDER_SECONDS``."""
+    from services.booking.mail.queue import add_wake_listener, remove_wake_listener
+    from services.booking.mail.reminders import queue_reminders
+    from services.booking.mail.sending import send_due
+
+    wake, stopped = threading.Event(), threading.Event()
+
+    def loop() -> None:
+        reminded = float("-inf")
+        while not stopped.is_set():
+            try:
+                if time.monotonic() - reminded >= REMINDER_SECONDS:
+                    queue_reminders(db, settings)
+                    reminded = time.monotonic()
+                send_due(db, settings)
+            except Exception as exc:  # noqa: BLE001 - the demo's worker keeps going, as Celery's would
+                log.warning("demo mail thread: %s", type(exc).__name__)
+            wake.wait(MAIL_SECONDS)
+            wake.clear()
+
+    add_wake_listener(wake.set)
+    thread = threading.Thread(target=loop, name="demo-mail", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        remove_wake_listener(wake.set)
+        stopped.set()
+        wake.set()
+        thread.join(timeout=5)
+
+    stack._stoppers.append(stop)
+
+
 def start_demo(
     data_dir: Path,
     host: str = "127.0.0.1",
@@ -258,6 +308,7 @@ def start_demo(
     stack._stoppers.append(sync_context().close)
     _consume(settings, "calendar_sync", lambda e: sync_consumer.handle(sync_context(), e), stack)
     _every(settings.sync_interval_seconds, lambda: enqueue(settings, "calendar_sync.resync_all"), stack)
+    _send_mail(settings, booking_ctx.db, stack)
 
     stack.offers_url = _serve(offers, host, offers_port, stack)
     stack.booking_url = _serve(booking, host, booking_port, stack)
@@ -361,6 +412,8 @@ jobcenter-planner demo kører / is running ({found} ledige tider beregnet)
 {staff}
   Login (OpenID Connect):     {stack.identity_provider.issuer}  (kun til demo: alle kan logge ind som alle)
   CalDAV (Radicale):          {stack.radicale.url}  brugere: {", ".join(f"{u}/{p}" for u, p in stack.users.items())}
+  E-mail til borgere:         {stack.settings.mail_pickup_dir}  (bekræftelser, flytninger, aflysninger og
+                              påmindelser som .eml-filer; åbn dem i et mailprogram)
 
   Opsætningens API-nøgle (administrator og planlægger i alle jobcentre):
     {stack.setup_key.key}

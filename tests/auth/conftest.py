@@ -44,12 +44,14 @@ from tests.conftest import make_settings
 
 CPR_CLAIM = "https://data.gov.dk/model/core/eid/cprNumber"
 ANNA_CPR = "1502893427"  # fictitious; 15 February 1989
+BO_CPR = "0101904002"  # fictitious; tests.booking.conftest.fictitious_cpr(2)
 API_AUDIENCE = "jobcenter-planner-api"
 GROUP_ROLES = "grp-planners-x=planner:10101;grp-readers-y=reader:20202;grp-admins-x=administrator:10101"
 
 USERS = [
     User(sub="citizen-anna", claims={CPR_CLAIM: ANNA_CPR, "name": "Anna Borger"}),
     User(sub="citizen-no-cpr", claims={"name": "Uden CPR"}),
+    User(sub="citizen-bo", claims={CPR_CLAIM: BO_CPR, "name": "Bo Borger"}),
     User(sub="staff-pia", claims={"name": "Pia Planlægger", "groups": ["grp-planners-x", "grp-readers-y", "other"]}),
     User(sub="staff-nogroups", claims={"name": "Ny Medarbejder"}),
 ]

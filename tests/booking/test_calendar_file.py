@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from services.booking.calendar_file import booking_ics
+from services.booking.calendar_file import booking_cancel_ics, booking_ics
 from services.calendar_sync.expansion import OWN_UID_SUFFIX
 from services.calendar_sync.meeting_event import meeting_uid
 
@@ -97,3 +97,29 @@ def test_long_lines_are_folded() -> None:
     text = ics(datetime(2026, 12, 10, 10, tzinfo=CPH), offer_name=name)
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     assert str(event_of(text)["SUMMARY"]) == name
+
+
+def test_the_cancellation_withdraws_the_same_event() -> None:
+    start = datetime(2026, 12, 10, 10, tzinfo=CPH)
+    published = icalendar.Calendar.from_ical(ics(start))
+    values = {
+        "booking_id": BOOKING_ID,
+        "reference": "K7M2QX9P",
+        "offer_name": "Samtale med 150289-3427",
+        "channel": "in_person",
+        "channel_text": "Fremmøde på Jobcentret, Rådhuspladsen 1.",
+        "place": "Jobcentret, Rådhuspladsen 1",
+        "start": start,
+        "end": start + timedelta(minutes=30),
+        "cancelled": datetime(2026, 12, 3, 8, 15, tzinfo=UTC),
+    }
+    text = booking_cancel_ics(**values)
+    cancelled = icalendar.Calendar.from_ical(text)
+    [event] = cancelled.walk("VEVENT")
+    [original] = published.walk("VEVENT")
+    assert str(cancelled["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    assert str(event["UID"]) == str(original["UID"])
+    assert int(event["SEQUENCE"]) > int(original["SEQUENCE"])
+    assert event["DTSTART"].dt == start and event["DTSTART"].params["TZID"] == "Europe/Copenhagen"
+    assert event["DTSTAMP"].dt == datetime(2026, 12, 3, 8, 15, tzinfo=UTC)
+    assert CPR_DIGITS.search(text.replace("\r\n ", "")) is None

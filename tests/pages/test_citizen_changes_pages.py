@@ -12,11 +12,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from services.booking.mail.sending import send_due
+from services.booking.mail.transport import SmtpTransport
 from tests.auth.conftest import BuildBrowserService
 from tests.booking.conftest import at, fictitious_cpr
+from tests.booking.mail.conftest import SmtpServer, smtp_server
 from tests.identities import ItClient
 from tests.pages.citizen_site import CitizenSite, book_through_pages, build_citizen_site, hold_through_pages
-from tests.pages.test_citizen_booking_pages import check, html, log_in_to_the_list, texts
+from tests.pages.test_citizen_booking_pages import CPR_SHAPES, check, html, log_in_to_the_list, texts
+
+__all__ = ["smtp_server"]  # the real SMTP server of the mail tests
 
 TODAY = date(2026, 12, 7)  # a Monday
 WEDNESDAY, THURSDAY = TODAY + timedelta(days=2), TODAY + timedelta(days=3)
@@ -185,7 +190,62 @@ def test_another_citizens_booking_or_hold_is_not_found(site: tuple[CitizenSite, 
     assert [b.status for b in built.bookings()] == ["active"]
 
 
+def test_the_citizen_gets_each_change_by_email_once(
+    site: tuple[CitizenSite, dict[str, str]], smtp_server: SmtpServer
+) -> None:
+    built, ids = site
+    client = logged_in(built)
+    held = hold_through_pages(built, client, ids["job"], at(WEDNESDAY, 9))
+    token = built.service.csrf_token(client)
+    booked = client.post(held.headers["Location"], data={"csrf_token": token, "email": "anna@example.dk"})
+    old_id = booked.headers["Location"].rpartition("/")[2]
+    moved = hold_through_pages(built, client, ids["job"], at(THURSDAY, 13), flyt=old_id)
+    assert 'value="anna@example.dk"' in html(client.get(moved.headers["Location"]))  # the address goes along
+    done = client.post(moved.headers["Location"], data={"csrf_token": token, "email": "anna@example.dk"})
+    new_id = done.headers["Location"].rpartition("/")[2]
+    client.post(f"/mine-moedetilbud/aftaler/{new_id}/aflys", data={"csrf_token": token})
+
+    settings = built.service.context.settings
+    transport = SmtpTransport(smtp_server.host, smtp_server.port, "none", "", "", 5.0, settings.mail_from)
+    db = built.service.context.db
+    assert send_due(db, settings, transport, now=built.clock.now) == 3
+    assert send_due(db, settings, transport, now=built.clock.now) == 0  # nothing twice
+    messages = smtp_server.handler.parsed()
+    assert sorted(m["Subject"].partition(":")[0] for m in messages) == ["Aflyst", "Bekræftelse", "Mødet er flyttet"]
+    assert smtp_server.handler.recipients == [["anna@example.dk"]] * 3
+    raw = b"".join(smtp_server.handler.messages).decode("utf-8", "replace")
+    assert all(cpr not in raw for cpr in CPR_SHAPES)
+
+
 # --- In Chromium ---------------------------------------------------------------------------------
+
+
+def test_two_citizens_choosing_one_time_in_two_browsers_cannot_both_get_it(
+    browser: Browser, site: tuple[CitizenSite, dict[str, str]], serve: Any
+) -> None:
+    built, ids = site
+    other_citizen(built)  # Bo (citizen-bo at the provider) is imported too
+    base = serve(built.app)
+    anna, bo = browser.new_context(), browser.new_context()
+    try:
+        pages = []
+        for context, sub in ((anna, "citizen-anna"), (bo, "citizen-bo")):
+            page = context.new_page()
+            page.goto(f"{base}/mine-moedetilbud/{ids['job']}/tider?uge=2026-W50")
+            page.get_by_role("button", name=sub).click()  # the provider's login form
+            page.get_by_role("group", name="Onsdag 9. december").get_by_role("radio", name="09.00-09.30").check()
+            pages.append(page)
+        pages[0].get_by_role("button", name="Fortsæt").click()
+        expect(pages[0].get_by_role("heading", level=1)).to_have_text("Tjek og bekræft")
+        pages[1].get_by_role("button", name="Fortsæt").click()
+        expect(pages[1].get_by_role("alert")).to_contain_text("Tiden er desværre ikke ledig længere.")
+        expect(pages[1].get_by_role("radio", name="09.00-09.30")).to_have_count(0)
+        pages[0].get_by_role("button", name="Book mødet").click()
+        expect(pages[0].get_by_role("heading", level=1)).to_have_text("Mødet er booket")
+    finally:
+        anna.close()
+        bo.close()
+    assert [(b.start_at, b.status) for b in built.bookings()] == [(at(WEDNESDAY, 9), "active")]
 
 
 def test_a_citizen_moves_and_then_cancels_in_chromium(

@@ -41,3 +41,17 @@ def test_week_titles_name_the_months_where_they_change() -> None:
     assert fmt.week_title(date(2026, 12, 7)) == "Uge 50: 7.-13. december 2026"
     assert fmt.week_title(date(2026, 10, 26)) == "Uge 44: 26. oktober-1. november 2026"
     assert fmt.week_title(date(2026, 12, 28)) == "Uge 53: 28. december 2026-3. januar 2027"
+
+
+def test_an_offer_without_times_says_when_there_will_be_some() -> None:
+    from services.booking.models import OfferView
+    from services.booking.pages.views import next_period
+
+    today = date(2026, 12, 7)
+    rolling = OfferView(first_meeting_date=date(2026, 12, 1), end_date=None, rolling_weeks=3)
+    assert next_period(rolling, today) == "Der kommer nye tider til hver dag, op til 3 uger frem. Prøv igen i morgen."
+    later = OfferView(first_meeting_date=date(2027, 1, 18), end_date=None, rolling_weeks=2)
+    assert next_period(later, today) == "Der bliver åbnet for tider mandag 4. januar 2027."
+    ended = OfferView(first_meeting_date=date(2026, 11, 1), end_date=date(2026, 12, 7), rolling_weeks=2)
+    fixed = OfferView(first_meeting_date=date(2026, 12, 1), end_date=date(2027, 1, 1), rolling_weeks=None)
+    assert next_period(ended, today) is None and next_period(fixed, today) is None

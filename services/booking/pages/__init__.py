@@ -8,11 +8,7 @@ Every page needs a logged-in citizen (``Action.CITIZEN_SELF_SERVICE``: staff hav
 act for here). Anonymous visitors are sent to ``/login?next=...``; other refusals are pages,
 never problem documents. No CPR number is ever in a URL, a page or a log: the citizen is the
 login's, and the pages name a booking or a hold by its id.
+
+The blueprint with all its routes is ``site.bp`` (importing this package registers nothing,
+so the e-mails can reuse ``formatting`` and ``views``).
 """
-
-from __future__ import annotations
-
-from services.booking.pages import booking_routes, routes
-from services.booking.pages.common import bp
-
-__all__ = ["booking_routes", "bp", "routes"]

@@ -106,5 +106,5 @@ def cancel(booking_id: uuid.UUID) -> Response:
     ctx = context()
     with ctx.db.transaction() as session:
         own_booking(session, booking_id)
-        changes.cancel_booking(session, booking_id, citizen_cpr(), now())
+        changes.cancel_booking(session, booking_id, citizen_cpr(), now(), settings=ctx.settings)
     return redirect(url_for(".bookings", besked="aflyst"), 303)  # type: ignore[return-value]

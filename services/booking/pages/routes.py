@@ -80,6 +80,7 @@ def _week_page(
             "advisor": str(chosen) if chosen else views.NO_PREFERENCE,
             "moving": old.id if old else None,
             "hold_minutes": ctx.settings.hold_minutes,
+            "next_period": None if options else views.next_period(offer, today),
             "current": views.when_text(old.start_at.astimezone(tz), old.end_at.astimezone(tz)) if old else None,
         }
     return render_page("citizen/times.html", status=status, error=error, **values)

@@ -182,3 +182,20 @@ def profile_email(session: Session, settings: Settings, cpr: Cpr) -> str | None:
     """The e-mail address the citizen's imported profile gives (the summary's default)."""
     indexes = vault_for_settings(settings).indexes(cpr)
     return session.scalar(select(CitizenProfileRow.email).where(CitizenProfileRow.cpr_index.in_(indexes)).limit(1))
+
+
+def next_period(offer: OfferView, today: date) -> str | None:
+    """When an offer without free times will have some, if one can say (the week page's
+    notice): a rolling period that has not reached the first meeting date opens on a known
+    day; one that has adds a day's times every day; a fixed period that has ended, never."""
+    if offer.end_date is not None and offer.end_date <= today:
+        return None
+    if offer.rolling_weeks is None:
+        return None
+    opens = offer.first_meeting_date - timedelta(weeks=offer.rolling_weeks)
+    if opens > today:
+        return f"Der bliver åbnet for tider {fmt.long_date(opens)}."
+    weeks = offer.rolling_weeks
+    return (
+        f"Der kommer nye tider til hver dag, op til {weeks} {'uge' if weeks == 1 else 'uger'} frem. Prøv igen i morgen."
+    )

@@ -1,0 +1,148 @@
+"""The booking service's mail worker: a Celery app of its own that sends the e-mails to
+citizens and writes the reminders.
+
+Start it (with beat; every replica may run beat, as sending and reminding are safe to run
+concurrently)::
+
+    celery -A services.booking.mail.celery_app worker -B -Q planner.booking.mail --loglevel=INFO
+
+``send_due_mail`` runs every 30 seconds and after each commit that wrote a message (the
+nudge of ``queue``); ``queue_reminders`` every 15 minutes. A failed message is retried by its
+row in ``citizen_mail`` (backoff, then ``failed_at``), not by Celery, so a lost task loses
+nothing: the next run sends what is due. Beat keeps its schedule in ``state_dir``, a folder of
+this user only (as the calendar-sync worker's beat does).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import threading
+from pathlib import Path
+from typing import Any
+
+from celery import Celery, signals
+from celery.beat import PersistentScheduler
+
+from services.booking.mail.reminders import queue_reminders
+from services.booking.mail.sending import send_due
+from shared.config import Settings, get_settings
+from shared.db import Database
+from shared.logs import configure_logging
+from shared.messaging import broker_ssl
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "booking_mail"
+MAIL_QUEUE = "planner.booking.mail"
+SEND_DUE = "booking_mail.send_due"
+QUEUE_REMINDERS = "booking_mail.queue_reminders"
+SEND_EVERY_SECONDS = 30.0
+REMIND_EVERY_SECONDS = 15 * 60.0
+SOFT_TIME_LIMIT_SECONDS = 300
+TIME_LIMIT_SECONDS = 360
+"""Below the sender's claim timeout (10 minutes): a killed task's claims are taken again."""
+
+__all__ = ["MAIL_QUEUE", "app", "database", "make_celery", "send_due_later"]
+
+_lock = threading.Lock()
+_databases: dict[tuple[int, str], Database] = {}
+_apps: dict[str, Celery] = {}
+
+
+def database(settings: Settings) -> Database:
+    """This process's booking database for ``settings`` (a prefork child makes its own)."""
+    key = (os.getpid(), settings.booking_database_url)
+    with _lock:
+        db = _databases.get(key)
+        if db is None:
+            db = _databases[key] = Database(settings.booking_database_url)
+        return db
+
+
+def ensure_state_dir(path: Path) -> Path:
+    """Make ``path`` (mode 0700) unless it exists; refuse one another user owns or others may
+    write to (whoever may replace beat's schedule file runs code in beat)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.stat()
+    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise PermissionError(
+            f"the state directory {path} (PLANNER_STATE_DIR) must belong to this user and be writable "
+            f"by nobody else (owner uid {info.st_uid}, mode {stat.filemode(info.st_mode)})"
+        )
+    return path
+
+
+class StateDirScheduler(PersistentScheduler):  # type: ignore[misc]
+    """Celery's shelve scheduler, whose file lies in the checked state directory."""
+
+    def setup_schedule(self) -> None:
+        ensure_state_dir(Path(self.schedule_filename).parent)
+        super().setup_schedule()
+
+
+@signals.setup_logging.connect
+def _setup_logging(loglevel: Any = None, **kwargs: Any) -> None:
+    """Our logging instead of Celery's: CPR numbers masked in every line."""
+    configure_logging(get_settings().log_level)
+
+
+def make_celery(settings: Settings | None = None) -> Celery:
+    """The mail worker's Celery app for ``settings``: JSON only, late acks, prefetch 1, its own
+    queue (``MAIL_QUEUE``), the two tasks and their beat schedule."""
+    settings = settings or get_settings()
+    app = Celery(APP_NAME, broker=settings.broker_url, set_as_current=False)
+    app.conf.update(
+        task_default_queue=MAIL_QUEUE,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_soft_time_limit=SOFT_TIME_LIMIT_SECONDS,
+        task_time_limit=TIME_LIMIT_SECONDS,
+        worker_prefetch_multiplier=1,
+        worker_enable_remote_control=False,
+        broker_connection_retry_on_startup=True,
+        broker_use_ssl=broker_ssl(settings.broker_url, settings.broker_ca_file),
+        task_always_eager=settings.celery_eager,
+        enable_utc=True,
+        timezone="UTC",
+        beat_scheduler="services.booking.mail.celery_app:StateDirScheduler",
+        beat_schedule_filename=str(settings.state_dir / f"celerybeat-{MAIL_QUEUE}"),
+        beat_schedule={
+            "send-due-mail": {"task": SEND_DUE, "schedule": SEND_EVERY_SECONDS},
+            "queue-reminders": {"task": QUEUE_REMINDERS, "schedule": REMIND_EVERY_SECONDS},
+        },
+    )
+
+    @app.task(name=SEND_DUE, ignore_result=True, shared=False)
+    def send_due_mail() -> int:
+        """Send every due e-mail to citizens (retries live in the table, not in Celery)."""
+        return send_due(database(settings), settings)
+
+    @app.task(name=QUEUE_REMINDERS, ignore_result=True, shared=False)
+    def queue_reminders_task() -> int:
+        """Write the reminders that are due now."""
+        return queue_reminders(database(settings), settings)
+
+    with _lock:
+        _apps.setdefault(settings.model_dump_json(), app)
+    return app
+
+
+def app_for(settings: Settings) -> Celery:
+    """The app made for ``settings`` (made now if there is none)."""
+    with _lock:
+        made = _apps.get(settings.model_dump_json())
+    return made if made is not None else make_celery(settings)
+
+
+def send_due_later(settings: Settings) -> None:
+    """Ask a mail worker to send now (one attempt to publish; beat sends anyway)."""
+    app_for(settings).tasks[SEND_DUE].apply_async(retry=False)
+
+
+app = make_celery(get_settings())

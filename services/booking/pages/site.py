@@ -1,0 +1,8 @@
+"""The citizen's site: the blueprint with every route of the pages registered on it."""
+
+from __future__ import annotations
+
+from services.booking.pages import booking_routes, routes
+from services.booking.pages.common import bp
+
+__all__ = ["booking_routes", "bp", "routes"]
