@@ -174,6 +174,11 @@ class CitizenProfileIn(Schema):
     unemployment_fund = String(allow_none=True)
     booking_deadline = Date(allow_none=True, metadata={"description": "Personal deadline: no meeting after it."})
     last_meeting_date = Date(allow_none=True, metadata={"description": "Last allowed meeting date."})
+    email = String(
+        allow_none=True,
+        validate=Length(max=254),
+        metadata={"description": "The citizen's e-mail address: the default for the confirmation."},
+    )
 
 
 class ImportOut(Schema):

@@ -153,15 +153,23 @@ UNEMPLOYMENT_BENEFIT = {
 
 def demo_citizens(today: date) -> list[dict[str, object]]:
     """Fictitious citizens (import fields of POST /api/v1/citizens on booking). 0101901234 is
-    the one the demo's printed curl example books with."""
+    the one the demo's printed curl example books with. The e-mail addresses are on the
+    reserved .example domain: the demo keeps its mail in a folder anyway."""
     return [
-        {"cpr": "0101901234", "name": "Demo Borger", "contact_group": "Dagpengemodtager", "job_centre": "10101"},
+        {
+            "cpr": "0101901234",
+            "name": "Demo Borger",
+            "contact_group": "Dagpengemodtager",
+            "job_centre": "10101",
+            "email": "demo.borger@borger.example",
+        },
         {
             "cpr": "0202854321",
             "name": "Karin Kontant",
             "contact_group": "Kontanthjælpsmodtager",
             "assessment_group": "Jobparat",
             "job_centre": "10101",
+            "email": "karin.kontant@borger.example",
         },
         {
             "cpr": "1503604122",
@@ -170,6 +178,7 @@ def demo_citizens(today: date) -> list[dict[str, object]]:
             "person_group_markers": ["STAT-SENIOR"],
             "unemployment_fund": "3F A-kasse",
             "job_centre": "10101",
+            "email": "soeren.senior@borger.example",
         },
         {
             "cpr": "1111884000",

@@ -83,6 +83,7 @@ CITIZEN_SCHEMA = {
         "unemployment_fund": {"type": "string"},
         "booking_deadline": {"type": "string", "format": "date"},
         "last_meeting_date": {"type": "string", "format": "date"},
+        "email": {"type": "string", "maxLength": 254},
     },
 }
 

@@ -3,8 +3,9 @@
 The field names are those of the profile import and of ``planner rules check --citizen``:
 cpr, name, contact_group, assessment_group, sick_pay_category, person_group_markers,
 job_centre, other_actor, other_actor_referrals, registration_date, in_activation,
-unemployment_fund, booking_deadline, last_meeting_date. An absent, null or empty field means
-the citizen has no such value. CSV uses the same names as columns; lists are separated by ';'.
+unemployment_fund, booking_deadline, last_meeting_date, email. An absent, null or empty field
+means the citizen has no such value. ``email`` is no rule's concern: it is the address the
+booking pages offer for the confirmation. CSV uses the same names as columns; lists are separated by ';'.
 
 Birth date and age come from the CPR number (checked with the century rule; modulus 11 is not
 required). Contact group, assessment group and sick-pay category must be in the reference
@@ -46,9 +47,12 @@ CITIZEN_FIELDS = (
     "unemployment_fund",
     "booking_deadline",
     "last_meeting_date",
+    "email",
 )
 LIST_SEPARATOR = ";"
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL = 254
 
 Facts = dict[RuleType, Any]
 Canonical = Callable[[str], str | None]
@@ -72,6 +76,7 @@ class CitizenProfile:
     unemployment_fund: str | None = None
     booking_deadline: date | None = None
     last_meeting_date: date | None = None
+    email: str | None = field(default=None, repr=False)
 
     @property
     def birth_date(self) -> date | None:
@@ -122,6 +127,7 @@ class CitizenProfile:
             "unemployment_fund": self.unemployment_fund,
             "booking_deadline": _iso(self.booking_deadline),
             "last_meeting_date": _iso(self.last_meeting_date),
+            "email": self.email,
         }
 
 
@@ -277,6 +283,13 @@ class _FieldReader:
             self.add("cpr", "invalid_cpr", str(exc))
             return None
 
+    def email(self) -> str | None:
+        value = self.text("email")
+        if value is not None and (len(value) > MAX_EMAIL or not EMAIL.match(value)):
+            self.add("email", "invalid_email", "Feltet 'email' skal være en gyldig e-mailadresse.")
+            return None
+        return value
+
     def job_centre(self) -> str | None:
         value = self.text("job_centre")
         if value is not None and not JOB_CENTRE_CODE.fullmatch(value):
@@ -302,6 +315,7 @@ class _FieldReader:
             unemployment_fund=self.free("unemployment_fund", ref.unemployment_funds),
             booking_deadline=self.day("booking_deadline"),
             last_meeting_date=self.day("last_meeting_date"),
+            email=self.email(),
         )
 
 

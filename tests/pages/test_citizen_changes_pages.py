@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from services.booking.mail.sending import send_due
 from services.booking.mail.transport import SmtpTransport
-from tests.auth.conftest import BuildBrowserService
+from tests.auth.conftest import ANNA_CPR, BuildBrowserService
 from tests.booking.conftest import at, fictitious_cpr
 from tests.booking.mail.conftest import SmtpServer, smtp_server
 from tests.identities import ItClient
@@ -108,6 +108,17 @@ def test_the_email_field_is_checked_and_a_second_click_books_once(site: tuple[Ci
     [booking] = built.bookings()
     assert booking.status == "active" and booking.email == "anna@example.dk"
     assert "Mødet er booket" in html(client.get(first.headers["Location"]))
+
+
+def test_the_summary_offers_the_imported_email_address(site: tuple[CitizenSite, dict[str, str]]) -> None:
+    built, ids = site
+    anna = {"cpr": ANNA_CPR, "name": "Anna Borger", "contact_group": "Dagpengemodtager", "email": "anna@borger.example"}
+    assert ItClient(built.app).post("/api/v1/citizens", json=[anna]).status_code == 200
+    client = logged_in(built)
+    held = hold_through_pages(built, client, ids["job"], at(WEDNESDAY, 9))
+    assert 'value="anna@borger.example"' in html(client.get(held.headers["Location"]))
+    client.post(held.headers["Location"], data={"csrf_token": built.service.csrf_token(client), "email": ""})
+    assert [b.email for b in built.bookings()] == [None]  # emptied: no e-mail, as she chose
 
 
 def test_mine_aftaler_moves_a_booking_and_keeps_the_old_one_until_confirmed(

@@ -35,12 +35,14 @@ ANNE = {
     "unemployment_fund": "HK Danmarks A-kasse",
     "booking_deadline": "2026-03-31",
     "last_meeting_date": "2026-04-15",
+    "email": "anne.andersen@borger.example",
 }
 ANNE_CSV = (
     "cpr,name,contact_group,assessment_group,sick_pay_category,person_group_markers,job_centre,other_actor,"
-    "other_actor_referrals,registration_date,in_activation,unemployment_fund,booking_deadline,last_meeting_date\n"
+    "other_actor_referrals,registration_date,in_activation,unemployment_fund,booking_deadline,last_meeting_date,email\n"
     "150690-1234,Anne Andersen,Dagpengemodtager,Jobparat,2,STAT-UNGE;LOKAL-7,10101,ja,"
-    "Karriereværkstedet; Et andet jobcenters aktør,2026-01-05,nej,HK Danmarks A-kasse,2026-03-31,2026-04-15\n"
+    "Karriereværkstedet; Et andet jobcenters aktør,2026-01-05,nej,HK Danmarks A-kasse,2026-03-31,2026-04-15,"
+    "anne.andersen@borger.example\n"
 )
 
 
@@ -117,6 +119,8 @@ def test_a_citizen_born_after_the_day_has_no_age() -> None:
         ("last_meeting_date", "i morgen", "invalid_date"),
         ("unemployment_fund", ["3F A-kasse"], "not_text"),
         ("birth_date", "1990-06-15", "unknown_field"),
+        ("email", "anne.andersen", "invalid_email"),
+        ("email", "a@" + "b" * 250 + ".dk", "invalid_email"),
     ],
 )
 def test_every_wrong_field(field: str, value: Any, code: str) -> None:
@@ -163,4 +167,4 @@ def test_bad_files() -> None:
 
 def test_the_cpr_number_and_name_never_show_in_repr() -> None:
     text = repr(parse_citizen(ANNE, REFERENCE))
-    assert "150690" not in text and "Anne" not in text
+    assert "150690" not in text and "Anne" not in text and "anne" not in text

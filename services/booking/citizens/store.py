@@ -79,6 +79,7 @@ def to_profile(row: CitizenProfileRow, cpr: Cpr) -> CitizenProfile:
         unemployment_fund=row.unemployment_fund,
         booking_deadline=row.booking_deadline,
         last_meeting_date=row.last_meeting_date,
+        email=row.email,
     )
 
 
@@ -97,6 +98,7 @@ def _columns(profile: CitizenProfile) -> dict[str, Any]:
         "unemployment_fund": profile.unemployment_fund,
         "booking_deadline": profile.booking_deadline,
         "last_meeting_date": profile.last_meeting_date,
+        "email": profile.email,
     }
 
 
