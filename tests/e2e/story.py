@@ -357,6 +357,30 @@ def walk(stack: Stack, *, concurrent_requests: int = 20) -> None:
     assert mine.status_code == 200, mine.text
     assert {"booking", "cancel_booking"} <= {entry["purpose"] for entry in mine.json()["items"]}
 
+    # In the same browser the citizen books 08:00 with Anne again, through the pages this time
+    # (the week, the hold, "Book mødet"): the meeting reaches Anne's calendar; cancelling it
+    # on Mine aftaler (after the question) takes it away again.
+    pages = f"{stack.booking_url}/mine-moedetilbud"
+    year, week, _ = day.isocalendar()
+    shown = browser.get(f"{pages}/{offer['id']}/tider", params={"uge": f"{year}-W{week:02d}"}, timeout=30)
+    assert shown.status_code == 200 and f'value="{at(day, 8).isoformat()}"' in shown.text, shown.text[:2000]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', shown.text)
+    assert token is not None
+    form = {"csrf_token": token[1], "start": at(day, 8).isoformat(), "raadgiver": advisors["anne"]}
+    held = browser.post(f"{pages}/{offer['id']}/tider", data=form, allow_redirects=False, timeout=30)
+    assert held.status_code == 303, held.text[:2000]
+    done = browser.post(stack.booking_url + held.headers["Location"], data={"csrf_token": token[1]},
+                        allow_redirects=False, timeout=30)  # fmt: skip
+    assert done.status_code == 303 and "/kvittering/" in done.headers["Location"], done.text[:2000]
+    booking = {"id": done.headers["Location"].rpartition("/")[2]}
+    assert "Mødet er booket" in browser.get(stack.booking_url + done.headers["Location"], timeout=30).text
+    eventually(booked_event, timeout=60, what="the page's meeting in Anne's calendar", on_tick=stack.assert_running)
+    cancelled = browser.post(f"{pages}/aftaler/{booking['id']}/aflys", data={"csrf_token": token[1]},
+                             allow_redirects=False, timeout=30)  # fmt: skip
+    assert cancelled.status_code == 303, cancelled.text[:2000]
+    eventually(lambda: booked_event() is None, timeout=60, what="the page's meeting to leave Anne's calendar",
+               on_tick=stack.assert_running)  # fmt: skip
+
     # No CPR number travelled in a URL (to the provider or, as a query, to the services), or
     # reached a cookie, a log line or the calendar events.
     numbers = [fictitious_cpr(n) for n in [*range(concurrent_requests + 1), OUTSIDER]]
