@@ -141,8 +141,10 @@ def app_for(settings: Settings) -> Celery:
 
 
 def send_due_later(settings: Settings) -> None:
-    """Ask a mail worker to send now (one attempt to publish; beat sends anyway)."""
-    app_for(settings).tasks[SEND_DUE].apply_async(retry=False)
+    """Ask a mail worker to send now (one attempt to publish; beat sends anyway). Straight to
+    the queue's own exchange, declaring nothing: the booking service's broker user may write
+    there and nowhere else (deploy/rabbitmq/definitions.json)."""
+    app_for(settings).tasks[SEND_DUE].apply_async(retry=False, exchange=MAIL_QUEUE, routing_key=MAIL_QUEUE, declare=[])
 
 
 app = make_celery(get_settings())
