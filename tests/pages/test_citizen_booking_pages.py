@@ -7,6 +7,7 @@ runs on the real clock."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -25,7 +26,8 @@ from tests.pages.test_start_page import axe_violations
 
 TODAY = date(2026, 12, 7)  # a Monday
 A, B = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
-SHOTS = Path("/tmp/shots")
+SHOTS = Path(os.environ.get("PLANNER_SCREENSHOTS_DIR") or Path(__file__).parents[2] / "var" / "screenshots")
+"""Where each checked page's screenshots go (.ci/run keeps them as the run's artefacts)."""
 CPR_SHAPES = (ANNA_CPR, f"{ANNA_CPR[:6]}-{ANNA_CPR[6:]}")
 
 
@@ -199,8 +201,8 @@ def test_a_week_across_the_october_change_shows_danish_times(build_browser_servi
 
 def check(page: Page, name: str) -> None:
     """axe-core finds nothing at 1280 and 320 px, nothing scrolls sideways at 320 px, no CPR
-    number is on the page; a screenshot of each width goes to /tmp/shots."""
-    SHOTS.mkdir(exist_ok=True)
+    number is on the page; a screenshot of each width goes to ``SHOTS``."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
     for width in (1280, 320):
         page.set_viewport_size({"width": width, "height": 900})
         assert axe_violations(page) == [], f"{name} at {width} px"
