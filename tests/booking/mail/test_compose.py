@@ -62,3 +62,24 @@ def test_a_cancellation_states_no_terms_and_attaches_the_withdrawal() -> None:
 def test_a_long_name_makes_a_subject_of_at_most_the_column() -> None:
     mail = compose("confirmation", offer(name="Samtale " * 80), booking(), now=NOW)
     assert len(mail.subject) <= MAX_SUBJECT and "\n" not in mail.subject
+
+
+def test_meetings_either_side_of_the_october_change_keep_their_danish_time() -> None:
+    """Summer time ends on Sunday 25 October 2026 at 03.00: a 09.00 meeting on Saturday is
+    07.00 UTC, on Sunday 08.00 UTC; the e-mail and its calendar file both say 09.00 Danish time."""
+    import icalendar
+
+    from tests.booking.conftest import at
+
+    for day, utc_hour in ((24, 7), (25, 8)):
+        start = at(MEETING.date().replace(month=10, day=day), 9)
+        assert start.utcoffset() == timedelta(hours=9 - utc_hour)
+        mail = compose("confirmation", offer(), booking(start_at=start, end_at=start + timedelta(minutes=30)), now=NOW)
+        weekday = "lørdag" if day == 24 else "søndag"
+        assert mail.subject == f"Bekræftelse: Jobsamtale {weekday} {day}. oktober 2026 kl. 09.00"
+        assert f"{weekday} {day}. oktober 2026 kl. 09.00-09.30" in mail.body
+        assert mail.calendar is not None
+        [event] = icalendar.Calendar.from_ical(mail.calendar).walk("VEVENT")
+        assert event["DTSTART"].params["TZID"] == "Europe/Copenhagen"
+        assert event["DTSTART"].dt == start and event["DTSTART"].dt.hour == 9
+        assert f"DTSTART;TZID=Europe/Copenhagen:202610{day}T090000" in mail.calendar
