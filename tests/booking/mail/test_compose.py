@@ -6,8 +6,11 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import icalendar
+
 from services.booking.mail.compose import MAX_SUBJECT, bookings_link, compose
 from services.booking.models import Booking, OfferView
+from tests.booking.conftest import at
 from tests.booking.mail.conftest import MEETING, NOW
 
 
@@ -67,10 +70,6 @@ def test_a_long_name_makes_a_subject_of_at_most_the_column() -> None:
 def test_meetings_either_side_of_the_october_change_keep_their_danish_time() -> None:
     """Summer time ends on Sunday 25 October 2026 at 03.00: a 09.00 meeting on Saturday is
     07.00 UTC, on Sunday 08.00 UTC; the e-mail and its calendar file both say 09.00 Danish time."""
-    import icalendar
-
-    from tests.booking.conftest import at
-
     for day, utc_hour in ((24, 7), (25, 8)):
         start = at(MEETING.date().replace(month=10, day=day), 9)
         assert start.utcoffset() == timedelta(hours=9 - utc_hour)
