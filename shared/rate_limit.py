@@ -33,13 +33,14 @@ from shared.auth.session_tables import RateLimitMixin
 from shared.auth.web import current_principal
 from shared.config import parse_rate_limit
 from shared.db import Database
+from shared.i18n import N_
 from shared.timeutil import utcnow
 from shared.web import problem
 
 log = logging.getLogger(__name__)
 
 PURGE_INTERVAL = timedelta(minutes=1)
-TOO_MANY = "Der er kommet for mange forsøg på kort tid. Vent lidt, og prøv igen."
+TOO_MANY = N_("Der er kommet for mange forsøg på kort tid. Vent lidt, og prøv igen.")
 TOO_MANY_TITLE = "For mange forsøg"
 
 
@@ -161,8 +162,17 @@ def too_many(retry_after: int) -> Response:
     return response
 
 
-def install_rate_limits(app: Flask, limiter: RateLimiter, rules: Mapping[str, Sequence[Rule]]) -> None:
-    """Apply ``rules`` (endpoint name -> rules) before each request; install after authentication."""
+def install_rate_limits(
+    app: Flask,
+    limiter: RateLimiter,
+    rules: Mapping[str, Sequence[Rule]],
+    pages: Mapping[str, Callable[[int], Response]] | None = None,
+) -> None:
+    """Apply ``rules`` (endpoint name -> rules) before each request; install after authentication.
+
+    ``pages`` (blueprint name -> answer): the blueprints of pages, whose refusal is a page made
+    by the answer (given the seconds to wait), not a problem document."""
+    page_answers = dict(pages or {})
     table = {endpoint: tuple(endpoint_rules) for endpoint, endpoint_rules in rules.items() if endpoint_rules}
     app.extensions["planner.rate_limiter"] = limiter
 
@@ -184,5 +194,10 @@ def install_rate_limits(app: Flask, limiter: RateLimiter, rules: Mapping[str, Se
             decision = limiter.decide(key, endpoint_rule.limit)
             if not decision.allowed:
                 log.info("rate limit %s (%s) reached at %s", endpoint_rule.scope, endpoint_rule.by, request.endpoint)
+                page = page_answers.get(request.blueprint or "")
+                if page is not None:
+                    answer = page(decision.retry_after)
+                    answer.headers["Retry-After"] = str(decision.retry_after)
+                    return answer
                 return too_many(decision.retry_after)
         return None

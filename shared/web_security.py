@@ -38,10 +38,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from shared.auth.web import SESSION_COOKIE, Credential, current_credential
 from shared.config import Settings
 from shared.errors import Forbidden
+from shared.i18n import N_
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-CSRF_FAILED = "Formularen er udløbet eller kom ikke fra denne side. Gå tilbage, genindlæs siden, og prøv igen."
+CSRF_FAILED = N_("Formularen er udløbet eller kom ikke fra denne side. Gå tilbage, genindlæs siden, og prøv igen.")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 HSTS = "max-age=31536000"
 DOCS_ENDPOINTS = frozenset({"openapi.docs", "openapi.swagger_ui_oauth_redirect", "openapi.redoc"})

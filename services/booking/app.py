@@ -14,6 +14,7 @@ from services.booking.citizens.api import bp as citizens_bp
 from services.booking.citizens.api import document_import_as_list
 from services.booking.eligibility import EligibilityCache
 from services.booking.models import CprAccessLog, OutboxMessage, PendingLogin, RateLimit, WebSession
+from services.booking.pages.common import too_many_page
 from services.booking.pages.site import bp as citizen_pages_bp
 from shared.audit_api import cpr_access_blueprint
 from shared.auth.clients import citizen_client
@@ -22,6 +23,7 @@ from shared.auth.sessions import SessionStore, authenticator_with_sessions
 from shared.auth.web import Authenticator, document_access, install_authentication
 from shared.config import Settings, get_settings
 from shared.db import Database
+from shared.i18n import N_
 from shared.messaging import Publisher
 from shared.outbox import OutboxRelay
 from shared.pages import install_pages
@@ -112,7 +114,9 @@ def create_app(
     install_authentication(app, authenticator_with_sessions(settings, sessions, authenticator))
     install_browser_safety(app, settings, sessions, login_origins=[client.issuer] if client else [])
     limiter = rate_limiter or RateLimiter(context.db, RateLimit)
-    install_rate_limits(app, limiter, login_rate_rules(settings) | booking_rate_rules(settings))
+    install_rate_limits(
+        app, limiter, login_rate_rules(settings) | booking_rate_rules(settings), pages={"citizen_pages": too_many_page}
+    )
 
     def check() -> None:
         with context.db.engine.connect() as connection:
@@ -124,7 +128,7 @@ def create_app(
     app.register_blueprint(citizens_bp)
     app.register_blueprint(cpr_access_blueprint(CprAccessLog, citizens_log_in=True))
     install_login(app, client, sessions, settings, public_url=settings.booking_public_url)
-    install_pages(app, site="Book et møde med jobcentret", audience="citizens", login=client is not None)
+    install_pages(app, site=N_("Book et møde med jobcentret"), audience="citizens", login=client is not None)
     app.register_blueprint(citizen_pages_bp)
     if start_relay:
         context.start_relay_thread()

@@ -44,21 +44,22 @@ from shared.cpr import Cpr
 from shared.cpr_vault import CprVault, vault_for_settings
 from shared.eligibility import CitizenProfile
 from shared.errors import Conflict, Forbidden, NotFound, UserError
+from shared.i18n import N_, nN_
 from shared.outbox import record_event
 from shared.timeutil import local_midnight, utcnow, zone
 
 log = logging.getLogger(__name__)
 
-BOOKING_NOT_FOUND = "Bookingen findes ikke."
-NOT_YOUR_BOOKING = "Bookingen er ikke din. Du kan kun ændre dine egne bookinger."
-ALREADY_CANCELLED = "Bookingen er allerede aflyst."
-ALREADY_MOVED = "Bookingen er allerede flyttet til en anden tid. Ændr den nye booking i stedet."
-MEETING_BEGUN = "Mødet er allerede begyndt eller overstået, så bookingen kan ikke længere ændres."
-NO_CANCELLATION = (
+BOOKING_NOT_FOUND = N_("Bookingen findes ikke.")
+NOT_YOUR_BOOKING = N_("Bookingen er ikke din. Du kan kun ændre dine egne bookinger.")
+ALREADY_CANCELLED = N_("Bookingen er allerede aflyst.")
+ALREADY_MOVED = N_("Bookingen er allerede flyttet til en anden tid. Ændr den nye booking i stedet.")
+MEETING_BEGUN = N_("Mødet er allerede begyndt eller overstået, så bookingen kan ikke længere ændres.")
+NO_CANCELLATION = N_(
     "Bookingen kan ikke aflyses her: tilbuddet tillod ikke aflysning, da du bookede. Kontakt dit jobcenter."
 )
-NO_REBOOKING = "Bookingen kan ikke flyttes: tilbuddet tillod ikke ombooking, da du bookede. Kontakt dit jobcenter."
-SAME_TIME = "Du har allerede denne tid. Vælg en anden tid at flytte mødet til."
+NO_REBOOKING = N_("Bookingen kan ikke flyttes: tilbuddet tillod ikke ombooking, da du bookede. Kontakt dit jobcenter.")
+SAME_TIME = N_("Du har allerede denne tid. Vælg en anden tid at flytte mødet til.")
 
 
 def _own_active_booking(session: Session, booking_id: uuid.UUID, cpr: Cpr, now: datetime, vault: CprVault) -> Booking:
@@ -137,8 +138,14 @@ def movable_booking(session: Session, booking_id: uuid.UUID, cpr: Cpr, now: date
     if now >= deadline:
         last = (deadline - timedelta(days=1)).date()
         raise Forbidden(
-            f"Fristen for at flytte mødet er overskredet. Mødet kunne flyttes til og med {last:%d.%m.%Y} "
-            f"({old.rebooking_days_before} dage før mødet). Kontakt dit jobcenter.",
+            nN_(  # the Danish says "dage" even for 1, as it always has; the English has both forms
+                "Fristen for at flytte mødet er overskredet. Mødet kunne flyttes til og med %(last)s "
+                "(%(num)s dage før mødet). Kontakt dit jobcenter.",
+                "Fristen for at flytte mødet er overskredet. Mødet kunne flyttes til og med %(last)s "
+                "(%(num)s dage før mødet). Kontakt dit jobcenter.",
+                old.rebooking_days_before,
+                last=last,
+            ),
             code="rebooking_too_late",
         )
     return old

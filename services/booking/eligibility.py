@@ -35,6 +35,7 @@ from shared.eligibility import (
     parse_rules,
 )
 from shared.errors import Forbidden, UserError
+from shared.i18n import N_
 from shared.timeutil import local_midnight, today_in
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ def require_eligible(offer: OfferView, citizen: CitizenProfile, day: date) -> No
     """Forbidden (403) with the Danish reason and the failed groups and rules, unless the
     citizen satisfies the offer's rules on ``day``."""
     if offer.rules is None:
-        raise Forbidden("Tilbuddet har endnu ingen regler for deltagere og kan ikke bookes.", code="not_eligible")
+        raise Forbidden(N_("Tilbuddet har endnu ingen regler for deltagere og kan ikke bookes."), code="not_eligible")
     decision = explain(parse_rules(offer.rules, None), citizen.facts_on(day), DEFAULT_REFERENCE)
     if not decision.eligible:
         raise Forbidden(decision.message, code="not_eligible", extra=decision.to_json())
@@ -167,7 +168,8 @@ def require_before_deadline(offer: OfferView, citizen: CitizenProfile, start: da
     if end is not None and start >= end:
         deadline = personal_deadline(citizen)
         raise UserError(
-            f"Tiden ligger efter din frist. Vælg en tid senest den {deadline:%d.%m.%Y}.", code="after_deadline"
+            N_("Tiden ligger efter din frist. Vælg en tid senest den %(deadline)s.", deadline=deadline),
+            code="after_deadline",
         )
 
 

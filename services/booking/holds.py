@@ -44,20 +44,22 @@ from shared.cpr import Cpr
 from shared.cpr_vault import CprVault, vault_for_settings
 from shared.eligibility import CitizenProfile
 from shared.errors import Conflict, NotFound, UserError
+from shared.i18n import N_, nN_
 from shared.outbox import record_event
 from shared.timeutil import today_in, utcnow
 
 log = logging.getLogger(__name__)
 
-HOLD_NOT_FOUND = "Vi kan ikke finde den tid, du valgte. Vælg en tid igen."
-WRONG_OFFER = "Bookingen hører til et andet tilbud. Flyt den fra Mine aftaler."
+HOLD_NOT_FOUND = N_("Vi kan ikke finde den tid, du valgte. Vælg en tid igen.")
+WRONG_OFFER = N_("Bookingen hører til et andet tilbud. Flyt den fra Mine aftaler.")
 
 
 def hold_expired_message(settings: Settings) -> str:
     minutes = settings.hold_minutes
-    return (
-        f"Vi har holdt tiden til dig i {minutes} {'minut' if minutes == 1 else 'minutter'}, og den tid er gået. "
-        "Vælg tiden igen, hvis den stadig er ledig."
+    return nN_(
+        "Vi har holdt tiden til dig i %(num)s minut, og den tid er gået. Vælg tiden igen, hvis den stadig er ledig.",
+        "Vi har holdt tiden til dig i %(num)s minutter, og den tid er gået. Vælg tiden igen, hvis den stadig er ledig.",
+        minutes,
     )
 
 

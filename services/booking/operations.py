@@ -35,6 +35,7 @@ from shared.cpr import Cpr
 from shared.cpr_vault import vault_for_settings
 from shared.eligibility import CitizenProfile
 from shared.errors import Conflict, Forbidden, NotFound, PlannerError, UserError, ValidationFailed
+from shared.i18n import N_
 from shared.outbox import record_event
 from shared.timeutil import today_in, utcnow
 
@@ -46,10 +47,10 @@ REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """Letters and digits a person cannot mistake for one another (no 0/O, 1/I)."""
 REFERENCE_LENGTH = 8
 
-TIME_JUST_TAKEN = "Tiden er desværre lige blevet booket. Vælg en anden tid."
-TIME_NOT_FREE = "Tiden er ikke længere ledig. Vælg en anden tid."
-ALREADY_BOOKED = "Du har allerede en booking i dette tilbud. Du kan kun have én aktiv booking pr. tilbud."
-HOLD_ELSEWHERE = "Du valgte en anden tid i dette tilbud i samme øjeblik, måske i et andet vindue. Vælg tiden igen."
+TIME_JUST_TAKEN = N_("Tiden er desværre lige blevet booket. Vælg en anden tid.")
+TIME_NOT_FREE = N_("Tiden er ikke længere ledig. Vælg en anden tid.")
+ALREADY_BOOKED = N_("Du har allerede en booking i dette tilbud. Du kan kun have én aktiv booking pr. tilbud.")
+HOLD_ELSEWHERE = N_("Du valgte en anden tid i dette tilbud i samme øjeblik, måske i et andet vindue. Vælg tiden igen.")
 
 
 def new_reference() -> str:
@@ -146,13 +147,16 @@ def _book_advisor(
 def _check_period(offer: OfferView, settings: Settings, start: datetime, now: datetime) -> None:
     window = booking_window(offer, settings, now)
     if window is None:
-        raise UserError("Der er ingen ledige tider i tilbuddet lige nu.", code="outside_period")
+        raise UserError(N_("Der er ingen ledige tider i tilbuddet lige nu."), code="outside_period")
     if start <= now or not window.contains_instant(start):
         first = window.start.astimezone(offer_zone(offer)).date()
         last = last_bookable_day(window, offer)
         raise UserError(
-            f"Tiden ligger uden for den periode, der kan bookes i. Vælg en tid fra {first:%d.%m.%Y} "
-            f"til og med {last:%d.%m.%Y}.",
+            N_(
+                "Tiden ligger uden for den periode, der kan bookes i. Vælg en tid fra %(first)s til og med %(last)s.",
+                first=first,
+                last=last,
+            ),
             code="outside_period",
         )
 
@@ -170,17 +174,17 @@ def _candidate_advisors(
     if advisor_id is not None:
         if not offer.citizen_may_choose_advisor:
             raise UserError(
-                "I dette tilbud kan du ikke vælge vejleder. Book tiden uden at angive en vejleder.",
+                N_("I dette tilbud kan du ikke vælge vejleder. Book tiden uden at angive en vejleder."),
                 code="advisor_not_choosable",
             )
         if advisor_id not in offer.advisor_uuids():
             raise ValidationFailed(
-                "Vejlederen er ikke knyttet til dette tilbud.",
+                N_("Vejlederen er ikke knyttet til dette tilbud."),
                 extra={"errors": {"advisor_id": ["Vejlederen er ikke knyttet til dette tilbud."]}},
             )
         if advisor_id not in allowed:
             raise Forbidden(
-                "Du kan ikke booke denne vejleder i dette tilbud. Vælg en af de tider, du får vist.",
+                N_("Du kan ikke booke denne vejleder i dette tilbud. Vælg en af de tider, du får vist."),
                 code="advisor_not_allowed",
             )
     pairs = free_starts(
@@ -330,7 +334,7 @@ def place_booking(
         if violated == "citizen":
             raise Conflict(ALREADY_BOOKED, code="already_booked")
         if violated != "advisor":
-            raise PlannerError("Bookingen kunne ikke gemmes. Prøv igen.")
+            raise PlannerError(N_("Bookingen kunne ikke gemmes. Prøv igen."))
         # "advisor": someone took this advisor's time a moment ago; try the next one
     raise Conflict(TIME_JUST_TAKEN, code="time_taken")
 
@@ -356,5 +360,5 @@ def get_booking(session: Session, booking_id: uuid.UUID) -> Booking:
     """The booking with ``booking_id`` or NotFound (a hold is not a booking)."""
     booking = session.get(Booking, booking_id)
     if booking is None or booking.held_until is not None:
-        raise NotFound("Bookingen findes ikke.")
+        raise NotFound(N_("Bookingen findes ikke."))
     return booking

@@ -27,10 +27,11 @@ from services.booking.models import BookableTime, Booking, OfferView
 from shared.availability import BookingPeriod
 from shared.config import Settings
 from shared.errors import NotFound
+from shared.i18n import N_
 from shared.intervals import Interval
 from shared.timeutil import today_in, zone
 
-OFFER_NOT_FOUND = "Tilbuddet findes ikke, eller det kan ikke bookes lige nu."
+OFFER_NOT_FOUND = N_("Tilbuddet findes ikke, eller det kan ikke bookes lige nu.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from shared.auth.login_routes import install_login, login_rate_rules
 from shared.auth.sessions import SessionStore, authenticator_with_sessions
 from shared.auth.web import Authenticator, document_access, install_authentication
 from shared.config import Settings, get_settings
+from shared.i18n import N_
 from shared.pages import install_pages
 from shared.rate_limit import RateLimiter, install_rate_limits
 from shared.service import ServiceContext, build_context
@@ -71,7 +72,7 @@ def create_app(
     app.register_blueprint(bp)
     app.register_blueprint(cpr_access_blueprint(CprAccessLog, citizens_log_in=False))
     install_login(app, client, sessions, settings, public_url=settings.offers_public_url)
-    install_pages(app, site="Mødetilbud for medarbejdere", audience="staff", login=client is not None)
+    install_pages(app, site=N_("Mødetilbud for medarbejdere"), audience="staff", login=client is not None)
     if start_relay:
         context.start_relay_thread()
     return app

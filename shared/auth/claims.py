@@ -14,8 +14,9 @@ from shared.auth.grants import grants_for_groups, groups_in_claim
 from shared.auth.principal import Citizen, PrincipalKind, StaffMember
 from shared.cpr import InvalidCpr, parse_cpr
 from shared.errors import Unauthenticated
+from shared.i18n import N_
 
-REFUSED = "Login blev afvist. Prøv at logge ind igen."
+REFUSED = N_("Login blev afvist. Prøv at logge ind igen.")
 
 
 def principal_from_claims(client: OidcClient, claims: Mapping[str, Any]) -> Citizen | StaffMember:

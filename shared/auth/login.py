@@ -34,11 +34,12 @@ from shared.auth.discovery import UNAVAILABLE, OidcProvider
 from shared.auth.principal import Citizen, StaffMember
 from shared.auth.tokens import validate_jwt
 from shared.errors import Unauthenticated, UpstreamUnavailable
+from shared.i18n import N_
 
 log = logging.getLogger(__name__)
 
 PENDING_LOGIN_MAX_AGE_SECONDS = 600
-CANCELLED = "Login blev afbrudt."
+CANCELLED = N_("Login blev afbrudt.")
 
 
 @dataclass(frozen=True, slots=True)

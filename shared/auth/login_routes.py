@@ -39,7 +39,7 @@ from shared.auth.sessions import SessionStore
 from shared.auth.web import SESSION_COOKIE, public
 from shared.config import Settings
 from shared.errors import Unauthenticated, UpstreamUnavailable
-from shared.pages import render_page
+from shared.pages import page_text, render_page
 from shared.rate_limit import Rule, rule
 from shared.web_security import check_csrf
 
@@ -81,8 +81,9 @@ def _no_store(response: Response) -> Response:
 
 
 def refused_page(detail: str) -> Response:
-    """The 401 page of a refused login; ``detail`` is one of our own fixed Danish messages."""
-    return _no_store(render_page("pages/login_refused.html", status=401, detail=detail))
+    """The 401 page of a refused login; ``detail`` is one of our own fixed Danish messages
+    (in the page's language). Its language link leads to the start page, not the callback."""
+    return _no_store(render_page("pages/login_refused.html", status=401, here="/", detail=page_text(detail)))
 
 
 def login_blueprint(

@@ -29,12 +29,13 @@ from shared.auth.clients import OidcClient
 from shared.auth.discovery import OidcProvider
 from shared.auth.principal import Citizen, StaffMember
 from shared.errors import Unauthenticated
+from shared.i18n import N_
 
 log = logging.getLogger(__name__)
 
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 LEEWAY_SECONDS = 60
-TOKEN_REFUSED = "Adgangen kunne ikke bekræftes. Log ind igen."
+TOKEN_REFUSED = N_("Adgangen kunne ikke bekræftes. Log ind igen.")
 
 
 def _refused(reason: str) -> Unauthenticated:

@@ -36,6 +36,7 @@ from shared.auth.principal import EVERY_JOB_CENTRE, Citizen, Machine, Principal,
 from shared.auth.tokens import BearerAuthenticator
 from shared.config import Settings
 from shared.errors import Forbidden, NotFound, Unauthenticated
+from shared.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +59,9 @@ ALWAYS_PUBLIC_ENDPOINTS = frozenset(
 
 SESSION_COOKIE = "planner_session"
 LOG_IN = "Log ind for at fortsætte."
-NOT_ALLOWED = "Du har ikke adgang til at gøre dette."
+NOT_ALLOWED = N_("Du har ikke adgang til at gøre dette.")
 NOT_CONFIGURED = "Denne adgang er ikke sat op på serveren."
-NOT_FOUND = "Adressen findes ikke."
+NOT_FOUND = N_("Adressen findes ikke.")
 
 
 def public(view: View) -> View:

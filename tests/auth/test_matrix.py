@@ -166,6 +166,7 @@ OTHER_ROUTES = {
     "/logout",
     "/",  # the start page and the accessibility statement (tests/pages)
     "/tilgaengelighed",
+    "/sprog",  # the language link in every page's header (tests/pages/test_english.py)
     "/assets/pages/<path:filename>",
     "/mine-moedetilbud",  # the citizen's pages: BOOKING_PAGES
     "/mine-moedetilbud/<uuid:offer_id>/tider",

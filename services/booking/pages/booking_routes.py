@@ -8,28 +8,30 @@ import uuid
 from typing import Any
 
 from flask import Response, redirect, request, url_for
+from flask_babel import gettext
 
 from services.booking import calendar_file, changes, queries
 from services.booking.models import Booking, OfferView
 from services.booking.pages import my_bookings, views
 from services.booking.pages.common import CITIZEN, bp, citizen_cpr, context, now, own_booking
 from shared.auth.web import requires
-from shared.pages import render_page
+from shared.i18n import N_
+from shared.pages import page_locale, page_text, render_page
 
-MESSAGES = {"aflyst": "Dit møde er aflyst. Tiden er givet fri til andre."}
+MESSAGES = {"aflyst": N_("Dit møde er aflyst. Tiden er givet fri til andre.")}
 """The notices Mine aftaler shows after a change, by a fixed key (nothing from the URL is echoed)."""
 
 
 def _booking_values(booking: Booking, offer: OfferView) -> dict[str, Any]:
-    tz = queries.offer_zone(offer)
+    tz, locale = queries.offer_zone(offer), page_locale()
     start, end = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)
     return {
         "booking_id": booking.id,
         "reference": booking.reference,
-        "offer": views.offer_card(offer),
-        "when": views.when_text(start, end),
-        "terms": views.terms(booking),
-        "actions": my_bookings.booking_actions(booking, offer, now()),
+        "offer": views.offer_card(offer, locale),
+        "when": views.when_text(start, end, locale),
+        "terms": views.terms(booking, locale),
+        "actions": my_bookings.booking_actions(booking, offer, now(), locale),
         "booking_status": booking.status,
     }
 
@@ -78,8 +80,9 @@ def bookings() -> Response:
     cancelled ones."""
     ctx, instant = context(), now()
     with ctx.db.transaction() as session:
-        upcoming, earlier = my_bookings.my_bookings(session, ctx.settings, citizen_cpr(), instant)
+        upcoming, earlier = my_bookings.my_bookings(session, ctx.settings, citizen_cpr(), instant, page_locale())
     notice = MESSAGES.get(request.args.get("besked", ""))
+    notice = page_text(notice) if notice else None
     return render_page("citizen/bookings.html", upcoming=upcoming, earlier=earlier, notice=notice)
 
 
@@ -92,10 +95,11 @@ def cancel_question(booking_id: uuid.UUID) -> Response:
         values = _booking_values(booking, offer)
     if not values["actions"]["can_cancel"]:
         if booking.cancelled_at is not None:
-            reason = changes.ALREADY_MOVED if booking.rebooked_to_id else changes.ALREADY_CANCELLED
-        else:
-            reason = values["actions"]["cancel_reason"] or changes.MEETING_BEGUN
-        return render_page("citizen/problem.html", status=409, title="Mødet kan ikke aflyses", detail=reason)
+            reason = page_text(changes.ALREADY_MOVED if booking.rebooked_to_id else changes.ALREADY_CANCELLED)
+        else:  # the terms' reason is in the page's language already
+            reason = values["actions"]["cancel_reason"] or page_text(changes.MEETING_BEGUN)
+        title = gettext("Mødet kan ikke aflyses")
+        return render_page("citizen/problem.html", status=409, title=title, detail=reason)
     return render_page("citizen/cancel.html", **values)
 
 

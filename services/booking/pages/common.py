@@ -9,6 +9,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import Session
 
 from services.booking import access, operations
@@ -18,14 +19,21 @@ from shared.auth.web import current_citizen
 from shared.cpr import Cpr
 from shared.eligibility import CitizenProfile
 from shared.errors import Forbidden, NotFound, PlannerError, Unauthenticated
-from shared.pages import render_page
+from shared.i18n import N_
+from shared.pages import page_text, render_page
+from shared.rate_limit import TOO_MANY
 from shared.service import ServiceContext
 
 bp = Blueprint("citizen_pages", __name__, url_prefix="/mine-moedetilbud", template_folder="templates")
 
 CITIZEN = Action.CITIZEN_SELF_SERVICE
-STAFF_HERE = "Siderne er for borgere, der er logget ind med MitID."
-PROBLEM_TITLES = {403: "Du har ikke adgang til siden", 404: "Siden findes ikke", 429: "Vent lidt, og prøv igen"}
+STAFF_HERE = N_("Siderne er for borgere, der er logget ind med MitID.")
+PROBLEM_TITLES = {
+    403: lazy_gettext("Du har ikke adgang til siden"),
+    404: lazy_gettext("Siden findes ikke"),
+    429: lazy_gettext("Vent lidt, og prøv igen"),
+}
+FAILED = lazy_gettext("Det lykkedes ikke")
 
 
 def context() -> ServiceContext:
@@ -57,7 +65,7 @@ def own_booking(session: Session, booking_id: uuid.UUID) -> tuple[Booking, Offer
     offer = session.get(OfferView, booking.offer_id)
     access.authorize_booking(access.READ, booking, offer)
     if offer is None:
-        raise NotFound("Mødet findes ikke.")
+        raise NotFound(N_("Mødet findes ikke."))
     return booking, offer
 
 
@@ -68,8 +76,16 @@ def _log_in_first(exc: Unauthenticated) -> Response:
     return redirect("/login?" + urlencode({"next": path}), 302)  # type: ignore[return-value]
 
 
+def too_many_page(retry_after: int) -> Response:
+    """The page of a citizen who has sent too many bookings, moves or cancellations for now
+    (the rate limits; ``Retry-After`` is added by them)."""
+    title = PROBLEM_TITLES[429]
+    return render_page("citizen/problem.html", status=429, title=title, detail=page_text(TOO_MANY))
+
+
 @bp.errorhandler(PlannerError)
 def _problem_page(exc: PlannerError) -> Response:
-    """Refusals and errors as pages with the Danish message (never a problem document)."""
-    title = PROBLEM_TITLES.get(exc.status, "Det lykkedes ikke")
-    return render_page("citizen/problem.html", status=exc.status, title=title, detail=exc.detail)
+    """Refusals and errors as pages with the message in the page's language (never a
+    problem document)."""
+    title = PROBLEM_TITLES.get(exc.status, FAILED)
+    return render_page("citizen/problem.html", status=exc.status, title=title, detail=page_text(exc.detail))

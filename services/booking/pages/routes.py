@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, redirect, request, url_for
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import Session
 
 from services.booking import changes, eligibility, holds, queries
@@ -19,23 +20,24 @@ from shared.auth.web import requires
 from shared.cpr_vault import CprVault, vault_for_settings
 from shared.eligibility import CitizenProfile
 from shared.errors import Conflict, Forbidden, NotFound, Unauthenticated, UserError
-from shared.pages import render_page
+from shared.pages import page_locale, page_text, render_page
 from shared.timeutil import today_in, zone
 
-TAKEN = "Tiden er desværre ikke ledig længere. Vælg en anden tid."
-CHOOSE = "Vælg et tidspunkt"
+TAKEN = lazy_gettext("Tiden er desværre ikke ledig længere. Vælg en anden tid.")
+CHOOSE = lazy_gettext("Vælg et tidspunkt")
+NO_PREFERENCE = lazy_gettext("Ingen præference")
 
 
 @bp.get("")
 @requires(CITIZEN)
 def offers() -> Response:
     """Mine mødetilbud: the offers the citizen may book now (B-1)."""
-    profile, ctx, instant = citizen("eligible_offers"), context(), now()
+    profile, ctx, instant, locale = citizen("eligible_offers"), context(), now(), page_locale()
     cache: eligibility.EligibilityCache = current_app.extensions["booking.eligibility"]
     with ctx.db.transaction() as session:
         day = today_in(zone(ctx.settings.timezone), instant)
         found = eligibility.eligible_offers(session, cache, profile, instant, day)
-        cards = [views.offer_card(o) for o in found]
+        cards = [views.offer_card(o, locale) for o in found]
     return render_page("citizen/offers.html", offers=cards)
 
 
@@ -58,12 +60,12 @@ def _week_page(
     """Vælg tidspunkt for one ISO week (``week``: ``2026-W50``; default: the week of the
     citizen's current hold, else of the first free time). ``moving``: the booking the
     citizen is moving (B-4), which must still be movable."""
-    profile, ctx, instant = citizen("times"), context(), now()
+    profile, ctx, instant, locale = citizen("times"), context(), now(), page_locale()
     with ctx.db.transaction() as session:
         offer = queries.bookable_offer(session, offer_id, instant)
         old = _movable(session, offer, moving, instant) if moving else None
         hold = holds.current_hold(session, ctx.settings, offer.id, citizen_cpr(), instant)
-        choices = views.advisor_choices(offer, profile)
+        choices = views.advisor_choices(offer, profile, locale)
         chosen = views.chosen_advisor(advisor, choices)
         options = views.citizen_times(
             session, ctx.settings, offer, profile, instant, chosen, ignore_hold=hold.id if hold else None
@@ -72,16 +74,16 @@ def _week_page(
         today = today_in(tz, instant)
         held_start = hold.start_at.astimezone(tz) if hold else None
         monday = fmt.parse_iso_week(week) or views.first_week(options, today, held_start)
-        shown = views.week_view(options, monday, today, offer, checked=held_start)
+        shown = views.week_view(options, monday, today, offer, checked=held_start, locale=locale)
         values = {
-            "offer": views.offer_card(offer),
+            "offer": views.offer_card(offer, locale),
             "week": shown,
             "advisors": choices,
             "advisor": str(chosen) if chosen else views.NO_PREFERENCE,
             "moving": old.id if old else None,
             "hold_minutes": ctx.settings.hold_minutes,
-            "next_period": None if options else views.next_period(offer, today),
-            "current": views.when_text(old.start_at.astimezone(tz), old.end_at.astimezone(tz)) if old else None,
+            "next_period": None if options else views.next_period(offer, today, locale),
+            "current": views.when_text(old.start_at.astimezone(tz), old.end_at.astimezone(tz), locale) if old else None,
         }
     return render_page("citizen/times.html", status=status, error=error, **values)
 
@@ -138,37 +140,37 @@ def choose(offer_id: uuid.UUID) -> Response:
             )
             hold_id = hold.id
     except Conflict as exc:
-        message = TAKEN if exc.code in ("time_not_free", "time_taken") else exc.detail
+        message = TAKEN if exc.code in ("time_not_free", "time_taken") else page_text(exc.detail)
         return _week_page(offer_id, week, advisor, moving=moving, error=message, status=409)
     except (NotFound, Forbidden, Unauthenticated):
         raise
     except UserError as exc:
-        return _week_page(offer_id, week, advisor, moving=moving, error=exc.detail, status=400)
+        return _week_page(offer_id, week, advisor, moving=moving, error=page_text(exc.detail), status=400)
     return redirect(url_for(".reservation", hold_id=hold_id), 303)  # type: ignore[return-value]
 
 
 def _summary(session: Session, hold: Booking, profile: CitizenProfile) -> dict[str, Any]:
     """Tjek og bekræft's values for ``hold``."""
-    ctx = context()
+    ctx, locale = context(), page_locale()
     offer = session.get(OfferView, hold.offer_id)
     if offer is None:
         raise NotFound(queries.OFFER_NOT_FOUND)
     tz = queries.offer_zone(offer)
     start = hold.start_at.astimezone(tz)
-    choices = views.advisor_choices(offer, profile)
+    choices = views.advisor_choices(offer, profile, locale)
     names = {c["id"]: c["name"] for c in choices}
     old = session.get(Booking, hold.rebooking_of_id) if hold.rebooking_of_id else None
     email = old.email if old else views.profile_email(session, ctx.settings, citizen_cpr())
     return {
         "hold_id": hold.id,
-        "offer": views.offer_card(offer),
-        "when": views.when_text(start, hold.end_at.astimezone(tz)),
-        "held_until": fmt.clock(hold.held_until.astimezone(tz)) if hold.held_until else None,
+        "offer": views.offer_card(offer, locale),
+        "when": views.when_text(start, hold.end_at.astimezone(tz), locale),
+        "held_until": fmt.clock(hold.held_until.astimezone(tz), locale) if hold.held_until else None,
         "hold_minutes": ctx.settings.hold_minutes,
         "week_link": url_for(".times", offer_id=offer.id, uge=fmt.iso_week(start.date()), flyt=old.id if old else None),
-        "advisor_name": (names.get(str(hold.advisor_id)) or "Ingen præference") if choices else None,
-        "terms": views.terms(hold),
-        "current": views.when_text(old.start_at.astimezone(tz), old.end_at.astimezone(tz)) if old else None,
+        "advisor_name": (names.get(str(hold.advisor_id)) or NO_PREFERENCE) if choices else None,
+        "terms": views.terms(hold, locale),
+        "current": views.when_text(old.start_at.astimezone(tz), old.end_at.astimezone(tz), locale) if old else None,
         "email": email or "",
     }
 
@@ -185,7 +187,7 @@ def reservation(hold_id: uuid.UUID) -> Response:
                 return redirect(url_for(".receipt", booking_id=hold.id), 303)  # type: ignore[return-value]
             values = _summary(session, hold, profile)
     except Conflict as exc:  # expired
-        return _expired(hold_id, exc.detail)
+        return _expired(hold_id, page_text(exc.detail))
     return render_page("citizen/confirm.html", **values)
 
 
@@ -206,7 +208,7 @@ def book(hold_id: uuid.UUID) -> Response:
     """Book mødet (or Flyt mødet): confirm the hold (``holds.confirm_hold``), then the receipt."""
     email = (request.form.get("email") or "").strip()
     profile, ctx, instant = citizen("booking"), context(), now()
-    problem = views.email_problem(email)
+    problem = views.email_problem(email, page_locale())
     try:
         with ctx.db.transaction() as session:
             if problem:
@@ -216,7 +218,7 @@ def book(hold_id: uuid.UUID) -> Response:
             booking = holds.confirm_hold(session, ctx.settings, hold_id, profile, instant, email=email or None)
             booking_id = booking.id
     except Conflict as exc:  # expired, or booked meanwhile in another window
-        return _expired(hold_id, exc.detail)
+        return _expired(hold_id, page_text(exc.detail))
     return redirect(url_for(".receipt", booking_id=booking_id), 303)  # type: ignore[return-value]
 
 

@@ -1,5 +1,9 @@
 """View data of the citizen's pages, built by small functions from the booking service's own
-queries (the same ones the JSON API calls: ``queries.list_times``, ``eligibility``)."""
+queries (the same ones the JSON API calls: ``queries.list_times``, ``eligibility``).
+
+The texts are Danish unless a page asks for its own language (``locale``, see
+``shared.i18n``): the e-mails reuse ``channel_text``, ``terms`` and ``when_text`` in Danish,
+also when a page in English is what sent them."""
 
 from __future__ import annotations
 
@@ -19,54 +23,66 @@ from shared.config import Settings
 from shared.cpr import Cpr
 from shared.cpr_vault import vault_for_settings
 from shared.eligibility import CitizenProfile
+from shared.i18n import DANISH, translations
 from shared.timeutil import local_midnight
 
 NO_PREFERENCE = ""
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def channel_text(offer: OfferView) -> str:
-    """How the meeting takes place, in one Danish sentence."""
+def channel_text(offer: OfferView, locale: str = DANISH) -> str:
+    """How the meeting takes place, in one sentence (the place and number as staff wrote them)."""
+    tr = translations(locale)
     if offer.channel == "video":
-        return "Videomøde. Du får et link til mødet."
+        return tr.gettext("Videomøde. Du får et link til mødet.")
     if offer.channel == "phone":
         if offer.phone:
-            return f"Telefonmøde. Du ringer selv til {offer.phone} på tidspunktet."
-        return "Telefonmøde. Din rådgiver ringer til dig på tidspunktet."
-    place = f" på {offer.place}" if offer.place else ""
-    return f"Fremmøde{place}."
+            return tr.gettext("Telefonmøde. Du ringer selv til %(phone)s på tidspunktet.") % {"phone": offer.phone}
+        return tr.gettext("Telefonmøde. Din rådgiver ringer til dig på tidspunktet.")
+    if offer.place:
+        return tr.gettext("Fremmøde på %(place)s.") % {"place": offer.place}
+    return tr.gettext("Fremmøde.")
 
 
-def offer_card(offer: OfferView) -> dict[str, Any]:
-    """One offer on "Mine mødetilbud"."""
+def offer_card(offer: OfferView, locale: str = DANISH) -> dict[str, Any]:
+    """One offer on "Mine mødetilbud" (its name and description are staff's words: never translated)."""
     return {
         "id": offer.id,
         "name": offer.name,
         "description": offer.description,
-        "channel": channel_text(offer),
-        "duration": fmt.duration(offer.duration_minutes),
+        "channel": channel_text(offer, locale),
+        "duration": fmt.duration(offer.duration_minutes, locale),
     }
 
 
-def terms(offer_or_booking: OfferView | Booking) -> list[str]:
+def terms(offer_or_booking: OfferView | Booking, locale: str = DANISH) -> list[str]:
     """The cancellation and rebooking terms, as sentences."""
+    tr = translations(locale)
     days = offer_or_booking.rebooking_days_before
-    cancel = "Du kan aflyse mødet." if offer_or_booking.accept_cancellation else "Mødet kan ikke aflyses."
-    if days is None:
-        move = "Mødet kan ikke flyttes til en anden tid."
+    if offer_or_booking.accept_cancellation:
+        cancel = tr.gettext("Du kan aflyse mødet.")
     else:
-        move = f"Du kan flytte mødet til en anden tid indtil {days} {'dag' if days == 1 else 'dage'} før mødet."
+        cancel = tr.gettext("Mødet kan ikke aflyses.")
+    if days is None:
+        move = tr.gettext("Mødet kan ikke flyttes til en anden tid.")
+    else:
+        move = tr.ngettext(
+            "Du kan flytte mødet til en anden tid indtil %(num)s dag før mødet.",
+            "Du kan flytte mødet til en anden tid indtil %(num)s dage før mødet.",
+            days,
+        ) % {"num": days}
     return [cancel, move]
 
 
-def advisor_choices(offer: OfferView, citizen: CitizenProfile) -> list[dict[str, str]]:
+def advisor_choices(offer: OfferView, citizen: CitizenProfile, locale: str = DANISH) -> list[dict[str, str]]:
     """The advisors the citizen may choose between (R-5), numbered in the offer's order;
     empty when the offer picks the advisor."""
     if not offer.citizen_may_choose_advisor:
         return []
     allowed = eligibility.allowed_advisor_ids(offer, citizen)
     numbers = {a: n for n, a in enumerate(offer.advisor_uuids(), start=1)}
-    return [{"id": str(a), "name": f"Rådgiver {numbers[a]}"} for a in allowed]
+    name = translations(locale).gettext("Rådgiver %(number)s")
+    return [{"id": str(a), "name": name % {"number": numbers[a]}} for a in allowed]
 
 
 def chosen_advisor(value: str | None, choices: list[dict[str, str]]) -> uuid.UUID | None:
@@ -120,6 +136,7 @@ def week_view(
     offer: OfferView,
     *,
     checked: datetime | None = None,
+    locale: str = DANISH,
 ) -> Week:
     """The week starting ``monday``: Monday to Friday always, a weekend day only with times;
     links to the weeks around it that can hold times. ``checked``: the start of the time
@@ -134,14 +151,21 @@ def week_view(
             {
                 "id": f"tid-{o.start:%Y%m%d-%H%M}",
                 "value": o.start.isoformat(),
-                "label": fmt.time_span(o.start, o.end),
+                "label": fmt.time_span(o.start, o.end, locale),
                 "checked": checked is not None and o.start == checked,
             }
             for o in inside
             if o.start.date() == day
         ]
         if offset < 5 or times:
-            days.append({"title": fmt.day_title(day), "id": f"dag-{day.isoformat()}", "times": times})
+            days.append(
+                {
+                    "title": fmt.day_title(day, locale),
+                    "in_sentence": fmt.day_in_sentence(day, locale),
+                    "id": f"dag-{day.isoformat()}",
+                    "times": times,
+                }
+            )
     this_monday = today - timedelta(days=today.weekday())
     last = options[-1].start.date() if options else None
     previous = monday - timedelta(days=7)
@@ -149,7 +173,7 @@ def week_view(
     return Week(
         monday=monday,
         iso=fmt.iso_week(monday),
-        title=fmt.week_title(monday),
+        title=fmt.week_title(monday, locale),
         days=days,
         count=len(inside),
         previous=fmt.iso_week(previous) if previous >= this_monday else None,
@@ -166,16 +190,18 @@ def first_week(options: list[queries.TimeOption], today: date, held: datetime | 
     return day - timedelta(days=day.weekday())
 
 
-def when_text(start: datetime, end: datetime) -> str:
-    """``tirsdag 8. december 2026 kl. 09.00-09.30``."""
-    return f"{fmt.long_date(start.date())} kl. {fmt.time_span(start, end)}"
+def when_text(start: datetime, end: datetime, locale: str = DANISH) -> str:
+    """``tirsdag 8. december 2026 kl. 09.00-09.30`` / ``Tuesday 8 December 2026, 09:00-09:30``."""
+    return fmt.when(start, end, locale)
 
 
-def email_problem(value: str) -> str | None:
-    """The Danish error of an e-mail field (empty is allowed: no e-mail), or None."""
+def email_problem(value: str, locale: str = DANISH) -> str | None:
+    """The error of an e-mail field (empty is allowed: no e-mail), or None."""
     if not value or (len(value) <= 254 and EMAIL.match(value)):
         return None
-    return "Skriv en gyldig e-mailadresse, f.eks. navn@eksempel.dk, eller lad feltet være tomt."
+    return translations(locale).gettext(
+        "Skriv en gyldig e-mailadresse, f.eks. navn@eksempel.dk, eller lad feltet være tomt."
+    )
 
 
 def profile_email(session: Session, settings: Settings, cpr: Cpr) -> str | None:
@@ -184,7 +210,7 @@ def profile_email(session: Session, settings: Settings, cpr: Cpr) -> str | None:
     return session.scalar(select(CitizenProfileRow.email).where(CitizenProfileRow.cpr_index.in_(indexes)).limit(1))
 
 
-def next_period(offer: OfferView, today: date) -> str | None:
+def next_period(offer: OfferView, today: date, locale: str = DANISH) -> str | None:
     """When an offer without free times will have some, if one can say (the week page's
     notice): a rolling period that has not reached the first meeting date opens on a known
     day; one that has adds a day's times every day; a fixed period that has ended, never."""
@@ -192,10 +218,13 @@ def next_period(offer: OfferView, today: date) -> str | None:
         return None
     if offer.rolling_weeks is None:
         return None
+    tr = translations(locale)
     opens = offer.first_meeting_date - timedelta(weeks=offer.rolling_weeks)
     if opens > today:
-        return f"Der bliver åbnet for tider {fmt.long_date(opens)}."
+        return tr.gettext("Der bliver åbnet for tider %(date)s.") % {"date": fmt.long_date(opens, locale)}
     weeks = offer.rolling_weeks
-    return (
-        f"Der kommer nye tider til hver dag, op til {weeks} {'uge' if weeks == 1 else 'uger'} frem. Prøv igen i morgen."
-    )
+    return tr.ngettext(
+        "Der kommer nye tider til hver dag, op til %(num)s uge frem. Prøv igen i morgen.",
+        "Der kommer nye tider til hver dag, op til %(num)s uger frem. Prøv igen i morgen.",
+        weeks,
+    ) % {"num": weeks}
