@@ -128,6 +128,11 @@ class BookableTime(Base):
     start_at: Mapped[datetime] = mapped_column(AwareDateTime(), primary_key=True)
     valid_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
+    __table_args__: Any = (
+        # an offer's starts in time order across its advisors: the week page's first free time
+        Index("ix_bookable_time_offer_id_start_at", "offer_id", "start_at"),
+    )
+
 
 class Booking(Base):
     """A citizen's meeting with an advisor. ``cancelled_at`` None means active; a cancelled

@@ -105,6 +105,7 @@ def free_start_times(
 class CitizenWeek:
     """What the week page shows of one ISO week for one citizen."""
 
+    monday: date
     options: list[TimeOption]
     """The free starts of the week, each once (the service picks among free advisors)."""
     first_free: datetime | None
@@ -151,4 +152,4 @@ def citizen_week(
     last_day = last_bookable_day(window, offer) if window else None
     if last_day and end:
         last_day = min(last_day, (end - timedelta(microseconds=1)).astimezone(tz).date())
-    return CitizenWeek(options, first_free, last_day)
+    return CitizenWeek(monday, options, first_free, last_day)

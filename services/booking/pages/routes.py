@@ -11,7 +11,7 @@ from flask import Response, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext
 from sqlalchemy.orm import Session
 
-from services.booking import changes, eligibility, holds, queries
+from services.booking import changes, eligibility, holds, queries, week_times
 from services.booking.models import Booking, OfferView
 from services.booking.pages import formatting as fmt
 from services.booking.pages import views
@@ -67,14 +67,21 @@ def _week_page(
         hold = holds.current_hold(session, ctx.settings, offer.id, citizen_cpr(), instant)
         choices = views.advisor_choices(offer, profile, locale)
         chosen = views.chosen_advisor(advisor, choices)
-        options = views.citizen_times(
-            session, ctx.settings, offer, profile, instant, chosen, ignore_hold=hold.id if hold else None
-        )
         tz = queries.offer_zone(offer)
         today = today_in(tz, instant)
         held_start = hold.start_at.astimezone(tz) if hold else None
-        monday = fmt.parse_iso_week(week) or views.first_week(options, today, held_start)
-        shown = views.week_view(options, monday, today, offer, checked=held_start, locale=locale)
+        monday = fmt.parse_iso_week(week) or (views.monday_of(held_start.date()) if held_start else None)
+        found = week_times.citizen_week(
+            session,
+            ctx.settings,
+            offer,
+            profile,
+            instant,
+            monday,
+            advisor_id=chosen,
+            ignore_hold=hold.id if hold else None,
+        )
+        shown = views.week_view(found, today, offer, checked=held_start, locale=locale)
         values = {
             "offer": views.offer_card(offer, locale),
             "week": shown,
@@ -82,7 +89,8 @@ def _week_page(
             "advisor": str(chosen) if chosen else views.NO_PREFERENCE,
             "moving": old.id if old else None,
             "hold_minutes": ctx.settings.hold_minutes,
-            "next_period": None if options else views.next_period(offer, today, locale),
+            "next_period": None if found.first_free else views.next_period(offer, today, locale),
+            "live_times": views.live_times_url(offer, found.monday, chosen),
             "current": views.when_text(old.start_at.astimezone(tz), old.end_at.astimezone(tz), locale) if old else None,
         }
     return render_page("citizen/times.html", status=status, error=error, **values)

@@ -12,11 +12,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.booking import eligibility, queries
+from services.booking import eligibility, queries, week_times
 from services.booking.models import Booking, CitizenProfileRow, OfferView
 from services.booking.pages import formatting as fmt
 from shared.config import Settings
@@ -90,29 +91,6 @@ def chosen_advisor(value: str | None, choices: list[dict[str, str]]) -> uuid.UUI
     return uuid.UUID(value) if value and value in {c["id"] for c in choices} else None
 
 
-def citizen_times(
-    session: Session,
-    settings: Settings,
-    offer: OfferView,
-    citizen: CitizenProfile,
-    now: datetime,
-    advisor_id: uuid.UUID | None,
-    *,
-    ignore_hold: uuid.UUID | None = None,
-) -> list[queries.TimeOption]:
-    """The times this citizen may book, as ``POST /api/v1/offers/<id>/times`` lists them:
-    eligible on today's date (Forbidden otherwise), within the personal deadline, only the
-    advisors R-5 allows; one entry per start (the service picks among free advisors). The
-    citizen's own hold (``ignore_hold``) counts as free: choosing again replaces it."""
-    options = eligibility.citizen_times(
-        session, settings, offer, citizen, now, advisor_id=advisor_id, ignore_hold=ignore_hold
-    )
-    firsts: dict[datetime, queries.TimeOption] = {}
-    for option in options:
-        firsts.setdefault(option.start, option)
-    return sorted(firsts.values(), key=lambda o: o.start)
-
-
 @dataclass
 class Week:
     """One ISO week of an offer's free times, ready for the template."""
@@ -130,20 +108,17 @@ class Week:
 
 
 def week_view(
-    options: list[queries.TimeOption],
-    monday: date,
+    found: week_times.CitizenWeek,
     today: date,
     offer: OfferView,
     *,
     checked: datetime | None = None,
     locale: str = DANISH,
 ) -> Week:
-    """The week starting ``monday``: Monday to Friday always, a weekend day only with times;
-    links to the weeks around it that can hold times. ``checked``: the start of the time
-    the citizen holds, selected already."""
-    tz = queries.offer_zone(offer)
-    start, end = local_midnight(monday, tz), local_midnight(monday + timedelta(days=7), tz)
-    inside = [o for o in options if start <= o.start < end]
+    """The week ``found``: Monday to Friday always, a weekend day only with times; links to
+    the weeks around it the citizen may book in. ``checked``: the start of the time the
+    citizen holds, selected already."""
+    monday = found.monday
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
@@ -154,7 +129,7 @@ def week_view(
                 "label": fmt.time_span(o.start, o.end, locale),
                 "checked": checked is not None and o.start == checked,
             }
-            for o in inside
+            for o in found.options
             if o.start.date() == day
         ]
         if offset < 5 or times:
@@ -166,28 +141,33 @@ def week_view(
                     "times": times,
                 }
             )
-    this_monday = today - timedelta(days=today.weekday())
-    last = options[-1].start.date() if options else None
-    previous = monday - timedelta(days=7)
-    following = monday + timedelta(days=7)
+    previous, following = monday - timedelta(days=7), monday + timedelta(days=7)
+    first = found.first_free.astimezone(queries.offer_zone(offer)).date() if found.first_free else None
     return Week(
         monday=monday,
         iso=fmt.iso_week(monday),
         title=fmt.week_title(monday, locale),
         days=days,
-        count=len(inside),
-        previous=fmt.iso_week(previous) if previous >= this_monday else None,
-        next=fmt.iso_week(following) if last is not None and following <= last else None,
-        first_free=fmt.iso_week(options[0].start.date()) if options else None,
+        count=len(found.options),
+        previous=fmt.iso_week(previous) if previous >= monday_of(today) else None,
+        next=fmt.iso_week(following) if found.last_day is not None and following <= found.last_day else None,
+        first_free=fmt.iso_week(first) if first else None,
         first_input=next((t["id"] for d in days for t in d["times"]), None),
     )
 
 
-def first_week(options: list[queries.TimeOption], today: date, held: datetime | None = None) -> date:
-    """The Monday of the week to show first: the held time's, else the first free time's,
-    else today's."""
-    day = held.date() if held else options[0].start.date() if options else today
+def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def live_times_url(offer: OfferView, monday: date, advisor: uuid.UUID | None) -> str:
+    """The public times of the week shown (the live-times script asks it every few seconds)."""
+    tz = queries.offer_zone(offer)
+    week_end = local_midnight(monday + timedelta(days=7), tz)
+    query = {"from": local_midnight(monday, tz).isoformat(), "to": week_end.isoformat()}
+    if advisor is not None:
+        query["advisor_id"] = str(advisor)
+    return f"/api/v1/offers/{offer.id}/times?{urlencode(query)}"
 
 
 def when_text(start: datetime, end: datetime, locale: str = DANISH) -> str:
