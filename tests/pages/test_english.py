@@ -311,3 +311,38 @@ def test_the_english_pages_are_accessible_and_the_link_works_by_keyboard(page: P
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Tjek og bekræft")
     expect(page.locator("html")).to_have_attribute("lang", "da")
+
+
+def test_every_english_page_and_error_state_is_accessible(page: Page, site: Site, serve: Any) -> None:
+    """The citizen's whole journey in English, with axe-core at 320 and 1280 px on each page:
+    the list, a week with its error summary, the summary with a wrong e-mail, the receipt,
+    Mine aftaler, the cancel question, the notice after it and a page that does not exist."""
+    built, ids = site
+    base = serve(built.app)
+    page.goto(base + "/sprog?til=en&next=/mine-moedetilbud")
+    page.get_by_role("button", name="citizen-anna").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your meeting offers")
+    check(page, "en-3-offers")
+    page.goto(f"{base}/mine-moedetilbud/{ids['job']}/tider?uge=2026-W50")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_be_focused()
+    check(page, "en-4-week-error")
+    page.get_by_role("group", name="Wednesday 9 December").get_by_role("radio", name="09:00-09:30").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label(re.compile("^Email")).fill("anna@")
+    page.get_by_role("button", name="Book the meeting").click()
+    expect(page.get_by_role("alert")).to_be_focused()
+    check(page, "en-5-confirm-error")
+    page.get_by_label(re.compile("^Email")).fill("")
+    page.get_by_role("button", name="Book the meeting").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    check(page, "en-6-receipt")
+    page.goto(base + "/mine-moedetilbud/aftaler")
+    check(page, "en-7-bookings")
+    page.get_by_role("link", name=re.compile("^Cancel the meeting")).click()
+    check(page, "en-8-cancel")
+    page.get_by_role("button", name=re.compile("^Yes")).click()
+    expect(page.get_by_role("status")).to_be_visible()
+    check(page, "en-9-cancelled")
+    page.goto(base + "/mine-moedetilbud/kvittering/00000000-0000-4000-8000-000000000000")
+    check(page, "en-10-not-found")
