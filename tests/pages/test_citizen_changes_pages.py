@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
+import icalendar
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -260,8 +261,10 @@ def test_two_citizens_choosing_one_time_in_two_browsers_cannot_both_get_it(
 
 
 def test_a_citizen_moves_and_then_cancels_in_chromium(
-    page: Page, site: tuple[CitizenSite, dict[str, str]], serve: Any
+    page: Page, site: tuple[CitizenSite, dict[str, str]], serve: Any, smtp_server: SmtpServer
 ) -> None:
+    """Book with an e-mail address (after correcting it), receive the confirmation with its
+    calendar file on a real SMTP server, then move and cancel the meeting on Mine aftaler."""
     built, _ = site
     base = serve(built.app)
     log_in_to_the_list(page, base)
@@ -277,6 +280,15 @@ def test_a_citizen_moves_and_then_cancels_in_chromium(
     page.get_by_label("E-mail (valgfri)").fill("anna@example.dk")
     page.get_by_role("button", name="Book mødet").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mødet er booket")
+    reference = page.locator(".reference").inner_text()
+    settings = built.service.context.settings
+    transport = SmtpTransport(smtp_server.host, smtp_server.port, "none", "", "", 5.0, settings.mail_from)
+    assert send_due(built.service.context.db, settings, transport, now=built.clock.now) == 1
+    [mail] = smtp_server.handler.parsed()
+    assert mail["To"] == "anna@example.dk" and reference in mail.get_body(("plain",)).get_content()
+    [attachment] = list(mail.iter_attachments())
+    [event] = icalendar.Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    assert event["DTSTART"].dt == at(WEDNESDAY, 9)
     page.get_by_role("link", name="Se alle dine aftaler").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mine aftaler")
     check(page, "8-mine-aftaler")
