@@ -387,6 +387,7 @@ def wait_for_times(stack: DemoStack, timeout: float = 60) -> int:
 def run_demo(data_dir: Path, host: str, offers_port: int, booking_port: int, identity_port: int = 8003) -> None:
     """``planner demo``: start, print where to look, run until Ctrl-C."""
     print("Starter jobcenter-planner demo (SQLite, broker i processen, indbygget CalDAV og login) ...", flush=True)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the demo's new databases: no migration by migration
     stack = start_demo(data_dir, host, offers_port, booking_port, identity_port)
     found = wait_for_times(stack)
     first = stack.offer_ids[0]
