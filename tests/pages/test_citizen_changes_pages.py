@@ -309,7 +309,7 @@ def test_a_citizen_moves_and_then_cancels_in_chromium(
     assert sorted(b.status for b in built.bookings()) == ["cancelled", "rebooked"]
 
 
-def test_cancelling_works_without_javascript_and_by_keyboard(
+def test_moving_and_cancelling_work_without_javascript_and_by_keyboard(
     browser: Browser, site: tuple[CitizenSite, dict[str, str]], serve: Any
 ) -> None:
     built, ids = site
@@ -321,14 +321,26 @@ def test_cancelling_works_without_javascript_and_by_keyboard(
     try:
         log_in_to_the_list(page, base)
         page.goto(base + "/mine-moedetilbud/aftaler")
-        page.get_by_role("link", name=re.compile("^Aflys mødet")).focus()
+        page.get_by_role("link", name=re.compile("^Flyt mødet")).focus()
+        page.keyboard.press("Enter")
+        page.get_by_role("radio", name="13.00-13.30").focus()
+        page.keyboard.press("Space")
+        page.get_by_role("button", name="Fortsæt").focus()
+        page.keyboard.press("Enter")
+        page.get_by_role("button", name="Flyt mødet").focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Mødet er flyttet")
+        page.get_by_role("link", name="Aflys mødet").focus()
         page.keyboard.press("Enter")
         page.get_by_role("button", name="Ja, aflys mødet").focus()
         page.keyboard.press("Enter")
         expect(page.get_by_role("status")).to_contain_text("Dit møde er aflyst.")
     finally:
         context.close()
-    assert [b.status for b in built.bookings()] == ["cancelled"]
+    assert [(b.start_at, b.status) for b in built.bookings()] == [
+        (at(WEDNESDAY, 9), "rebooked"),
+        (at(THURSDAY, 13), "cancelled"),
+    ]
 
 
 def test_every_form_post_needs_the_citizen_herself(site: tuple[CitizenSite, dict[str, str]]) -> None:
