@@ -217,6 +217,7 @@ def _send_mail(settings: Settings, db: Any, stack: DemoStack) -> None:
     message and every ``MAIL_SECONDS``, and writes the reminders every ``REMINDER_SECONDS``."""
     from services.booking.mail.queue import add_wake_listener, remove_wake_listener
     from services.booking.mail.reminders import queue_reminders
+    from services.booking.mail.retention import purge_old_mail
     from services.booking.mail.sending import send_due
 
     wake, stopped = threading.Event(), threading.Event()
@@ -226,6 +227,7 @@ def _send_mail(settings: Settings, db: Any, stack: DemoStack) -> None:
         while not stopped.is_set():
             try:
                 if time.monotonic() - reminded >= REMINDER_SECONDS:
+                    purge_old_mail(db)
                     queue_reminders(db, settings)
                     reminded = time.monotonic()
                 send_due(db, settings)

@@ -7,7 +7,8 @@ concurrently)::
     celery -A services.booking.mail.celery_app worker -B -Q planner.booking.mail --loglevel=INFO
 
 ``send_due_mail`` runs every 30 seconds and after each commit that wrote a message (the
-nudge of ``queue``); ``queue_reminders`` every 15 minutes. A failed message is retried by its
+nudge of ``queue``); ``queue_reminders`` every 15 minutes, which also deletes the messages
+sent or given up more than 30 days ago (``retention``). A failed message is retried by its
 row in ``citizen_mail`` (backoff, then ``failed_at``), not by Celery, so a lost task loses
 nothing: the next run sends what is due. Beat keeps its schedule in ``state_dir``, a folder of
 this user only (as the calendar-sync worker's beat does).
@@ -26,6 +27,7 @@ from celery import Celery, signals
 from celery.beat import PersistentScheduler
 
 from services.booking.mail.reminders import queue_reminders
+from services.booking.mail.retention import purge_old_mail
 from services.booking.mail.sending import send_due
 from shared.config import Settings, get_settings
 from shared.db import Database
@@ -125,7 +127,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
 
     @app.task(name=QUEUE_REMINDERS, ignore_result=True, shared=False)
     def queue_reminders_task() -> int:
-        """Write the reminders that are due now."""
+        """Write the reminders that are due now (and delete the messages past their keeping)."""
+        purge_old_mail(database(settings))
         return queue_reminders(database(settings), settings)
 
     with _lock:
