@@ -17,24 +17,13 @@ prints requests per second, the median latency and the ratio week / hello (issue
 from __future__ import annotations
 
 import argparse
-import http.client
-import multiprocessing
-import os
-import re
 import shutil
-import socket
-import statistics
-import subprocess
-import sys
-import time
 import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
 
-import psycopg
 from cryptography.fernet import Fernet
 
+from bench import harness
 from services.booking import consumer
 from services.booking.app import build_booking_context
 from services.booking.citizens.store import save_profiles
@@ -50,18 +39,10 @@ from shared.cpr_vault import vault_for_settings
 from shared.eligibility import CitizenProfile
 from shared.timeutil import local_midnight, today_in, zone
 
-ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "planner_bench_week"
 CPR = "0101904000"  # fictitious
 KEYS = Fernet.generate_key().decode()  # a new key each run: the database is new too
 TZ = zone("Europe/Copenhagen")
-
-
-def fresh_database() -> str:
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {DATABASE}")
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
 
 
 def environment(url: str) -> dict[str, str]:
@@ -120,76 +101,6 @@ def seed(settings: Settings, advisors: int, weeks: int) -> tuple[str, str, str]:
     return offer.offer_id, f"{year}-W{week:02d}", cookie
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    config = str(ROOT / "deploy" / "gunicorn.conf.py")
-    command = [sys.executable, "-m", "gunicorn", "-c", config, "--bind", f"127.0.0.1:{port}",
-               "--access-logfile", "/dev/null", "bench.citizen_week_app:app"]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
-
-
-def _client(args: tuple[int, str, str, float, int]) -> list[float]:
-    """One client process: ``threads`` keep-alive connections for ``seconds``; latencies (ms)."""
-    import threading
-
-    port, path, cookie, seconds, threads = args
-    latencies: list[float] = []
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def run() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine = []
-        while time.monotonic() < stop:
-            began = time.perf_counter()
-            connection.request("GET", path, headers={"Cookie": f"{SESSION_COOKIE}={cookie}"})
-            response = connection.getresponse()
-            response.read()
-            if response.status != 200:
-                raise SystemExit(f"{path}: HTTP {response.status}")
-            mine.append((time.perf_counter() - began) * 1000)
-        with lock:
-            latencies.extend(mine)
-
-    workers = [threading.Thread(target=run) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return latencies
-
-
-def python_load(port: int, path: str, cookie: str, seconds: float, connections: int) -> tuple[float, float]:
-    processes = 2
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        parts = pool.map(_client, [(port, path, cookie, seconds, connections // processes)] * processes)
-    latencies = [ms for part in parts for ms in part]
-    return len(latencies) / seconds, statistics.median(latencies)
-
-
-def wrk_load(port: int, path: str, cookie: str, seconds: float, connections: int) -> tuple[float, float]:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency",
-               "-H", f"Cookie: {SESSION_COOKIE}={cookie}", f"http://127.0.0.1:{port}{path}"]  # fmt: skip
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
-    value, unit = re.search(r"50%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-    return rate, float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -198,29 +109,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--weeks", type=int, default=8)
     args = parser.parse_args(argv)
 
-    url = fresh_database()
+    url = harness.fresh_database(DATABASE)
     migrate(url)
     env = environment(url)
     settings = Settings.model_validate({k.removeprefix("PLANNER_").lower(): v for k, v in env.items()})
     offer_id, week, cookie = seed(settings, args.advisors, args.weeks)
-    port = free_port()
-    server = start_server(env, port)
-    load = wrk_load if shutil.which("wrk") else python_load
-    print(f"load: {'wrk' if load is wrk_load else 'Python client processes'}, {args.connections} connections, "
+    harness.analyze(DATABASE)
+    port = harness.free_port()
+    server = harness.start_gunicorn("bench.booking_app:app", env, port)
+    print(f"load: {'wrk' if shutil.which('wrk') else 'Python client processes'}, {args.connections} connections, "
           f"{args.seconds:.0f} s each; server: gunicorn gthread, 2 workers x 8 threads")  # fmt: skip
+    headers = {"Cookie": f"{SESSION_COOKIE}={cookie}"}
     try:
-        week_path = f"/mine-moedetilbud/{offer_id}/tider?uge={week}"
-        load(port, week_path, cookie, 2, args.connections)  # warm up both workers
-        results: dict[str, Any] = {}
-        for name, path in (("hello-world", "/bench/hello"), ("week view", week_path)):
-            results[name] = load(port, path, cookie, args.seconds, args.connections)
-            rate, p50 = results[name]
-            print(f"{name:12} {rate:8.0f} req/s   p50 {p50:6.1f} ms")
-        ratio = results["week view"][0] / results["hello-world"][0]
+        week = harness.Request(f"/mine-moedetilbud/{offer_id}/tider?uge={week}", headers)
+        harness.load(port, week, 2, args.connections)  # warm up both workers
+        results: dict[str, harness.Figures] = {}
+        for name, request in (("hello-world", harness.Request("/bench/hello", headers)), ("week view", week)):
+            results[name] = harness.load(port, request, args.seconds, args.connections)
+            got = results[name]
+            print(f"{name:12} {got.rate:8.0f} req/s   p50 {got.p50:6.1f} ms   p99 {got.p99:6.1f} ms")
+        ratio = results["week view"].rate / results["hello-world"].rate
         print(f"ratio week view / hello-world: {ratio:.2f} (target >= 0.3)")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        harness.stop(server)
 
 
 if __name__ == "__main__":

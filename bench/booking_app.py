@@ -1,6 +1,6 @@
 """The booking app as gunicorn serves it (``services.booking.wsgi``), plus a hello-world route
-on the same app, so ``bench.citizen_week`` compares the week view with the floor of this very
-stack: the same server, workers, threads and middleware (sessions, CSRF, security headers)."""
+on the same app, so the benchmarks compare each path with the floor of this very stack: the
+same server, workers, threads and middleware (sessions, CSRF, security headers)."""
 
 from __future__ import annotations
 
