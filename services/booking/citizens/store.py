@@ -46,10 +46,13 @@ class StoreProvider:
         self.vault = vault
 
     def find(self, cpr: Cpr) -> CitizenProfile | None:
-        vault = self.vault or current_cpr_vault()
         with self.db.transaction() as session:
-            row = find_profile_row(session, vault, cpr)
-            return to_profile(row, cpr) if row is not None else None
+            return self.find_in(session, cpr)
+
+    def find_in(self, session: Session, cpr: Cpr) -> CitizenProfile | None:
+        """The profile, read in the caller's transaction (``access.look_up_citizen``)."""
+        row = find_profile_row(session, self.vault or current_cpr_vault(), cpr)
+        return to_profile(row, cpr) if row is not None else None
 
 
 def find_profile_row(session: Session, vault: CprVault, cpr: Cpr) -> CitizenProfileRow | None:
