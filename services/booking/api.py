@@ -249,6 +249,8 @@ def create_booking(json_data: dict[str, Any]) -> dict[str, Any]:
     citizen = access.look_up(cpr, "booking")
     context = _context()
     with context.db.transaction() as session:
+        now = _now()
+        offer = queries.bookable_offer(session, json_data["offer_id"], now)  # kept: book() finds it in the session
         booking = operations.book(
             session,
             context.settings,
@@ -256,9 +258,9 @@ def create_booking(json_data: dict[str, Any]) -> dict[str, Any]:
             json_data["start"],
             citizen,
             advisor_id=json_data["advisor_id"],
-            now=_now(),
+            now=now,
         )
-        return _booking_out(booking, session.get(OfferView, booking.offer_id))
+        return _booking_out(booking, offer)
 
 
 @bp.get("/bookings/<uuid:booking_id>")

@@ -13,7 +13,7 @@ A hold ends in one of three ways:
   ``booking.created`` (or ``booking.rebooked``) goes to the outbox;
 - *release* (``release_hold``): the citizen gives the time back; the row is deleted;
 - *expiry*: once ``held_until`` has passed, the free-time queries ignore the row and the
-  next booking or hold of that time deletes it (``operations.clear_expired_holds``). No
+  next booking or hold of that time deletes it (``operations.clear_holds_in_the_way``). No
   timer is needed for the time to be free again.
 
 A hold taken to move a booking (B-4) names it (``rebooking_of_id``); it is allowed beside

@@ -14,7 +14,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -201,31 +201,24 @@ def _candidate_advisors(
     return [a for a in offer.advisor_uuids() if a in free]
 
 
-def clear_expired_holds(
-    session: Session, advisors: list[uuid.UUID], start: datetime, until: datetime, now: datetime
+def clear_holds_in_the_way(
+    session: Session, offer: OfferView, indexes: list[str], start: datetime, until: datetime, now: datetime
 ) -> None:
-    """Delete the holds of ``advisors`` expired at ``now`` that overlap ``[start, until)``:
-    they block nothing any more, but the exclusion constraint still counts their rows.
-    Two transactions deleting one row wait for each other; the second finds it gone."""
-    session.execute(
-        delete(Booking)
-        .where(
-            Booking.advisor_id.in_(advisors),
-            Booking.held_until.is_not(None),
-            Booking.held_until <= now,
-            Booking.start_at < until,
-            Booking.occupied_until > start,
-        )
-        .execution_options(synchronize_session=False)
+    """Delete, in one statement, the citizen's hold in ``offer`` (``indexes``: their CPR number's
+    keyed indexes; a new choice replaces it, a booking ends it) and the holds of the offer's
+    advisors expired at ``now`` that overlap ``[start, until)``: they block nothing any more,
+    but the exclusion constraint still counts their rows. Two transactions deleting one row
+    wait for each other; the second finds it gone."""
+    own = and_(Booking.offer_id == offer.id, Booking.citizen_cpr_index.in_(indexes))
+    expired = and_(
+        Booking.advisor_id.in_(offer.advisor_uuids()),
+        Booking.held_until <= now,
+        Booking.start_at < until,
+        Booking.occupied_until > start,
     )
-
-
-def release_own_holds(session: Session, offer_id: uuid.UUID, indexes: list[str]) -> None:
-    """Delete the citizen's hold in the offer (``indexes``: their CPR number's keyed indexes):
-    a new choice replaces it, a booking ends it."""
     session.execute(
         delete(Booking)
-        .where(Booking.offer_id == offer_id, Booking.citizen_cpr_index.in_(indexes), Booking.held_until.is_not(None))
+        .where(Booking.held_until.is_not(None), or_(own, expired))
         .execution_options(synchronize_session=False)
     )
 
@@ -303,7 +296,8 @@ def place_booking(
     require_before_deadline(offer, citizen, start)
 
     indexes = vault.indexes(cpr)  # rows indexed under an older key too
-    release_own_holds(session, offer.id, indexes)
+    end = start + timedelta(minutes=offer.duration_minutes)
+    clear_holds_in_the_way(session, offer, indexes, start, end + timedelta(minutes=offer.reporting_minutes), now)
     if hold is None or hold[1] is None:
         booked = session.scalar(
             select(Booking.id).where(
@@ -321,10 +315,8 @@ def place_booking(
     if not advisors:
         raise Conflict(TIME_NOT_FREE, code="time_not_free")
 
-    end = start + timedelta(minutes=offer.duration_minutes)
     terms = terms or (offer.accept_cancellation, offer.rebooking_days_before)
     stored = (vault.index(cpr), vault.seal(cpr))
-    clear_expired_holds(session, advisors, start, end + timedelta(minutes=offer.reporting_minutes), now)
     for advisor in advisors:
         violated = _book_advisor(session, offer, advisor, stored, start, end, now, terms, hold)
         if isinstance(violated, Booking):
