@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from services.calendar_sync.celery_app import StateDirScheduler, make_celery
+from services.calendar_sync.celery_app import make_celery
+from shared.beat_state import StateDirScheduler
 from shared.config import Settings, default_state_dir
 from tests.conftest import make_settings
 
@@ -81,6 +82,7 @@ def test_without_the_setting_the_state_directory_is_the_users_own(
 def test_beat_makes_its_state_directory_for_this_user_only(tmp_path: Path) -> None:
     state_dir = tmp_path / "state" / STATE_DIRECTORY
     app = make_celery(make_settings(broker_url="memory://", state_dir=state_dir))
+    assert app.conf.beat_scheduler == "shared.beat_state:StateDirScheduler"  # what beat runs
 
     scheduler = StateDirScheduler(app=app, schedule_filename=app.conf.beat_schedule_filename)
     try:
@@ -137,13 +139,13 @@ def test_the_booking_mail_worker_is_hardened_as_the_calendar_worker_and_keeps_be
 
 def test_the_booking_mail_beat_keeps_its_schedule_in_the_state_directory(tmp_path: Path) -> None:
     from services.booking.mail.celery_app import MAIL_QUEUE
-    from services.booking.mail.celery_app import StateDirScheduler as MailScheduler
     from services.booking.mail.celery_app import make_celery as make_mail_celery
 
     state_dir = tmp_path / "mail-state"
     app = make_mail_celery(make_settings(broker_url="memory://", state_dir=state_dir))
     assert app.conf.task_default_queue == MAIL_QUEUE
-    scheduler = MailScheduler(app=app, schedule_filename=app.conf.beat_schedule_filename)
+    assert app.conf.beat_scheduler == "shared.beat_state:StateDirScheduler"  # the checked state directory
+    scheduler = StateDirScheduler(app=app, schedule_filename=app.conf.beat_schedule_filename)
     try:
         assert {"send-due-mail", "queue-reminders"} <= set(scheduler.schedule)
     finally:
@@ -156,4 +158,4 @@ def test_the_booking_mail_beat_keeps_its_schedule_in_the_state_directory(tmp_pat
     shared.chmod(0o777)
     open_app = make_mail_celery(make_settings(broker_url="memory://", state_dir=shared))
     with pytest.raises(PermissionError, match="PLANNER_STATE_DIR"):
-        MailScheduler(app=open_app, schedule_filename=open_app.conf.beat_schedule_filename)
+        StateDirScheduler(app=open_app, schedule_filename=open_app.conf.beat_schedule_filename)

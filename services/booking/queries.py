@@ -94,6 +94,43 @@ def occupied_span(offer: OfferView) -> timedelta:
     return timedelta(minutes=offer.duration_minutes + offer.reporting_minutes)
 
 
+@dataclass(frozen=True, slots=True)
+class Search:
+    """Where free starts are looked for: ``[low, high)`` and the advisors that count."""
+
+    low: datetime
+    high: datetime
+    advisors: list[uuid.UUID]
+
+
+def search_for(
+    offer: OfferView,
+    settings: Settings,
+    now: datetime,
+    start_from: datetime | None,
+    until: datetime | None,
+    advisor_id: uuid.UUID | None,
+    advisors_allowed: Collection[uuid.UUID] | None,
+) -> Search | None:
+    """The bounds of ``free_starts`` (see there), or None when nothing can be free."""
+    window = booking_window(offer, settings, now)
+    if window is None:
+        return None
+    low, high = max(window.start, now), window.end
+    if start_from is not None:
+        low = max(low, start_from)
+    if until is not None:
+        high = min(high, until)
+    advisors = offer.advisor_uuids()
+    if advisor_id is not None:
+        advisors = [a for a in advisors if a == advisor_id]
+    if advisors_allowed is not None:
+        advisors = [a for a in advisors if a in advisors_allowed]
+    if low >= high or not advisors:
+        return None
+    return Search(low, high, advisors)
+
+
 def free_starts(
     session: Session,
     offer: OfferView,
@@ -114,21 +151,10 @@ def free_starts(
     are clear of every active booking and unexpired hold of that advisor in any offer
     (but ``ignore_hold``: the citizen's own hold, which a new choice would replace).
     """
-    window = booking_window(offer, settings, now)
-    if window is None:
+    search = search_for(offer, settings, now, start_from, until, advisor_id, advisors_allowed)
+    if search is None:
         return []
-    low, high = max(window.start, now), window.end
-    if start_from is not None:
-        low = max(low, start_from)
-    if until is not None:
-        high = min(high, until)
-    advisors = offer.advisor_uuids()
-    if advisor_id is not None:
-        advisors = [a for a in advisors if a == advisor_id]
-    if advisors_allowed is not None:
-        advisors = [a for a in advisors if a in advisors_allowed]
-    if low >= high or not advisors:
-        return []
+    low, high, advisors = search.low, search.high, search.advisors
 
     candidates = session.execute(
         select(BookableTime.start_at, BookableTime.advisor_id)

@@ -28,6 +28,7 @@ from services.booking.queries import (
     last_bookable_day,
     occupied_span,
     offer_zone,
+    search_for,
 )
 from shared.config import Settings
 from shared.eligibility import CitizenProfile
@@ -62,17 +63,8 @@ def free_start_times(
             ignore_hold=ignore_hold,
         )
         return sorted({start for start, _ in pairs})[:limit]
-    window = booking_window(offer, settings, now)
-    if window is None:
-        return []
-    low = max(window.start, now, start_from or now)
-    high = min(window.end, until or window.end)
-    advisors = [
-        a
-        for a in offer.advisor_uuids()
-        if (advisor_id is None or a == advisor_id) and (advisors_allowed is None or a in advisors_allowed)
-    ]
-    if low >= high or not advisors:
+    search = search_for(offer, settings, now, start_from, until, advisor_id, advisors_allowed)
+    if search is None:
         return []
     span = literal(occupied_span(offer), Interval())
     busy = exists().where(
@@ -88,9 +80,9 @@ def free_start_times(
         select(BookableTime.start_at)
         .where(
             BookableTime.offer_id == offer.id,
-            BookableTime.advisor_id.in_(advisors),
-            BookableTime.start_at >= low,
-            BookableTime.start_at < high,
+            BookableTime.advisor_id.in_(search.advisors),
+            BookableTime.start_at >= search.low,
+            BookableTime.start_at < search.high,
             or_(BookableTime.valid_until.is_(None), BookableTime.valid_until >= now),
             ~busy,
         )

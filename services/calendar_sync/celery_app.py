@@ -20,13 +20,9 @@ temporary folder, where another local user could plant a schedule file beat woul
 from __future__ import annotations
 
 import logging
-import os
-import stat
-from pathlib import Path
 from typing import Any
 
 from celery import Celery, bootsteps, signals
-from celery.beat import PersistentScheduler
 from kombu import Consumer
 
 from services.calendar_sync import consumer, runtime
@@ -46,29 +42,7 @@ MAX_MEMORY_PER_CHILD_KIB = 512 * 1024
 """A pool process above 512 MiB resident memory is replaced once its task is done (the busy
 time it keeps in memory, ``PLANNER_BUSY_CACHE_ADVISORS``, is typically 0.2 MB an advisor)."""
 
-__all__ = ["EventConsumerStep", "StateDirScheduler", "app", "ensure_state_dir", "get_context", "make_celery"]
-
-
-def ensure_state_dir(path: Path) -> Path:
-    """Make the state directory ``path`` (mode 0700) unless it exists; refuse one that another
-    user owns or that others may write to (whoever may replace beat's schedule file runs code
-    in beat). Returns ``path``."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = path.stat()
-    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise PermissionError(
-            f"the state directory {path} (PLANNER_STATE_DIR) must belong to this user and be writable "
-            f"by nobody else (owner uid {info.st_uid}, mode {stat.filemode(info.st_mode)})"
-        )
-    return path
-
-
-class StateDirScheduler(PersistentScheduler):  # type: ignore[misc]
-    """Celery's shelve scheduler, whose file lies in the checked state directory."""
-
-    def setup_schedule(self) -> None:
-        ensure_state_dir(Path(self.schedule_filename).parent)
-        super().setup_schedule()
+__all__ = ["EventConsumerStep", "app", "get_context", "make_celery"]
 
 
 class EventConsumerStep(bootsteps.ConsumerStep):
@@ -128,7 +102,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_always_eager=settings.celery_eager,
         enable_utc=True,
         timezone="UTC",
-        beat_scheduler="services.calendar_sync.celery_app:StateDirScheduler",
+        beat_scheduler="shared.beat_state:StateDirScheduler",
         beat_schedule_filename=str(settings.state_dir / f"celerybeat-{settings.task_queue}"),
         beat_schedule={
             "resync-all-advisors": {

@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 import threading
-from pathlib import Path
 from typing import Any
 
 from celery import Celery, signals
-from celery.beat import PersistentScheduler
 
 from services.booking.mail.reminders import queue_reminders
 from services.booking.mail.retention import purge_old_mail
@@ -63,27 +60,6 @@ def database(settings: Settings) -> Database:
         return db
 
 
-def ensure_state_dir(path: Path) -> Path:
-    """Make ``path`` (mode 0700) unless it exists; refuse one another user owns or others may
-    write to (whoever may replace beat's schedule file runs code in beat)."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = path.stat()
-    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise PermissionError(
-            f"the state directory {path} (PLANNER_STATE_DIR) must belong to this user and be writable "
-            f"by nobody else (owner uid {info.st_uid}, mode {stat.filemode(info.st_mode)})"
-        )
-    return path
-
-
-class StateDirScheduler(PersistentScheduler):  # type: ignore[misc]
-    """Celery's shelve scheduler, whose file lies in the checked state directory."""
-
-    def setup_schedule(self) -> None:
-        ensure_state_dir(Path(self.schedule_filename).parent)
-        super().setup_schedule()
-
-
 @signals.setup_logging.connect
 def _setup_logging(loglevel: Any = None, **kwargs: Any) -> None:
     """Our logging instead of Celery's: CPR numbers masked in every line."""
@@ -112,7 +88,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_always_eager=settings.celery_eager,
         enable_utc=True,
         timezone="UTC",
-        beat_scheduler="services.booking.mail.celery_app:StateDirScheduler",
+        beat_scheduler="shared.beat_state:StateDirScheduler",
         beat_schedule_filename=str(settings.state_dir / f"celerybeat-{MAIL_QUEUE}"),
         beat_schedule={
             "send-due-mail": {"task": SEND_DUE, "schedule": SEND_EVERY_SECONDS},

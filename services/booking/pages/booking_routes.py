@@ -10,7 +10,8 @@ from typing import Any
 from flask import Response, redirect, request, url_for
 from flask_babel import gettext
 
-from services.booking import calendar_file, changes, queries
+from services.booking import changes, queries
+from services.booking.mail import compose
 from services.booking.models import Booking, OfferView
 from services.booking.pages import my_bookings, views
 from services.booking.pages.common import CITIZEN, bp, citizen_cpr, context, now, own_booking
@@ -54,18 +55,7 @@ def receipt_calendar(booking_id: uuid.UUID) -> Response:
     with context().db.transaction() as session:
         booking, offer = own_booking(session, booking_id)
         reference = booking.reference
-        body = calendar_file.booking_ics(
-            booking_id=booking.id,
-            reference=reference,
-            offer_name=offer.name,
-            channel=offer.channel,
-            channel_text=views.channel_text(offer),
-            place=offer.place,
-            start=booking.start_at,
-            end=booking.end_at,
-            created=booking.created_at,
-            timezone=queries.offer_zone(offer).key,
-        )
+        body = compose.calendar_for("confirmation", offer, booking, now())  # the file the e-mail carries
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="moede-{reference}.ics"'
