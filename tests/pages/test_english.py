@@ -9,12 +9,10 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
@@ -29,33 +27,16 @@ from shared.pages import FROM_BROWSER, LANGUAGE_COOKIE
 from tests.auth.conftest import BuildBrowserService
 from tests.booking.conftest import at, fictitious_cpr
 from tests.identities import ItClient
-from tests.pages.citizen_site import NOT_ANNAS, CitizenSite, build_citizen_site, hold_through_pages
-from tests.pages.test_citizen_booking_pages import TODAY, A, B, check, html, texts
+from tests.pages.citizen_site import NOT_ANNAS, CitizenSite, hold_through_pages
+from tests.pages.test_citizen_booking_pages import TODAY, A, check, html, site, texts
+
+__all__ = ["site"]  # the fixture: the same offers and times as the Danish pages
 
 ROOT = Path(__file__).resolve().parents[2]
 PO = i18n.CATALOGUE / "en" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
 DANISH_LETTERS = re.compile("[æøåÆØÅ]")
 Site = tuple[CitizenSite, dict[str, str]]
-
-
-@pytest.fixture
-def site(build_browser_service: BuildBrowserService) -> Iterator[Site]:
-    """Anna may book "Jobsamtale" (two advisors, free in weeks 50 and 51) and "Telefonsamtale"
-    (no free times), as in test_citizen_booking_pages."""
-    built = build_citizen_site(build_browser_service, at(TODAY, 9))
-    job = built.publish(name="Jobsamtale", description="Vi taler om dit næste job.", advisor_ids=[A, B])
-    phone = built.publish(
-        name="Telefonsamtale", channel="phone", place=None, phone=None, citizen_may_choose_advisor=False
-    )
-    wednesday, thursday, next_tuesday = TODAY.replace(day=9), TODAY.replace(day=10), TODAY.replace(day=15)
-    starts = {
-        A: [at(wednesday, 9), at(wednesday, 9, 30), at(next_tuesday, 9)],
-        B: [at(thursday, 10), at(wednesday, 9, 30)],
-    }
-    built.compute(job, starts, TODAY, date(2027, 2, 1))
-    built.compute(phone, {}, TODAY, date(2027, 2, 1))
-    yield built, {"job": job.offer_id, "phone": phone.offer_id}
 
 
 # --- The catalogue -------------------------------------------------------------------------------
