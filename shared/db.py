@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -53,6 +53,11 @@ class AwareDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:  # SQLite stores no offset; we only ever wrote UTC
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def table_of(model: type[Any]) -> Table:
+    """The table of a mapped class (for a Core statement: no unit of work for a single row)."""
+    return model.__table__  # type: ignore[no-any-return]
 
 
 def is_sqlite(url_or_engine: str | Engine) -> bool:

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import BigInteger, Integer, String, Text, delete, select
+from sqlalchemy import BigInteger, Integer, String, Text, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared.db import AwareDateTime, Database
+from shared.db import AwareDateTime, Database, table_of
 from shared.events import Envelope
 from shared.timeutil import utcnow
 
@@ -63,7 +64,9 @@ class ProcessedEventMixin:
 
 def record_event(session: Session, model: type[OutboxMixin], envelope: Envelope) -> None:
     """Add ``envelope`` to the outbox in ``session``'s transaction."""
-    session.add(model(event_id=envelope.id, event_type=envelope.type, body=envelope.to_json()))
+    session.execute(
+        insert(table_of(model)).values(event_id=envelope.id, event_type=envelope.type, body=envelope.to_json())
+    )
     session.info["outbox_pending"] = True
 
 
@@ -214,15 +217,22 @@ class OutboxRelay:
             return len(session.scalars(select(self.model.seq).where(self.model.published_at.is_(None))).all())
 
 
-class RelayThread(threading.Thread):
-    """Runs a relay in the background: at once after a commit that wrote events, and
-    every ``interval`` seconds to retry what the broker refused."""
+GATHER_SECONDS = 0.05
+"""The shortest time between two runs of one relay thread: events committed meanwhile go out
+together, in one relay transaction, instead of one transaction per committing request."""
 
-    def __init__(self, relay: OutboxRelay, interval: float):
+
+class RelayThread(threading.Thread):
+    """Runs a relay in the background: after a commit that wrote events (at most once per
+    ``gather`` seconds, so a busy process sends its events in batches), and every
+    ``interval`` seconds to retry what the broker refused."""
+
+    def __init__(self, relay: OutboxRelay, interval: float, gather: float = GATHER_SECONDS):
         super().__init__(name="outbox-relay", daemon=True)
-        self.relay, self.interval = relay, interval
+        self.relay, self.interval, self.gather = relay, interval, gather
         self._wake = threading.Event()
         self._stopping = threading.Event()
+        self._last_run = 0.0
         relay.db.on_commit(self._after_commit)
 
     def _after_commit(self, session: Session) -> None:
@@ -239,9 +249,13 @@ class RelayThread(threading.Thread):
     def run(self) -> None:
         while not self._stopping.is_set():
             self._wake.wait(self.interval)
+            since = time.monotonic() - self._last_run
+            if since < self.gather:
+                self._stopping.wait(self.gather - since)  # let the commits of this moment join the run
             self._wake.clear()
             if self._stopping.is_set():
                 break
+            self._last_run = time.monotonic()
             try:
                 self.relay.relay_pending()
             except Exception as exc:  # noqa: BLE001 - the broker or database may be down; retry later

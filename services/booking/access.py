@@ -18,12 +18,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from services.booking.changes import BOOKING_NOT_FOUND
 from services.booking.citizens import CitizenProvider, identify_citizen, look_up_citizen
+from services.booking.citizens.access import look_up_checked as look_up_checked_in
 from services.booking.models import Booking, OfferView
 from services.booking.queries import OFFER_NOT_FOUND
 from shared.auth.access import Action
@@ -34,6 +37,8 @@ from shared.db import Database
 from shared.eligibility import CitizenProfile
 from shared.errors import NotFound, ValidationFailed
 from shared.service import ServiceContext
+
+T = TypeVar("T")
 
 READ = Action.READ_PARTICIPANTS
 WRITE = Action.WRITE_PARTICIPANTS
@@ -96,6 +101,15 @@ def look_up(cpr: Cpr | str, purpose: str) -> CitizenProfile:
     provider: CitizenProvider = current_app.extensions["booking.citizens"]
     return look_up_citizen(
         _db(), provider, cpr, actor=current_actor(), purpose=purpose, route=current_route(), vault=cpr_vault()
+    )
+
+
+def look_up_checked(cpr: Cpr | str, purpose: str, check: Callable[[Session], T]) -> tuple[T, CitizenProfile]:
+    """``look_up`` with ``check`` (the caller's authorization) first, in the transaction that
+    logs the lookup: ``check``'s answer and the profile (``citizens.access.look_up_checked``)."""
+    provider: CitizenProvider = current_app.extensions["booking.citizens"]
+    return look_up_checked_in(
+        _db(), provider, cpr, check, actor=current_actor(), purpose=purpose, route=current_route(), vault=cpr_vault()
     )
 
 

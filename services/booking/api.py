@@ -29,10 +29,12 @@ from datetime import datetime
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import current_app
+from flask import Response, current_app
+from sqlalchemy.orm import Session
 
 from services.booking import access, changes, eligibility, operations, queries
 from services.booking.models import Booking, OfferView
+from services.booking.prepared_times import PreparedTimesCache
 from services.booking.schemas import (
     BookingIn,
     BookingOut,
@@ -103,6 +105,15 @@ def _check_booking(booking_id: uuid.UUID, action: Action) -> None:
         access.authorize_booking(action, booking, session.get(OfferView, booking.offer_id))
 
 
+def _prepared_times() -> PreparedTimesCache:
+    return current_app.extensions["booking.prepared_times"]  # type: ignore[no-any-return]
+
+
+def _json(body: bytes) -> Response:
+    """A JSON answer written already (``prepared_times``: the same document ``TimesOut`` gives)."""
+    return current_app.response_class(body, mimetype="application/json")
+
+
 OFFER_FIELDS = tuple(name for name in OfferOut().fields if name != "eligibility_required")
 """The offer's columns an ``OfferOut`` shows (read once: a schema per offer cost a list its time)."""
 
@@ -169,20 +180,11 @@ def get_offer(offer_id: uuid.UUID) -> dict[str, Any]:
     responses={404: "Tilbuddet findes ikke, eller det kan ikke bookes nu."},
 )
 @public
-def list_times(offer_id: uuid.UUID, query_data: dict[str, Any]) -> dict[str, Any]:
+def list_times(offer_id: uuid.UUID, query_data: dict[str, Any]) -> Response:
     context, now = _context(), _now()
-    with context.db.transaction() as session:
-        offer = queries.bookable_offer(session, offer_id, now)
-        options = queries.list_times(
-            session,
-            offer,
-            context.settings,
-            now,
-            start_from=query_data["from_"],
-            until=query_data["to"],
-            advisor_id=query_data["advisor_id"],
-        )
-        return _times_out(offer, options)
+    prepared = _prepared_times().current(context.db, offer_id, now)
+    query = {"start_from": query_data["from_"], "until": query_data["to"], "advisor_id": query_data["advisor_id"]}
+    return _json(prepared.body(now, **query))
 
 
 @bp.post("/eligible-offers")
@@ -215,24 +217,21 @@ def list_eligible_offers(json_data: dict[str, Any]) -> dict[str, Any]:
     responses=PROBLEMS | CITIZEN_PROBLEMS,
 )
 @requires(*access.SELF_READ)
-def list_citizen_times(offer_id: uuid.UUID, json_data: dict[str, Any]) -> dict[str, Any]:
+def list_citizen_times(offer_id: uuid.UUID, json_data: dict[str, Any]) -> Response:
     cpr = access.subject_cpr(json_data)
-    _check_offer(offer_id, access.READ)
+    now = _now()
+    prepared = _prepared_times().current(_context().db, offer_id, now)
+    access.authorize_offer(access.READ, prepared.offer)
     citizen = access.look_up(cpr, "times")
-    context, now = _context(), _now()
-    with context.db.transaction() as session:
-        offer = queries.bookable_offer(session, offer_id, now)
-        options = eligibility.citizen_times(
-            session,
-            context.settings,
-            offer,
-            citizen,
-            now,
-            start_from=json_data["from_"],
-            until=json_data["to"],
-            advisor_id=json_data["advisor_id"],
-        )
-        return _times_out(offer, options)
+    bounds = eligibility.citizen_bounds(prepared.offer, citizen, now, json_data["to"])
+    body = prepared.body(
+        now,
+        start_from=json_data["from_"],
+        until=bounds.until,
+        advisor_id=json_data["advisor_id"],
+        advisors_allowed=bounds.advisors,
+    )
+    return _json(body)
 
 
 @bp.post("/bookings")
@@ -246,20 +245,25 @@ def list_citizen_times(offer_id: uuid.UUID, json_data: dict[str, Any]) -> dict[s
 @requires(*access.SELF_WRITE)
 def create_booking(json_data: dict[str, Any]) -> dict[str, Any]:
     cpr = access.subject_cpr(json_data)
-    _check_offer(json_data["offer_id"], access.WRITE)
-    citizen = access.look_up(cpr, "booking")
+    now = _now()
+
+    def authorized_offer(session: Session) -> OfferView:
+        offer = queries.bookable_offer(session, json_data["offer_id"], now)
+        access.authorize_offer(access.WRITE, offer)
+        return offer
+
+    offer, citizen = access.look_up_checked(cpr, "booking", authorized_offer)
     context = _context()
     with context.db.transaction() as session:
-        now = _now()
-        offer = queries.bookable_offer(session, json_data["offer_id"], now)  # kept: book() finds it in the session
         booking = operations.book(
             session,
             context.settings,
-            json_data["offer_id"],
+            offer.id,
             json_data["start"],
             citizen,
             advisor_id=json_data["advisor_id"],
             now=now,
+            offer=offer,
         )
         return _booking_out(booking, offer)
 

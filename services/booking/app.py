@@ -16,6 +16,7 @@ from services.booking.eligibility import EligibilityCache
 from services.booking.models import CprAccessLog, OutboxMessage, PendingLogin, RateLimit, WebSession
 from services.booking.pages.common import too_many_page
 from services.booking.pages.site import bp as citizen_pages_bp
+from services.booking.prepared_times import PreparedTimesCache
 from shared.audit_api import cpr_access_blueprint
 from shared.auth.clients import citizen_client
 from shared.auth.login_routes import install_login, login_rate_rules
@@ -106,6 +107,7 @@ def create_app(
     app.extensions["booking.clock"] = clock or utcnow
     app.extensions["booking.citizens"] = citizens or citizen_provider(context)
     app.extensions["booking.eligibility"] = EligibilityCache()
+    app.extensions["booking.prepared_times"] = PreparedTimesCache(context.settings)
     settings = context.settings
     sessions = sessions or SessionStore.from_settings(context.db, WebSession, PendingLogin, settings)
     client = citizen_client(settings)

@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from services.booking import free_time_versions
 from services.booking.mail.queue import queue_booking_mail
 from services.booking.models import Booking, OfferView, OutboxMessage
 from services.booking.operations import booking_payload, checked_request, place_booking
@@ -102,6 +103,7 @@ def cancel_booking(
     if not booking.accept_cancellation:
         raise Forbidden(NO_CANCELLATION, code="cancellation_not_allowed")
     booking.cancelled_at = now
+    free_time_versions.touch(session, booking.advisor_id)
     session.flush()
     payload = ev.BookingCancelledPayload(
         booking_id=str(booking.id),
@@ -177,6 +179,7 @@ def rebook_booking(
     offer = bookable_offer(session, old.offer_id, now)
 
     old.cancelled_at = now
+    free_time_versions.touch(session, old.advisor_id)
     session.flush()  # the old booking's time and its one-per-offer place are free for the new one
     new = place_booking(
         session,

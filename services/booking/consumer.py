@@ -14,6 +14,7 @@ from collections.abc import Callable
 from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
+from services.booking import free_time_versions
 from services.booking.eligibility import CATALOGUE
 from services.booking.models import AvailabilitySnapshot, BookableTime, CatalogueVersion, OfferView, ProcessedEvent
 from shared import events as ev
@@ -71,6 +72,7 @@ def apply_offer(session: Session, envelope: Envelope) -> None:
     offer.rules = rules
     offer.marker_routes = routes
     bump_catalogue(session)
+    free_time_versions.touch(session, offer_id)
 
 
 def bump_catalogue(session: Session) -> None:
@@ -101,6 +103,7 @@ def apply_availability(session: Session, envelope: Envelope) -> None:
     snapshot.window_start = payload.window_start
     snapshot.window_end = payload.window_end
     session.execute(delete(BookableTime).where(BookableTime.offer_id == offer_id))
+    free_time_versions.touch(session, offer_id)
     bound = {uuid.UUID(advisor): until for advisor, until in payload.calendar_valid_until.items()}
     rows = {(uuid.UUID(slot.advisor_id), slot.start) for slot in payload.slots}
     if rows:

@@ -148,19 +148,35 @@ def citizen_times(
     eligible on today's date (``Forbidden`` otherwise), before ``until`` and the personal
     deadline, and only with the advisors R-5 allows (``ignore_hold``: the citizen's own hold
     counts as free, see ``queries.free_starts``)."""
-    require_eligible(offer, citizen, today_in(offer_zone(offer), now))
-    ends = [t for t in (until, personal_end(offer, citizen)) if t is not None]
+    bounds = citizen_bounds(offer, citizen, now, until)
     return list_times(
         session,
         offer,
         settings,
         now,
         start_from=start_from,
-        until=min(ends) if ends else None,
+        until=bounds.until,
         advisor_id=advisor_id,
-        advisors_allowed=allowed_advisor_ids(offer, citizen),
+        advisors_allowed=bounds.advisors,
         ignore_hold=ignore_hold,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenBounds:
+    """What narrows an offer's free times to one citizen's (B-2, R-5)."""
+
+    until: datetime | None
+    """Starts lie before this instant: the earlier of the asked end and the personal deadline."""
+    advisors: list[uuid.UUID]
+    """The offer's advisors the citizen may book."""
+
+
+def citizen_bounds(offer: OfferView, citizen: CitizenProfile, now: datetime, until: datetime | None) -> CitizenBounds:
+    """The bounds of ``citizen_times``; Forbidden unless the citizen is eligible today."""
+    require_eligible(offer, citizen, today_in(offer_zone(offer), now))
+    ends = [t for t in (until, personal_end(offer, citizen)) if t is not None]
+    return CitizenBounds(min(ends) if ends else None, allowed_advisor_ids(offer, citizen))
 
 
 def require_before_deadline(offer: OfferView, citizen: CitizenProfile, start: datetime) -> None:

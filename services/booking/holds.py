@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.booking import free_time_versions
 from services.booking.changes import SAME_TIME, movable_booking
 from services.booking.eligibility import require_eligible
 from services.booking.mail.queue import queue_booking_mail
@@ -146,6 +147,7 @@ def confirm_hold(
     if hold.rebooking_of_id is not None:
         old = movable_booking(session, hold.rebooking_of_id, cpr, now, vault)
         old.cancelled_at = now
+        free_time_versions.touch(session, old.advisor_id)
         session.flush()  # the old booking's one-per-offer place is free for the new one
     hold.held_until = None
     hold.rebooking_of_id = None
@@ -184,6 +186,7 @@ def release_hold(session: Session, settings: Settings, hold_id: uuid.UUID, cpr: 
         return None
     offer_id = row.offer_id
     session.delete(row)
+    free_time_versions.touch(session, row.advisor_id)
     session.flush()
     return offer_id
 

@@ -228,6 +228,19 @@ class CatalogueVersion(Base):
     version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
 
 
+class FreeTimeVersion(Base):
+    """A counter per offer and per advisor that every transaction changing their free times
+    bumps, so each API process knows when its prepared times are out of date
+    (``prepared_times``). An offer's counter moves with its read model and its bookable
+    times; an advisor's with their bookings and holds, in every offer at once. A subject
+    without a row has version 0."""
+
+    __tablename__ = "free_time_version"
+
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
 class CitizenProfileRow(Base):
     """A citizen as the participant rules see them (the profile import's fields), found by
     the CPR number's keyed index (``cpr_index``) and keeping the number sealed (``cpr_sealed``).

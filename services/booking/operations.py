@@ -14,21 +14,19 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, make_transient_to_detached
 
+from services.booking import free_time_versions
 from services.booking.eligibility import allowed_advisor_ids, require_before_deadline, require_eligible
 from services.booking.models import (
-    ADVISOR_OVERLAP_CONSTRAINT,
-    CITIZEN_HOLD_INDEX,
-    CITIZEN_OFFER_INDEX,
-    REFERENCE_CONSTRAINT,
     Booking,
     OfferView,
     OutboxMessage,
 )
-from services.booking.queries import bookable_offer, booking_window, free_starts, last_bookable_day, offer_zone
+from services.booking.queries import bookable_offer, booking_window, free_advisors_at, last_bookable_day, offer_zone
 from shared import events as ev
 from shared.config import Settings
 from shared.cpr import Cpr
@@ -40,8 +38,6 @@ from shared.outbox import record_event
 from shared.timeutil import today_in, utcnow
 
 log = logging.getLogger(__name__)
-
-DEADLOCK_DETECTED = "40P01"
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """Letters and digits a person cannot mistake for one another (no 0/O, 1/I)."""
@@ -58,51 +54,7 @@ def new_reference() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
-def _violated(exc: IntegrityError) -> str:
-    """Which guard an insert hit: 'advisor', 'citizen', 'reference' or 'other'.
-
-    'citizen' is the one-booking or the one-hold index (SQLite names only the columns, which
-    the two share); a hold can only hit the second, a booking only the first."""
-    orig = exc.orig
-    sqlstate = getattr(orig, "sqlstate", None)
-    diag = getattr(orig, "diag", None)
-    constraint = getattr(diag, "constraint_name", None) or ""
-    message = str(orig)
-    if sqlstate == "23P01" or constraint == ADVISOR_OVERLAP_CONSTRAINT:
-        return "advisor"
-    if (
-        constraint in (CITIZEN_OFFER_INDEX, CITIZEN_HOLD_INDEX)
-        or "booking.offer_id, booking.citizen_cpr_index" in message
-    ):
-        return "citizen"
-    if constraint == REFERENCE_CONSTRAINT or "booking.reference" in message:
-        return "reference"
-    return "other"
-
-
-def _insert(session: Session, booking: Booking) -> str | None:
-    """Insert ``booking`` in a savepoint; None on success, else the guard it hit.
-
-    The error itself is dropped: its text holds the row's parameters, CPR included. Two
-    concurrent inserts checking the exclusion constraint against each other can deadlock
-    on PostgreSQL (40P01); the loser's savepoint is rolled back and it counts as a taken
-    time, like the constraint's own violation.
-    """
-    try:
-        with session.begin_nested():
-            session.add(booking)
-            session.flush()
-    except IntegrityError as exc:
-        return _violated(exc)
-    except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) == DEADLOCK_DETECTED:
-            return "advisor"
-        raise
-    return None
-
-
-def _book_advisor(
-    session: Session,
+def _values(
     offer: OfferView,
     advisor: uuid.UUID,
     citizen: tuple[str, str],
@@ -110,38 +62,70 @@ def _book_advisor(
     end: datetime,
     now: datetime,
     terms: tuple[bool, int | None],
-    hold: tuple[datetime, uuid.UUID | None] | None = None,
-) -> Booking | str:
-    """Insert the booking with ``advisor``: the Booking, or the guard it hit. ``citizen`` is
-    the CPR number's index under the current key and its sealed form; ``hold`` (held until,
-    the booking it would move) makes the row a hold.
+    hold: tuple[datetime, uuid.UUID | None] | None,
+) -> dict[str, object]:
+    """Every column of a new booking row (of a hold with ``hold``: held until, the booking it
+    would move); ``citizen`` is the CPR number's index under the current key and its sealed form."""
+    return {
+        "id": uuid.uuid4(),
+        "reference": new_reference(),
+        "offer_id": offer.id,
+        "advisor_id": advisor,
+        "citizen_cpr_index": citizen[0],
+        "citizen_cpr_sealed": citizen[1],
+        "start_at": start,
+        "end_at": end,
+        "occupied_until": end + timedelta(minutes=offer.reporting_minutes),
+        "accept_cancellation": terms[0],
+        "rebooking_days_before": terms[1],
+        "created_at": now,
+        "cancelled_at": None,
+        "rebooked_to_id": None,
+        "held_until": hold[0] if hold else None,
+        "rebooking_of_id": hold[1] if hold else None,
+        "email": None,
+    }
 
-    A clash of the random reference (32^8 codes) is retried with a new one.
+
+def _insert(session: Session, values: dict[str, object]) -> Booking | None:
+    """Insert the row unless one of the table's guards refuses it: the advisor's exclusion
+    constraint, the one-booking and one-hold indexes of the citizen, the unique reference.
+    None when refused.
+
+    One statement, no savepoint: ``INSERT .. ON CONFLICT DO NOTHING`` lets PostgreSQL wait
+    for a concurrent insert of a clashing row and then skip this one (its speculative
+    insertion never deadlocks, as two plain inserts checking an exclusion constraint
+    against each other can). No error is raised, so no CPR-bearing parameters reach one.
+    The row is then given to the session as the persistent ``Booking`` it is, without a read.
     """
-    violated = "reference"
-    for _attempt in range(5):
-        booking = Booking(
-            id=uuid.uuid4(),
-            reference=new_reference(),
-            offer_id=offer.id,
-            advisor_id=advisor,
-            citizen_cpr_index=citizen[0],
-            citizen_cpr_sealed=citizen[1],
-            start_at=start,
-            end_at=end,
-            occupied_until=end + timedelta(minutes=offer.reporting_minutes),
-            accept_cancellation=terms[0],
-            rebooking_days_before=terms[1],
-            created_at=now,
-            held_until=hold[0] if hold else None,
-            rebooking_of_id=hold[1] if hold else None,
-        )
-        violated = _insert(session, booking) or ""
-        if not violated:
-            return booking
-        if violated != "reference":
-            break
-    return violated
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Booking.__table__).values(values).on_conflict_do_nothing().returning(Booking.__table__.c.id)
+    if session.execute(statement).first() is None:
+        return None
+    booking = Booking(**values)
+    make_transient_to_detached(booking)
+    session.add(booking)
+    return booking
+
+
+def _refusal(session: Session, values: dict[str, object], indexes: list[str], is_hold: bool) -> str:
+    """Which guard refused ``values``: 'citizen' (their booking in the offer, or for a hold
+    their other hold there), 'advisor' (an occupation of the advisor overlaps) or 'reference'."""
+    citizen = exists().where(
+        Booking.offer_id == values["offer_id"],
+        Booking.citizen_cpr_index.in_(indexes),
+        Booking.cancelled_at.is_(None),
+        Booking.held_until.is_not(None) if is_hold else Booking.held_until.is_(None),
+    )
+    advisor = exists().where(
+        Booking.advisor_id == values["advisor_id"],
+        Booking.cancelled_at.is_(None),
+        Booking.start_at < values["occupied_until"],
+        Booking.occupied_until > values["start_at"],
+    )
+    by_citizen, by_advisor = session.execute(select(citizen, advisor)).one()
+    return "citizen" if by_citizen else "advisor" if by_advisor else "reference"
 
 
 def _check_period(offer: OfferView, settings: Settings, start: datetime, now: datetime) -> None:
@@ -164,7 +148,6 @@ def _check_period(offer: OfferView, settings: Settings, start: datetime, now: da
 def _candidate_advisors(
     session: Session,
     offer: OfferView,
-    settings: Settings,
     start: datetime,
     now: datetime,
     advisor_id: uuid.UUID | None,
@@ -187,17 +170,7 @@ def _candidate_advisors(
                 N_("Du kan ikke booke denne vejleder i dette tilbud. Vælg en af de tider, du får vist."),
                 code="advisor_not_allowed",
             )
-    pairs = free_starts(
-        session,
-        offer,
-        settings,
-        now,
-        start_from=start,
-        until=start + timedelta(microseconds=1),
-        advisor_id=advisor_id,
-        advisors_allowed=allowed,
-    )
-    free = {advisor for _, advisor in pairs}
+    free = free_advisors_at(session, offer, start, now, allowed if advisor_id is None else [advisor_id])
     return [a for a in offer.advisor_uuids() if a in free]
 
 
@@ -209,18 +182,20 @@ def clear_holds_in_the_way(
     advisors expired at ``now`` that overlap ``[start, until)``: they block nothing any more,
     but the exclusion constraint still counts their rows. Two transactions deleting one row
     wait for each other; the second finds it gone."""
-    own = and_(Booking.offer_id == offer.id, Booking.citizen_cpr_index.in_(indexes))
+    row = Booking.__table__.c  # Core: the session holds none of these rows
+    own = and_(row.offer_id == offer.id, row.citizen_cpr_index.in_(indexes))
     expired = and_(
-        Booking.advisor_id.in_(offer.advisor_uuids()),
-        Booking.held_until <= now,
-        Booking.start_at < until,
-        Booking.occupied_until > start,
+        row.advisor_id.in_(offer.advisor_uuids()),
+        row.held_until <= now,
+        row.start_at < until,
+        row.occupied_until > start,
     )
-    session.execute(
-        delete(Booking)
-        .where(Booking.held_until.is_not(None), or_(own, expired))
-        .execution_options(synchronize_session=False)
+    deleted = session.execute(
+        delete(Booking.__table__)
+        .where(row.held_until.is_not(None), or_(own, expired))
+        .returning(row.advisor_id, row.held_until)
     )
+    free_time_versions.touch(session, *(advisor for advisor, until in deleted if until > now))
 
 
 def book(
@@ -231,6 +206,8 @@ def book(
     citizen: CitizenProfile,
     advisor_id: uuid.UUID | None = None,
     now: datetime | None = None,
+    *,
+    offer: OfferView | None = None,
 ) -> Booking:
     """Book the meeting starting at ``start`` in ``offer_id`` for ``citizen`` (B-2, B-6).
 
@@ -241,16 +218,18 @@ def book(
     advisor, or of any advisor of the offer when the citizen may not choose (Conflict); a
     citizen with a routed person-group marker may only get the advisors linked to it (R-5,
     Forbidden for another chosen advisor). A citizen holds at most one active booking
-    per offer (Conflict). Free advisors are tried in the offer's order, each in a
-    savepoint: when a concurrent booking just took one (the exclusion constraint on
-    PostgreSQL), the next is tried; when none is left, Conflict. On SQLite the check and
-    the insert run in the one immediate transaction, so they cannot race.
+    per offer (Conflict). Free advisors are tried in the offer's order, each with one
+    insert that the table's guards may refuse: when a concurrent booking just took one
+    (the exclusion constraint on PostgreSQL), the next is tried; when none is left,
+    Conflict. On SQLite the check and the insert run in the one immediate transaction, so
+    they cannot race. ``offer``: the offer read and found bookable by the caller a moment
+    ago (it is not read again).
 
     The booking keeps the offer's cancellation and rebooking terms of today (V-6).
     ``booking.created`` goes to the outbox in the same transaction; it never holds the CPR.
     """
     now = now or utcnow()
-    offer = bookable_offer(session, offer_id, now)
+    offer = offer if offer is not None and offer.id == offer_id else bookable_offer(session, offer_id, now)
     booking = place_booking(session, settings, offer, start, citizen, advisor_id, now)
     record_event(session, OutboxMessage, booking_payload(booking, offer).envelope(ev.BOOKING_CREATED))
     log.info("booking %s created (offer %s, advisor %s)", booking.reference, offer.id, booking.advisor_id)
@@ -298,37 +277,51 @@ def place_booking(
     indexes = vault.indexes(cpr)  # rows indexed under an older key too
     end = start + timedelta(minutes=offer.duration_minutes)
     clear_holds_in_the_way(session, offer, indexes, start, end + timedelta(minutes=offer.reporting_minutes), now)
-    if hold is None or hold[1] is None:
-        booked = session.scalar(
-            select(Booking.id).where(
-                Booking.offer_id == offer.id,
-                Booking.citizen_cpr_index.in_(indexes),
-                Booking.cancelled_at.is_(None),
-                Booking.held_until.is_(None),
-            )
-        )
-        if booked is not None:
-            raise Conflict(ALREADY_BOOKED, code="already_booked")
+    if (hold is None or hold[1] is None) and (hold is not None or len(indexes) > 1):
+        # A hold of a new time for a citizen booked already (they move instead), or a booking
+        # while CPR keys rotate: the one-booking index cannot see a row under an older key.
+        _refuse_booked_citizen(session, offer, indexes)
 
     allowed = allowed_advisor_ids(offer, citizen)
-    advisors = _candidate_advisors(session, offer, settings, start, now, advisor_id, allowed)
+    advisors = _candidate_advisors(session, offer, start, now, advisor_id, allowed)
     if not advisors:
+        if hold is None:
+            _refuse_booked_citizen(session, offer, indexes)  # say why, rather than "not free"
         raise Conflict(TIME_NOT_FREE, code="time_not_free")
 
     terms = terms or (offer.accept_cancellation, offer.rebooking_days_before)
     stored = (vault.index(cpr), vault.seal(cpr))
     for advisor in advisors:
-        violated = _book_advisor(session, offer, advisor, stored, start, end, now, terms, hold)
-        if isinstance(violated, Booking):
-            return violated
-        if violated == "citizen" and hold is not None:
-            raise Conflict(HOLD_ELSEWHERE, code="hold_elsewhere")
-        if violated == "citizen":
-            raise Conflict(ALREADY_BOOKED, code="already_booked")
-        if violated != "advisor":
+        for _attempt in range(5):  # a clash of the random reference (32^8 codes) is retried
+            values = _values(offer, advisor, stored, start, end, now, terms, hold)
+            booking = _insert(session, values)
+            if booking is not None:
+                free_time_versions.touch(session, advisor)
+                return booking
+            refused_by = _refusal(session, values, indexes, hold is not None)
+            if refused_by == "citizen" and hold is not None:
+                raise Conflict(HOLD_ELSEWHERE, code="hold_elsewhere")
+            if refused_by == "citizen":
+                raise Conflict(ALREADY_BOOKED, code="already_booked")
+            if refused_by == "advisor":
+                break  # someone took this advisor's time a moment ago; try the next one
+        else:
             raise PlannerError(N_("Bookingen kunne ikke gemmes. Prøv igen."))
-        # "advisor": someone took this advisor's time a moment ago; try the next one
     raise Conflict(TIME_JUST_TAKEN, code="time_taken")
+
+
+def _refuse_booked_citizen(session: Session, offer: OfferView, indexes: list[str]) -> None:
+    """Conflict ``already_booked`` when the citizen has an active booking in the offer."""
+    booked = session.scalar(
+        select(Booking.id).where(
+            Booking.offer_id == offer.id,
+            Booking.citizen_cpr_index.in_(indexes),
+            Booking.cancelled_at.is_(None),
+            Booking.held_until.is_(None),
+        )
+    )
+    if booked is not None:
+        raise Conflict(ALREADY_BOOKED, code="already_booked")
 
 
 def booking_payload(booking: Booking, offer: OfferView) -> ev.BookingPayload:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from services.booking.models import BookableTime, Booking, OfferView
@@ -114,6 +114,19 @@ def search_for(
 ) -> Search | None:
     """The bounds of ``free_starts`` (see there), or None when nothing can be free."""
     window = booking_window(offer, settings, now)
+    return search_within(window, offer, now, start_from, until, advisor_id, advisors_allowed)
+
+
+def search_within(
+    window: Interval | None,
+    offer: OfferView,
+    now: datetime,
+    start_from: datetime | None,
+    until: datetime | None,
+    advisor_id: uuid.UUID | None,
+    advisors_allowed: Collection[uuid.UUID] | None,
+) -> Search | None:
+    """``search_for`` in the booking ``window`` of ``now``'s day (None: none)."""
     if window is None:
         return None
     low, high = max(window.start, now), window.end
@@ -154,10 +167,28 @@ def free_starts(
     search = search_for(offer, settings, now, start_from, until, advisor_id, advisors_allowed)
     if search is None:
         return []
-    low, high, advisors = search.low, search.high, search.advisors
+    return [(start, advisor) for start, advisor, _ in free_rows(session, offer, search, now, ignore_hold).rows]
 
+
+@dataclass(frozen=True, slots=True)
+class FreeRows:
+    """The free candidates of a ``Search`` at ``now``, and until when that answer holds."""
+
+    rows: list[tuple[datetime, uuid.UUID, datetime | None]]
+    """``(start, advisor, valid_until)``, sorted by start and advisor."""
+    holds_end: datetime | None
+    """The earliest ``held_until`` among the unexpired holds that were counted (None: none):
+    from then on some start may be free that is not among ``rows``."""
+
+
+def free_rows(
+    session: Session, offer: OfferView, search: Search, now: datetime, ignore_hold: uuid.UUID | None = None
+) -> FreeRows:
+    """The bookable times of ``search`` current at ``now`` whose occupation no active booking
+    and no unexpired hold of their advisor overlaps (the rule of ``free_starts``)."""
+    low, high, advisors = search.low, search.high, search.advisors
     candidates = session.execute(
-        select(BookableTime.start_at, BookableTime.advisor_id)
+        select(BookableTime.start_at, BookableTime.advisor_id, BookableTime.valid_until)
         .where(
             BookableTime.offer_id == offer.id,
             BookableTime.advisor_id.in_(advisors),
@@ -168,27 +199,49 @@ def free_starts(
         .order_by(BookableTime.start_at, BookableTime.advisor_id)
     ).all()
     if not candidates:
-        return []
+        return FreeRows([], None)
     span = occupied_span(offer)
-    taken = advisor_occupations(session, advisors, Interval(low, high + span), now, ignore_hold)
-    result: list[tuple[datetime, uuid.UUID]] = []
-    for start, advisor in candidates:
+    taken, holds_end = advisor_occupations(session, advisors, Interval(low, high + span), now, ignore_hold)
+    rows: list[tuple[datetime, uuid.UUID, datetime | None]] = []
+    for start, advisor, valid_until in candidates:
         occupation = Interval(start, start + span)
         if not any(occupation.overlaps(busy) for busy in taken.get(advisor, ())):
-            result.append((start, advisor))
-    return result
+            rows.append((start, advisor, valid_until))
+    return FreeRows(rows, holds_end)
+
+
+def free_advisors_at(
+    session: Session, offer: OfferView, start: datetime, now: datetime, advisors: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of ``advisors`` with a bookable time at ``start`` (calendar data current at
+    ``now``) whose occupation no active booking and no unexpired hold of theirs overlaps, in
+    any offer: ``free_starts`` for one start, in one statement (the booking's check; the
+    table's guards answer a race)."""
+    until = start + occupied_span(offer)
+    busy = exists().where(
+        Booking.advisor_id == BookableTime.advisor_id,
+        Booking.cancelled_at.is_(None),
+        or_(Booking.held_until.is_(None), Booking.held_until > now),
+        Booking.start_at < until,
+        Booking.occupied_until > start,
+    )
+    query = select(BookableTime.advisor_id).where(
+        BookableTime.offer_id == offer.id,
+        BookableTime.advisor_id.in_(advisors),
+        BookableTime.start_at == start,
+        or_(BookableTime.valid_until.is_(None), BookableTime.valid_until >= now),
+        ~busy,
+    )
+    return set(session.scalars(query))
 
 
 def advisor_occupations(
-    session: Session,
-    advisors: list[uuid.UUID],
-    during: Interval,
-    now: datetime,
-    ignore_hold: uuid.UUID | None = None,
-) -> dict[uuid.UUID, list[Interval]]:
+    session: Session, advisors: list[uuid.UUID], during: Interval, now: datetime, ignore_hold: uuid.UUID | None
+) -> tuple[dict[uuid.UUID, list[Interval]], datetime | None]:
     """Occupations of the active bookings and the holds unexpired at ``now`` of ``advisors``
-    (any offer) overlapping ``during``; ``ignore_hold`` left out."""
-    query = select(Booking.advisor_id, Booking.start_at, Booking.occupied_until).where(
+    (any offer) overlapping ``during``, ``ignore_hold`` left out; and the earliest
+    ``held_until`` among those holds (None: none)."""
+    query = select(Booking.advisor_id, Booking.start_at, Booking.occupied_until, Booking.held_until).where(
         Booking.advisor_id.in_(advisors),
         Booking.cancelled_at.is_(None),
         or_(Booking.held_until.is_(None), Booking.held_until > now),
@@ -197,11 +250,13 @@ def advisor_occupations(
     )
     if ignore_hold is not None:
         query = query.where(Booking.id != ignore_hold)
-    rows = session.execute(query).all()
     taken: dict[uuid.UUID, list[Interval]] = defaultdict(list)
-    for advisor, start, until in rows:
+    holds_end: datetime | None = None
+    for advisor, start, until, held_until in session.execute(query):
         taken[advisor].append(Interval(start, until))
-    return taken
+        if held_until is not None and (holds_end is None or held_until < holds_end):
+            holds_end = held_until
+    return taken, holds_end
 
 
 def list_times(

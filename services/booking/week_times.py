@@ -19,8 +19,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Interval, exists, literal, or_, select
 from sqlalchemy.orm import Session
 
-from services.booking.eligibility import allowed_advisor_ids, personal_end, require_eligible
+from services.booking.eligibility import citizen_bounds
 from services.booking.models import BookableTime, Booking, OfferView
+from services.booking.prepared_times import PreparedTimes
 from services.booking.queries import (
     TimeOption,
     booking_window,
@@ -116,16 +117,23 @@ def citizen_week(
     *,
     advisor_id: uuid.UUID | None = None,
     ignore_hold: uuid.UUID | None = None,
+    prepared: PreparedTimes | None = None,
 ) -> CitizenWeek:
     """The week from ``monday`` (None: the week of the citizen's first free time) under the
     rules of ``eligibility.citizen_times``: eligible on today's date (Forbidden otherwise),
-    before the personal deadline, only the advisors R-5 allows."""
+    before the personal deadline, only the advisors R-5 allows. The starts come from
+    ``prepared`` (the offer's prepared times, current now) unless the citizen's own hold
+    must count as free (``ignore_hold``): then the database is asked."""
     tz = offer_zone(offer)
-    require_eligible(offer, citizen, today_in(tz, now))
-    end = personal_end(offer, citizen)
-    allowed = allowed_advisor_ids(offer, citizen)
+    bounds = citizen_bounds(offer, citizen, now, None)
+    end, allowed = bounds.until, bounds.advisors
 
     def starts(start_from: datetime | None, until: datetime | None, limit: int | None = None) -> list[datetime]:
+        if prepared is not None and ignore_hold is None:
+            pairs = prepared.pairs(
+                now, start_from=start_from, until=until, advisor_id=advisor_id, advisors_allowed=allowed
+            )
+            return sorted({start for start, _ in pairs})[:limit]
         return free_start_times(
             session, offer, settings, now, start_from=start_from, until=until, advisor_id=advisor_id,
             advisors_allowed=allowed, ignore_hold=ignore_hold, limit=limit,

@@ -12,6 +12,11 @@ number itself is indexed and sealed with ``vault`` (``shared.cpr_vault``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
 from services.booking.citizens.provider import CitizenProvider
 from services.booking.citizens.store import StoreProvider
 from services.booking.models import CprAccessLog
@@ -21,6 +26,8 @@ from shared.cpr_vault import CprVault
 from shared.db import Database
 from shared.eligibility import CitizenProfile
 from shared.errors import Forbidden, ValidationFailed
+
+T = TypeVar("T")
 
 UNKNOWN_CITIZEN = (
     "Jobcentret har ingen oplysninger om dig endnu, så du kan ikke se eller booke tilbud selv. Kontakt dit jobcenter."
@@ -48,18 +55,40 @@ def look_up_citizen(
     vault: CprVault | None = None,
 ) -> CitizenProfile:
     """The citizen's profile; Forbidden (403) when the citizen is not known."""
-    if isinstance(provider, StoreProvider):
+    return look_up_checked(db, provider, cpr, _nothing, actor=actor, purpose=purpose, route=route, vault=vault)[1]
+
+
+def _nothing(_session: Session) -> None:
+    return None
+
+
+def look_up_checked(
+    db: Database,
+    provider: CitizenProvider,
+    cpr: Cpr | str,
+    check: Callable[[Session], T],
+    *,
+    actor: str,
+    purpose: str,
+    route: str,
+    vault: CprVault | None = None,
+) -> tuple[T, CitizenProfile]:
+    """``check``'s answer and the citizen's profile; Forbidden (403) when the citizen is not known.
+
+    ``check`` (the caller's authorization, say) runs first in the transaction that logs the
+    access: when it raises, nothing is looked up and nothing is logged. One transaction
+    with the booking service's own store; an external registry is asked after it commits.
+    """
+    with db.transaction() as session:
+        answer = check(session)
         checked = checked_cpr(cpr)
-        with db.transaction() as session:
-            record_cpr_access(
-                session, CprAccessLog, actor=actor, purpose=purpose, cpr=checked, route=route, vault=vault
-            )
-            profile = provider.find_in(session, checked)
-    else:
-        profile = provider.find(identify_citizen(db, cpr, actor=actor, purpose=purpose, route=route, vault=vault))
+        record_cpr_access(session, CprAccessLog, actor=actor, purpose=purpose, cpr=checked, route=route, vault=vault)
+        profile = provider.find_in(session, checked) if isinstance(provider, StoreProvider) else None
+    if not isinstance(provider, StoreProvider):
+        profile = provider.find(checked)
     if profile is None:
         raise Forbidden(UNKNOWN_CITIZEN, code="unknown_citizen")
-    return profile
+    return answer, profile
 
 
 def identify_citizen(

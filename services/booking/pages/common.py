@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from services.booking import access, operations
 from services.booking.models import Booking, OfferView
+from services.booking.prepared_times import PreparedTimesCache
 from shared.auth.access import Action
 from shared.auth.web import current_citizen
 from shared.cpr import Cpr
@@ -43,6 +44,11 @@ def context() -> ServiceContext:
 def now() -> datetime:
     clock: Callable[[], datetime] = current_app.extensions["booking.clock"]
     return clock()
+
+
+def prepared_times() -> PreparedTimesCache:
+    """The offers' prepared free times of this process (``services.booking.prepared_times``)."""
+    return current_app.extensions["booking.prepared_times"]  # type: ignore[no-any-return]
 
 
 def citizen_cpr() -> Cpr:

@@ -15,7 +15,7 @@ from services.booking import changes, eligibility, holds, queries, week_times
 from services.booking.models import Booking, OfferView
 from services.booking.pages import formatting as fmt
 from services.booking.pages import views
-from services.booking.pages.common import CITIZEN, bp, citizen, citizen_cpr, context, now
+from services.booking.pages.common import CITIZEN, bp, citizen, citizen_cpr, context, now, prepared_times
 from shared.auth.web import requires
 from shared.cpr_vault import CprVault, vault_for_settings
 from shared.eligibility import CitizenProfile
@@ -80,6 +80,7 @@ def _week_page(
             monday,
             advisor_id=chosen,
             ignore_hold=hold.id if hold else None,
+            prepared=None if hold else prepared_times().get(session, offer.id, instant),
         )
         shown = views.week_view(found, today, offer, checked=held_start, locale=locale)
         values = {
