@@ -37,7 +37,7 @@ from services.booking.db import migrate as migrate_booking
 from services.offers.app import create_app as create_offers_app
 from services.offers.db import migrate as migrate_offers
 from shared import events as ev
-from shared.auth.api_keys import create_api_key, stored_form
+from shared.auth.api_keys import NewApiKey, create_api_key, stored_form
 from shared.auth.grants import parse_grants
 from shared.config import Settings
 from shared.cpr import parse_cpr
@@ -188,15 +188,11 @@ def sql_per_request(settings: Settings, requests: dict[str, harness.Request], of
               f"{counts['transactions']} transactions")  # fmt: skip
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=32)
-    args = parser.parse_args(argv)
-
+def common_env() -> tuple[dict[str, str], NewApiKey]:
+    """The settings every benchmarked service gets (fresh keys, no rate limits, quiet logs)
+    and an API key with every grant, which those settings accept."""
     key = create_api_key("bench", parse_grants(["administrator:*", "planner:*"]))
-    common = {
+    env = {
         "PLANNER_BROKER_URL": "memory://",
         "PLANNER_CPR_KEYS": Fernet.generate_key().decode(),
         "PLANNER_SECRET_KEYS": Fernet.generate_key().decode(),
@@ -206,6 +202,17 @@ def main(argv: list[str] | None = None) -> None:
         "PLANNER_CALENDAR_HOSTS_ALLOWED": "cal.example.org",
         "PLANNER_LOG_LEVEL": "WARNING",
     }
+    return env, key
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args(argv)
+
+    common, key = common_env()
     booking_env = {**common, "PLANNER_BOOKING_DATABASE_URL": harness.fresh_database(BOOKING_DB)}
     offers_env = {**common, "PLANNER_OFFERS_DATABASE_URL": harness.fresh_database(OFFERS_DB)}
     migrate_booking(booking_env["PLANNER_BOOKING_DATABASE_URL"])

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from services.booking import access, changes, eligibility, operations, queries
 from services.booking.models import Booking, OfferView
+from services.booking.offer_list import PreparedOfferList, offer_out
 from services.booking.prepared_times import PreparedTimesCache
 from services.booking.schemas import (
     BookingIn,
@@ -42,7 +43,6 @@ from services.booking.schemas import (
     CitizenTimesIn,
     OfferDetailOut,
     OfferListOut,
-    OfferOut,
     RebookingIn,
     TimesOut,
     TimesQuery,
@@ -114,14 +114,6 @@ def _json(body: bytes) -> Response:
     return current_app.response_class(body, mimetype="application/json")
 
 
-OFFER_FIELDS = tuple(name for name in OfferOut().fields if name != "eligibility_required")
-"""The offer's columns an ``OfferOut`` shows (read once: a schema per offer cost a list its time)."""
-
-
-def _offer_out(offer: OfferView) -> dict[str, Any]:
-    return {name: getattr(offer, name) for name in OFFER_FIELDS} | {"eligibility_required": True}
-
-
 def _times_out(offer: OfferView, options: list[queries.TimeOption]) -> dict[str, Any]:
     times = [{"start": o.start, "end": o.end} | ({"advisor_id": o.advisor_id} if o.advisor_id else {}) for o in options]
     return {
@@ -158,9 +150,9 @@ def _booking_out(booking: Booking, offer: OfferView | None) -> dict[str, Any]:
     description="Booking needs eligibility: POST /api/v1/eligible-offers lists the offers one citizen may book.",
 )
 @public
-def list_offers() -> dict[str, Any]:
-    with _context().db.transaction() as session:
-        return {"offers": [_offer_out(o) for o in queries.bookable_offers(session, _now())]}
+def list_offers() -> Response:
+    offer_list: PreparedOfferList = current_app.extensions["booking.offer_list"]
+    return _json(offer_list.current(_context().db, _now()))
 
 
 @bp.get("/offers/<uuid:offer_id>")
@@ -169,7 +161,7 @@ def list_offers() -> dict[str, Any]:
 @public
 def get_offer(offer_id: uuid.UUID) -> dict[str, Any]:
     with _context().db.transaction() as session:
-        return _offer_out(queries.bookable_offer(session, offer_id, _now()))
+        return offer_out(queries.bookable_offer(session, offer_id, _now()))
 
 
 @bp.get("/offers/<uuid:offer_id>/times")
@@ -204,7 +196,7 @@ def list_eligible_offers(json_data: dict[str, Any]) -> dict[str, Any]:
     with context.db.transaction() as session:
         day = today_in(zone(context.settings.timezone), now)
         offers = eligibility.eligible_offers(session, cache, citizen, now, day, job_centres=centres)
-        return {"offers": [_offer_out(o) for o in offers]}
+        return {"offers": [offer_out(o) for o in offers]}
 
 
 @bp.post("/offers/<uuid:offer_id>/times")

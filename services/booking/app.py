@@ -14,6 +14,7 @@ from services.booking.citizens.api import bp as citizens_bp
 from services.booking.citizens.api import document_import_as_list
 from services.booking.eligibility import EligibilityCache
 from services.booking.models import CprAccessLog, OutboxMessage, PendingLogin, RateLimit, WebSession
+from services.booking.offer_list import PreparedOfferList
 from services.booking.pages.common import too_many_page
 from services.booking.pages.site import bp as citizen_pages_bp
 from services.booking.prepared_times import PreparedTimesCache
@@ -108,6 +109,7 @@ def create_app(
     app.extensions["booking.citizens"] = citizens or citizen_provider(context)
     app.extensions["booking.eligibility"] = EligibilityCache()
     app.extensions["booking.prepared_times"] = PreparedTimesCache(context.settings)
+    app.extensions["booking.offer_list"] = PreparedOfferList()
     settings = context.settings
     sessions = sessions or SessionStore.from_settings(context.db, WebSession, PendingLogin, settings)
     client = citizen_client(settings)

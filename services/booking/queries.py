@@ -58,10 +58,14 @@ def is_bookable(offer: OfferView, now: datetime) -> bool:
     )
 
 
+def active_offers(session: Session) -> list[OfferView]:
+    """Every active offer, by name (opened or not yet)."""
+    return list(session.scalars(select(OfferView).where(OfferView.active.is_(True)).order_by(OfferView.name)))
+
+
 def bookable_offers(session: Session, now: datetime) -> list[OfferView]:
     """Every offer a citizen may see now, by name."""
-    offers = session.scalars(select(OfferView).where(OfferView.active.is_(True)).order_by(OfferView.name)).all()
-    return [offer for offer in offers if is_bookable(offer, now)]
+    return [offer for offer in active_offers(session) if is_bookable(offer, now)]
 
 
 def bookable_offer(session: Session, offer_id: uuid.UUID, now: datetime) -> OfferView:

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import current_app
+from flask import Response, current_app
 from sqlalchemy.orm import Session
 
 from services.offers import advisor_operations, operations, queries, reference_admin
@@ -33,6 +33,7 @@ from services.offers.access import authorized, readable, scope
 from services.offers.calendar_health import AdvisorView, advisor_view, list_conflicts
 from services.offers.group_times import GroupMeetingRequest, GroupMeetingTimes, group_meeting_times
 from services.offers.models import Advisor, JobCentre, Offer
+from services.offers.offer_list import offer_list_json
 from services.offers.participants import explain_for_citizen
 from shared.auth.access import Action
 from shared.auth.web import authorize_everywhere, current_actor, current_route, requires
@@ -285,9 +286,10 @@ def create_offer(body: dict[str, Any]) -> Offer:
 @bp.output(so.OfferList)
 @bp.doc(summary="List offers, filtered and sorted (V-1, V-2)", tags=[OFFERS])
 @requires(READ_OFFERS)
-def list_offers(query: dict[str, Any]) -> dict[str, Any]:
+def list_offers(query: dict[str, Any]) -> Response:
     with transaction() as session:
-        return {"items": queries.list_offers(session, centres=readable(READ_OFFERS), **query)}
+        body = offer_list_json(session, centres=readable(READ_OFFERS), **query)
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @bp.get("/offers/<uuid:offer_id>")

@@ -80,8 +80,12 @@ def list_advisors(
     return session.scalars(query.order_by(Advisor.name, Advisor.id)).all()
 
 
-def list_offers(
-    session: Session,
+def list_offers(session: Session, *, centres: frozenset[str] | None, **filters: Any) -> Sequence[Offer]:
+    """Offers filtered and sorted as in V-1 and V-2 (``offers_query``)."""
+    return session.scalars(offers_query(centres=centres, **filters)).all()
+
+
+def offers_query(
     *,
     centres: frozenset[str] | None,
     sort: str = "name",
@@ -93,8 +97,8 @@ def list_offers(
     meeting_form: str | None = None,
     channel: str | None = None,
     name: str | None = None,
-) -> Sequence[Offer]:
-    """Offers filtered as in V-2 (``name`` matches a part, any case) and sorted by ``sort``."""
+) -> Select[tuple[Offer]]:
+    """The offers filtered as in V-2 (``name`` matches a part, any case) and sorted by ``sort``."""
     if sort not in OFFER_SORTS:
         raise ValueError(f"unknown sort column {sort!r}")
     query = _of_centre(select(Offer), Offer, job_centre_id, centres)
@@ -112,4 +116,4 @@ def list_offers(
         query = query.where(Offer.name.ilike(f"%{escaped}%", escape="\\"))
     column = getattr(Offer, sort)
     primary = column.desc() if order == "desc" else column.asc()
-    return session.scalars(query.order_by(primary, Offer.name, Offer.id)).all()
+    return query.order_by(primary, Offer.name, Offer.id)

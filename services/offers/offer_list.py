@@ -1,0 +1,88 @@
+"""The offer list staff get from the API (GET /api/v1/offers, V-1 and V-2), read and written fast.
+
+The list is what ``OfferList`` would make of ``queries.list_offers``, but read as plain rows
+in one statement (on PostgreSQL the advisors come aggregated in their order; elsewhere, the
+demo's SQLite, in a second) and written to JSON without building an ORM object or a schema
+per offer: each field is converted as its ``OfferOut`` field would convert it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from marshmallow import fields
+from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
+from sqlalchemy.orm import Session
+
+from services.offers.models import CONVERSATION_TYPES, Offer, OfferAdvisor
+from services.offers.queries import offers_query
+from services.offers.schemas_offers import OfferOut
+
+COMPUTED = ("conversation_type_name", "advisor_ids")
+"""``OfferOut`` fields that are no column of the offer."""
+
+
+def _converter(field: fields.Field) -> Callable[[Any], Any]:
+    if isinstance(field, fields.UUID):
+        return _text
+    if isinstance(field, fields.DateTime):
+        return _iso
+    if isinstance(field, fields.Date):
+        return _iso
+    return _same
+
+
+def _text(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_FIELDS = OfferOut().fields
+COLUMNS = [name for name in _FIELDS if name not in COMPUTED]
+_CONVERT = [(name, _converter(_FIELDS[name])) for name in COLUMNS]
+
+
+def offer_list_json(session: Session, *, centres: frozenset[str] | None, **filters: Any) -> bytes:
+    """The JSON of ``OfferList`` for ``queries.list_offers`` with these arguments, encoded."""
+    query: Select[Any] = offers_query(centres=centres, **filters)
+    columns = [getattr(Offer, name) for name in COLUMNS]
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        advisors = (
+            select(array_agg(aggregate_order_by(OfferAdvisor.advisor_id, OfferAdvisor.position)))
+            .where(OfferAdvisor.offer_id == Offer.id)
+            .scalar_subquery()
+        )
+        rows = session.execute(query.with_only_columns(*columns, advisors)).all()
+    else:
+        rows = session.execute(query.with_only_columns(*columns)).all()
+    links = {} if postgresql else _advisors(session, [row[COLUMNS.index("id")] for row in rows])
+    items = []
+    for row in rows:
+        item = {name: convert(value) for (name, convert), value in zip(_CONVERT, row, strict=False)}
+        item["conversation_type_name"] = CONVERSATION_TYPES.get(item["conversation_type"])
+        found = (row[-1] or []) if postgresql else links.get(item["id"], [])
+        item["advisor_ids"] = [str(advisor) for advisor in found]
+        items.append(item)
+    return (json.dumps({"items": items}, separators=(",", ":"), sort_keys=True) + "\n").encode()
+
+
+def _advisors(session: Session, offer_ids: list[uuid.UUID]) -> dict[str, list[uuid.UUID]]:
+    """Each offer's advisors in staff's order (the second statement, off PostgreSQL)."""
+    links: dict[str, list[uuid.UUID]] = {}
+    query = select(OfferAdvisor.offer_id, OfferAdvisor.advisor_id).where(OfferAdvisor.offer_id.in_(offer_ids))
+    for offer_id, advisor_id in session.execute(query.order_by(OfferAdvisor.offer_id, OfferAdvisor.position)):
+        links.setdefault(str(offer_id), []).append(advisor_id)
+    return links

@@ -1,0 +1,78 @@
+"""The offer list (``offer_list``) is exactly what ``OfferList`` writes of the ORM's offers, for
+offers of every shape (advisors in staff's order, a room, an end date, no rules, inactive),
+through every filter and sort, on PostgreSQL and on the demo's SQLite."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from services.offers import queries
+from services.offers.db import migrate
+from services.offers.models import Offer
+from services.offers.offer_list import offer_list_json
+from services.offers.schemas_offers import OfferList
+from shared.service import ServiceContext
+from tests.offers.conftest import Api, build_app, today
+
+QUERIES: list[dict[str, Any]] = [
+    {},
+    {"sort": "updated_at", "order": "desc"},
+    {"active": False},
+    {"channel": "phone"},
+    {"name": "samtale", "sort": "conversation_type"},
+]
+
+
+def schema_answer(context: ServiceContext, **query: Any) -> Any:
+    with context.db.transaction() as session:
+        offers = queries.list_offers(session, centres=None, **query)
+        return json.loads(json.dumps(OfferList().dump({"items": offers})))
+
+
+def fast_answer(context: ServiceContext, **query: Any) -> Any:
+    with context.db.transaction() as session:
+        return json.loads(offer_list_json(session, centres=None, **query))
+
+
+def test_the_list_is_what_the_schema_writes(
+    api: Api, client: FlaskClient, context: ServiceContext, setup: dict[str, Any]
+) -> None:
+    team, anne, bo = setup["team"], setup["anne"], setup["bo"]
+    api.offer(team, [bo, anne], name="Jobsamtale", end_date=(today() + timedelta(days=30)).isoformat())
+    api.offer(team, [anne], name="Telefonsamtale", channel="phone", place=None, room_id=setup["room"]["id"])
+    old = api.offer(team, [anne, bo], name="Gammel samtale", citizen_may_choose_advisor=False)
+    client.patch(f"/api/v1/offers/{old['id']}", json={"active": False})
+    with context.db.transaction() as session:  # an offer from before rules existed
+        session.execute(update(Offer).where(Offer.name == "Telefonsamtale").values(rules=None))
+    for query in QUERIES:
+        expected = schema_answer(context, **query)
+        assert fast_answer(context, **query) == expected, query
+    served = client.get("/api/v1/offers?sort=name")
+    assert served.status_code == 200 and served.mimetype == "application/json"
+    assert served.get_json() == schema_answer(context)
+    [jobsamtale] = [o for o in served.get_json()["items"] if o["name"] == "Jobsamtale"]
+    assert jobsamtale["advisor_ids"] == [bo["id"], anne["id"]]  # in staff's order
+
+
+def test_the_list_is_the_same_on_the_demos_sqlite(tmp_path: Path, secret_keys: str) -> None:
+    url = f"sqlite:///{tmp_path / 'offers.db'}"
+    migrate(url)
+    app = build_app(url, secret_keys)
+    try:
+        api = Api(app.test_client())
+        centre = api.centre()
+        team = api.team(centre)
+        anne, bo = api.advisor(centre, team), api.advisor(centre, team, name="Bo Nielsen", caldav_username="bo")
+        api.offer(team, [bo, anne], name="Jobsamtale")
+        api.offer(team, [anne], name="Cafémøde", channel="video", place=None)
+        context = app.extensions["planner"]
+        assert fast_answer(context) == schema_answer(context)
+        assert [o["advisor_ids"] for o in fast_answer(context)["items"]] == [[anne["id"]], [bo["id"], anne["id"]]]
+    finally:
+        app.extensions["planner"].close()
