@@ -13,7 +13,7 @@ from shared.logs import configure_logging
 HELLO = "/bench/hello"
 
 configure_logging("WARNING")
-app = create_app(get_settings(), start_relay=False)
+app = create_app(get_settings())  # the outbox relay runs, as in production
 
 
 @public

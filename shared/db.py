@@ -11,12 +11,24 @@ database and a check followed by an insert cannot race.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -53,6 +65,21 @@ class AwareDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:  # SQLite stores no offset; we only ever wrote UTC
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def dialect_name(session: Session | Connection) -> str:
+    """``postgresql`` or ``sqlite``: the database ``session`` talks to."""
+    return session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
+
+
+def among(session: Session | Connection, column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column`` is one of ``values``. On PostgreSQL as ``= ANY(:array)``: one parameter, so the
+    statement's text is the same for any number of values (a long ``IN`` list is rendered
+    and parsed anew for every execution); elsewhere as ``IN``."""
+    values = list(values)
+    if dialect_name(session) == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def table_of(model: type[Any]) -> Table:

@@ -1,35 +1,47 @@
-"""The free-time versions: one counter per offer and per advisor (``FreeTimeVersion``).
+"""The free-time versions of offers and advisors (``FreeTimeChange``).
 
 Every transaction that changes what is free ``touch``-es the subjects it changed: an offer
 when its read model or its bookable times change (``consumer``), an advisor when one of
 their bookings or holds is made, released, cancelled or moved away (``operations``,
-``holds``, ``changes``). Just before the session commits, the touched counters are bumped
-in one statement, in the transaction itself: a change and its new version become visible
-together. Holds that merely expire bump nothing: time alone ends them, and
+``holds``, ``changes``). Just before the session commits, one row per touched subject is
+inserted, in one statement, in the transaction itself: a change and its new version become
+visible together. Holds that merely expire add nothing: time alone ends them, and
 ``prepared_times`` knows until when each hold it counted blocks.
 
-The bump locks the subjects' rows until the commit. It is one statement in one sorted
-order per transaction, so two transactions never wait for each other's rows the other way
-round (a move touches two advisors).
+A subject's version is the sum of its rows' amounts. Inserting never waits for another
+transaction (an update of one counter row per advisor would: every booking of a busy
+advisor would queue behind the last one's commit), and every committed change raises the
+sum whatever order transactions commit in. ``fold`` (the mail worker's housekeeping) turns
+each subject's rows into one row with their sum, which leaves every version as it was.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 
-from sqlalchemy import Connection, bindparam, event, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, Uuid, any_, bindparam, delete, event, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from services.booking.models import FreeTimeVersion
+from services.booking.models import FreeTimeChange
+from shared.db import Database, dialect_name, table_of
 
 Versions = dict[uuid.UUID, int]
 
-
 TOUCHED = "booking.free_time_touched"
-"""The key in ``Session.info`` of the subjects to bump at the commit."""
+"""The key in ``Session.info`` of the subjects whose versions move at the commit."""
+
+FOLD_BATCH = 1000
+"""Subjects folded per transaction."""
+
+_CHANGES = table_of(FreeTimeChange)
+_SUMS = select(_CHANGES.c.subject_id, func.sum(_CHANGES.c.amount)).group_by(_CHANGES.c.subject_id)
+_READ = {
+    "postgresql": _SUMS.where(_CHANGES.c.subject_id == any_(bindparam("subjects", type_=ARRAY(Uuid)))),
+    "other": _SUMS.where(_CHANGES.c.subject_id.in_(bindparam("subjects", expanding=True))),
+}
+"""One statement per kind of database, built once (see ``shared.db.among``)."""
 
 
 def touch(session: Session, *subjects: uuid.UUID | None) -> None:
@@ -50,25 +62,41 @@ def _forget_touched(session: Session) -> None:
     session.info.pop(TOUCHED, None)
 
 
-def bump(session: Session, subjects: Iterable[uuid.UUID | None]) -> None:
-    """Add one to the version of each offer or advisor in ``subjects`` (None ignored)."""
-    rows = [{"subject_id": s, "version": 1} for s in sorted({s for s in subjects if s is not None})]
-    if not rows:
-        return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = FreeTimeVersion.__table__
-    statement = insert(table).values(rows)
-    session.execute(
-        statement.on_conflict_do_update(index_elements=[table.c.subject_id], set_={"version": table.c.version + 1})
-    )
-
-
-_READ = select(FreeTimeVersion.subject_id, FreeTimeVersion.version).where(
-    FreeTimeVersion.subject_id.in_(bindparam("subjects", expanding=True))
-)
+def bump(session: Session, subjects: Collection[uuid.UUID]) -> None:
+    """Raise the version of each of ``subjects`` by one (a row each, one statement)."""
+    if subjects:
+        session.execute(insert(_CHANGES), [{"subject_id": s, "amount": 1} for s in sorted(subjects)])
 
 
 def read(session: Session | Connection, subjects: Collection[uuid.UUID]) -> Versions:
-    """The current version of each of ``subjects`` (0 for one never bumped), in one statement."""
-    found = {subject: version for subject, version in session.execute(_READ, {"subjects": list(subjects)})}
+    """The current version of each of ``subjects`` (0 for one never changed), in one statement."""
+    statement = _READ["postgresql" if dialect_name(session) == "postgresql" else "other"]
+    found = {subject: int(total) for subject, total in session.execute(statement, {"subjects": list(subjects)})}
     return {subject: found.get(subject, 0) for subject in subjects}
+
+
+def fold(db: Database) -> int:
+    """Replace the rows of every subject with more than one by a single row with their sum
+    (versions unchanged), ``FOLD_BATCH`` subjects per transaction; returns the rows removed.
+
+    A change committed meanwhile adds its own row and is kept: each transaction deletes
+    only the rows it read and re-inserts their sum."""
+    removed = 0
+    while True:
+        with db.transaction() as session:
+            many = select(_CHANGES.c.subject_id).group_by(_CHANGES.c.subject_id).having(func.count() > 1)
+            subjects = list(session.scalars(many.limit(FOLD_BATCH)))
+            if not subjects:
+                return removed
+            gone = session.execute(
+                delete(_CHANGES)
+                .where(_CHANGES.c.subject_id.in_(subjects))
+                .returning(_CHANGES.c.subject_id, _CHANGES.c.amount)
+            ).all()
+            totals: dict[uuid.UUID, int] = {}
+            for subject, amount in gone:
+                totals[subject] = totals.get(subject, 0) + amount
+            session.execute(insert(_CHANGES), [{"subject_id": s, "amount": t} for s, t in sorted(totals.items())])
+            removed += len(gone) - len(totals)
+        if len(subjects) < FOLD_BATCH:
+            return removed

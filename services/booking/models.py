@@ -20,6 +20,7 @@ where it is needed again.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -101,7 +102,13 @@ class OfferView(Base):
 
     def advisor_uuids(self) -> list[uuid.UUID]:
         """The offer's advisors in the order staff listed them."""
-        return [uuid.UUID(str(a)) for a in self.advisor_ids]
+        return list(_uuids(tuple(self.advisor_ids)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _uuids(texts: tuple[str, ...]) -> tuple[uuid.UUID, ...]:
+    """The advisors' ids as UUIDs, converted once per list (a booking asks several times)."""
+    return tuple(uuid.UUID(str(text)) for text in texts)
 
 
 class AvailabilitySnapshot(Base):
@@ -228,17 +235,20 @@ class CatalogueVersion(Base):
     version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
 
 
-class FreeTimeVersion(Base):
-    """A counter per offer and per advisor that every transaction changing their free times
-    bumps, so each API process knows when its prepared times are out of date
-    (``prepared_times``). An offer's counter moves with its read model and its bookable
-    times; an advisor's with their bookings and holds, in every offer at once. A subject
-    without a row has version 0."""
+class FreeTimeChange(Base):
+    """One change to the free times of an offer or an advisor: a row per change, so the
+    transactions that change them never wait for one another (a counter row would make every
+    booking of one advisor queue behind the one before until it commits). A subject's
+    version is the sum of its rows' ``amount``: every committed change raises it, and folding
+    many rows into one (``free_time_versions.fold``) keeps it. See ``prepared_times``."""
 
-    __tablename__ = "free_time_version"
+    __tablename__ = "free_time_change"
 
-    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    amount: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+    __table_args__: Any = (Index("ix_free_time_change_subject_id_amount", "subject_id", "amount"),)
 
 
 class CitizenProfileRow(Base):

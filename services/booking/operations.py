@@ -26,11 +26,19 @@ from services.booking.models import (
     OfferView,
     OutboxMessage,
 )
-from services.booking.queries import bookable_offer, booking_window, free_advisors_at, last_bookable_day, offer_zone
+from services.booking.queries import (
+    bookable_offer,
+    booking_window,
+    free_advisors_at,
+    last_bookable_day,
+    occupation_overlaps,
+    offer_zone,
+)
 from shared import events as ev
 from shared.config import Settings
 from shared.cpr import Cpr
 from shared.cpr_vault import vault_for_settings
+from shared.db import among
 from shared.eligibility import CitizenProfile
 from shared.errors import Conflict, Forbidden, NotFound, PlannerError, UserError, ValidationFailed
 from shared.i18n import N_
@@ -121,8 +129,7 @@ def _refusal(session: Session, values: dict[str, object], indexes: list[str], is
     advisor = exists().where(
         Booking.advisor_id == values["advisor_id"],
         Booking.cancelled_at.is_(None),
-        Booking.start_at < values["occupied_until"],
-        Booking.occupied_until > values["start_at"],
+        occupation_overlaps(session, values["start_at"], values["occupied_until"]),  # type: ignore[arg-type]
     )
     by_citizen, by_advisor = session.execute(select(citizen, advisor)).one()
     return "citizen" if by_citizen else "advisor" if by_advisor else "reference"
@@ -185,7 +192,7 @@ def clear_holds_in_the_way(
     row = Booking.__table__.c  # Core: the session holds none of these rows
     own = and_(row.offer_id == offer.id, row.citizen_cpr_index.in_(indexes))
     expired = and_(
-        row.advisor_id.in_(offer.advisor_uuids()),
+        among(session, row.advisor_id, offer.advisor_uuids()),
         row.held_until <= now,
         row.start_at < until,
         row.occupied_until > start,

@@ -53,6 +53,10 @@ from shared.errors import NotFound
 from shared.intervals import Interval
 from shared.timeutil import local_midnight, today_in
 
+KEPT_ANSWERS = 64
+"""Filtered answers one prepared offer keeps (emptied when full)."""
+_UNFILTERED = (None, None, None, None)
+
 CAPACITY = 512
 """Offers whose times one process keeps prepared (the least recently asked for go first)."""
 
@@ -81,6 +85,8 @@ class PreparedTimes:
     """Until this instant (inclusive) no prepared pair has begun or grown old: ``whole`` is the answer."""
     whole: bytes = field(repr=False)
     """The JSON body of the unfiltered answer, encoded."""
+    answers: dict[tuple[object, ...], bytes] = field(default_factory=dict, repr=False)
+    """Filtered answers given while ``stable_until`` holds, by their filters (see ``body``)."""
 
     def serves(self, versions: Versions, now: datetime) -> bool:
         return self.versions == versions and self.built_at <= now < self.fresh_until
@@ -127,12 +133,31 @@ class PreparedTimes:
         advisor_id: uuid.UUID | None = None,
         advisors_allowed: Collection[uuid.UUID] | None = None,
     ) -> bytes:
-        """The JSON of ``TimesOut`` for ``queries.list_times`` at ``now`` with these filters, encoded."""
-        unfiltered = start_from is None and until is None and advisor_id is None and advisors_allowed is None
-        if unfiltered and (self.stable_until is None or now <= self.stable_until):
+        """The JSON of ``TimesOut`` for ``queries.list_times`` at ``now`` with these filters, encoded.
+
+        Filters that narrow nothing are dropped (a citizen allowed every advisor, an end after
+        the window); while no prepared pair has begun or grown old, each answer is kept for
+        the next request with the same filters (most citizens of an offer ask the same)."""
+        window, advisors = self.window, self.offer.advisor_uuids()
+        if advisors_allowed is not None and set(advisors).issubset(advisors_allowed):
+            advisors_allowed = None
+        if until is not None and window is not None and until >= window.end:
+            until = None
+        if start_from is not None and start_from <= max(now, window.start if window else now):
+            start_from = None
+        stable = self.stable_until is None or now <= self.stable_until
+        key = (start_from, until, advisor_id, frozenset(advisors_allowed) if advisors_allowed is not None else None)
+        if stable and key == _UNFILTERED:
             return self.whole
-        indexes = self._indexes(now, start_from, until, advisor_id, advisors_allowed)
-        return _body(self.offer, _distinct(self.items, indexes)).encode()
+        kept = self.answers.get(key) if stable else None
+        if kept is None:
+            indexes = self._indexes(now, start_from, until, advisor_id, advisors_allowed)
+            kept = _body(self.offer, _distinct(self.items, indexes)).encode()
+            if stable:
+                if len(self.answers) >= KEPT_ANSWERS:
+                    self.answers.clear()
+                self.answers[key] = kept
+        return kept
 
 
 def _distinct(items: list[str], indexes: list[int]) -> list[str]:

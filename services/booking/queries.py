@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from services.booking.models import BookableTime, Booking, OfferView
 from shared.availability import BookingPeriod
 from shared.config import Settings
+from shared.db import AwareDateTime, among
 from shared.errors import NotFound
 from shared.i18n import N_
 from shared.intervals import Interval
@@ -221,22 +222,31 @@ def free_advisors_at(
     ``now``) whose occupation no active booking and no unexpired hold of theirs overlaps, in
     any offer: ``free_starts`` for one start, in one statement (the booking's check; the
     table's guards answer a race)."""
-    until = start + occupied_span(offer)
     busy = exists().where(
         Booking.advisor_id == BookableTime.advisor_id,
         Booking.cancelled_at.is_(None),
         or_(Booking.held_until.is_(None), Booking.held_until > now),
-        Booking.start_at < until,
-        Booking.occupied_until > start,
+        occupation_overlaps(session, start, start + occupied_span(offer)),
     )
     query = select(BookableTime.advisor_id).where(
         BookableTime.offer_id == offer.id,
-        BookableTime.advisor_id.in_(advisors),
+        among(session, BookableTime.advisor_id, advisors),
         BookableTime.start_at == start,
         or_(BookableTime.valid_until.is_(None), BookableTime.valid_until >= now),
         ~busy,
     )
     return set(session.scalars(query))
+
+
+def occupation_overlaps(session: Session, start: datetime, until: datetime) -> ColumnElement[bool]:
+    """A booking's occupation ``[start_at, occupied_until)`` overlaps ``[start, until)``. On
+    PostgreSQL it is written as the exclusion constraint's own range, so that constraint's
+    index finds the few rows of an advisor near the time instead of reading all of theirs."""
+    if session.get_bind().dialect.name != "postgresql":
+        return and_(Booking.start_at < until, Booking.occupied_until > start)
+    occupied = func.tstzrange(Booking.start_at, Booking.occupied_until, text("'[)'"))
+    asked = func.tstzrange(literal(start, AwareDateTime()), literal(until, AwareDateTime()), text("'[)'"))
+    return occupied.op("&&")(asked)
 
 
 def advisor_occupations(

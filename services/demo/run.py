@@ -215,6 +215,7 @@ def _every(seconds: float, action: Callable[[], None], stack: DemoStack) -> None
 def _send_mail(settings: Settings, db: Any, stack: DemoStack) -> None:
     """The mail worker in a thread: sends what is due at once after each commit that wrote a
     message and every ``MAIL_SECONDS``, and writes the reminders every ``REMINDER_SECONDS``."""
+    from services.booking.free_time_versions import fold
     from services.booking.mail.queue import add_wake_listener, remove_wake_listener
     from services.booking.mail.reminders import queue_reminders
     from services.booking.mail.retention import purge_old_mail
@@ -228,6 +229,7 @@ def _send_mail(settings: Settings, db: Any, stack: DemoStack) -> None:
             try:
                 if time.monotonic() - reminded >= REMINDER_SECONDS:
                     purge_old_mail(db)
+                    fold(db)
                     queue_reminders(db, settings)
                     reminded = time.monotonic()
                 send_due(db, settings)

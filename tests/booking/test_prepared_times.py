@@ -20,10 +20,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
-from services.booking import changes, holds, queries, week_times
+from services.booking import changes, free_time_versions, holds, queries, week_times
 from services.booking.api import _times_out
-from services.booking.models import Booking, OfferView
+from services.booking.models import Booking, FreeTimeChange, OfferView
 from services.booking.operations import book
 from services.booking.prepared_times import PreparedTimesCache
 from services.booking.schemas import TimesOut
@@ -314,3 +315,30 @@ def test_a_time_given_back_in_one_offer_is_free_at_once_in_the_advisors_other_of
         with ctx.db.transaction() as session:
             holds.confirm_hold(session, ctx.settings, hold.id, who, now)
     assert service.local_starts(z.offer_id, day=day) == ["09:00", "10:00"]
+
+
+def test_folding_the_changes_keeps_every_version(service: BookingService) -> None:
+    """The housekeeping that folds each subject's change rows into one changes no version, so
+    no prepared answer is rebuilt for it; a change after it still moves the version."""
+    offer = service.publish_offer(advisor_ids=ADVISORS[:2])
+    day = daily_starts(TOMORROW, 1, HOURS)
+    service.compute(offer.offer_id, {a: day for a in ADVISORS[:2]})
+    for n, start in enumerate(day[:4]):
+        assert service.book(offer.offer_id, start, n=n, advisor_id=ADVISORS[n % 2]).status_code == 201
+    subjects = [uuid.UUID(offer.offer_id), *map(uuid.UUID, ADVISORS[:2])]
+    ctx = service.context
+    with ctx.db.transaction() as session:
+        before = free_time_versions.read(session, subjects)
+    listed = service.times(offer.offer_id)
+    assert free_time_versions.fold(ctx.db) > 0
+    with ctx.db.transaction() as session:
+        assert free_time_versions.read(session, subjects) == before
+        assert session.scalar(select(func.count()).select_from(FreeTimeChange)) == len(subjects)
+    cache: PreparedTimesCache = service.app.extensions["booking.prepared_times"]
+    builds = cache.builds
+    assert service.times(offer.offer_id) == listed and cache.builds == builds  # served as prepared
+    assert service.book(offer.offer_id, day[5], n=9, advisor_id=ADVISORS[0]).status_code == 201
+    with ctx.db.transaction() as session:
+        after = free_time_versions.read(session, subjects)
+    assert after[uuid.UUID(ADVISORS[0])] == before[uuid.UUID(ADVISORS[0])] + 1
+    assert free_time_versions.fold(ctx.db) == 1  # the one new row joined its advisor's

@@ -23,6 +23,7 @@ from typing import Any
 
 from celery import Celery, signals
 
+from services.booking.free_time_versions import fold
 from services.booking.mail.reminders import queue_reminders
 from services.booking.mail.retention import purge_old_mail
 from services.booking.mail.sending import send_due
@@ -103,8 +104,10 @@ def make_celery(settings: Settings | None = None) -> Celery:
 
     @app.task(name=QUEUE_REMINDERS, ignore_result=True, shared=False)
     def queue_reminders_task() -> int:
-        """Write the reminders that are due now (and delete the messages past their keeping)."""
+        """Write the reminders that are due now (and delete the messages past their keeping,
+        and fold the free-time changes: ``free_time_versions.fold``)."""
         purge_old_mail(database(settings))
+        fold(database(settings))
         return queue_reminders(database(settings), settings)
 
     with _lock:
