@@ -78,7 +78,7 @@ def record_cpr_access(
         "subject_cpr_sealed": vault.seal(cpr),
         "route": route[:200],
     }
-    session.execute(insert(table_of(model)).values(row))  # Core: no unit of work for one row
+    session.execute(insert(table_of(model)), row)  # Core: no unit of work for one row
 
 
 def log_cpr_access(

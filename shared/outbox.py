@@ -64,9 +64,8 @@ class ProcessedEventMixin:
 
 def record_event(session: Session, model: type[OutboxMixin], envelope: Envelope) -> None:
     """Add ``envelope`` to the outbox in ``session``'s transaction."""
-    session.execute(
-        insert(table_of(model)).values(event_id=envelope.id, event_type=envelope.type, body=envelope.to_json())
-    )
+    row = {"event_id": envelope.id, "event_type": envelope.type, "body": envelope.to_json()}
+    session.execute(insert(table_of(model)), row)  # Core: no unit of work for one row
     session.info["outbox_pending"] = True
 
 

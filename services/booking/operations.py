@@ -38,7 +38,7 @@ from shared import events as ev
 from shared.config import Settings
 from shared.cpr import Cpr
 from shared.cpr_vault import vault_for_settings
-from shared.db import among
+from shared.db import among, dialect_name, table_of
 from shared.eligibility import CitizenProfile
 from shared.errors import Conflict, Forbidden, NotFound, PlannerError, UserError, ValidationFailed
 from shared.i18n import N_
@@ -95,6 +95,14 @@ def _values(
     }
 
 
+_BOOKINGS = table_of(Booking)
+_INSERT = {
+    "postgresql": pg_insert(_BOOKINGS).on_conflict_do_nothing().returning(_BOOKINGS.c.id),
+    "other": sqlite_insert(_BOOKINGS).on_conflict_do_nothing().returning(_BOOKINGS.c.id),
+}
+"""The booking insert of ``_insert`` per kind of database, built once (the values come as parameters)."""
+
+
 def _insert(session: Session, values: dict[str, object]) -> Booking | None:
     """Insert the row unless one of the table's guards refuses it: the advisor's exclusion
     constraint, the one-booking and one-hold indexes of the citizen, the unique reference.
@@ -106,10 +114,8 @@ def _insert(session: Session, values: dict[str, object]) -> Booking | None:
     against each other can). No error is raised, so no CPR-bearing parameters reach one.
     The row is then given to the session as the persistent ``Booking`` it is, without a read.
     """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Booking.__table__).values(values).on_conflict_do_nothing().returning(Booking.__table__.c.id)
-    if session.execute(statement).first() is None:
+    statement = _INSERT["postgresql" if dialect_name(session) == "postgresql" else "other"]
+    if session.execute(statement, values).first() is None:
         return None
     booking = Booking(**values)
     make_transient_to_detached(booking)

@@ -119,10 +119,12 @@ def test_the_nudge_reaches_the_broker(db: Database, mail_settings: Settings) -> 
     app = celery_app.make_celery(settings)
     offer = add_offer(db)
     booking = add_booking(db, settings, offer)
-    with db.transaction() as session:
-        queue_booking_mail(session, settings, "confirmation", session.merge(booking), offer, now=NOW)
     with app.connection_for_write() as connection:
+        # the worker's queue exists before the booking, as in production: the nudge, published
+        # from a thread after the commit, declares nothing and would find no queue otherwise
         queue = connection.SimpleQueue(celery_app.MAIL_QUEUE)
+        with db.transaction() as session:
+            queue_booking_mail(session, settings, "confirmation", session.merge(booking), offer, now=NOW)
         message = queue.get(timeout=5)
         assert message.headers["task"] == celery_app.SEND_DUE
         message.ack()
