@@ -7,7 +7,7 @@ Run from the repository root (PostgreSQL on 127.0.0.1 as for the tests):
 It makes a fresh database (``planner_bench_week``), publishes the offer and its times through
 the booking service's own event handler, imports one citizen and logs them in (a browser
 session row, as the OpenID Connect callback makes it), then starts gunicorn with
-``deploy/gunicorn.conf.py`` (2 workers x 8 threads, gthread) on ``bench.citizen_week_app``.
+``deploy/gunicorn.conf.py`` (2 workers x 8 threads, gthread) on ``bench.booking_app``.
 Load comes from ``wrk`` when it is installed, else from client processes with keep-alive
 connections (Python's client costs CPU on the same 2 cores, which lowers both figures). It
 prints requests per second, the median latency and the ratio week / hello (issue 11 targets
@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from cryptography.fernet import Fernet
 
 from bench import harness
+from bench.hello import HELLO
 from services.booking import consumer
 from services.booking.app import build_booking_context
 from services.booking.citizens.store import save_profiles
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
         week = harness.Request(f"/mine-moedetilbud/{offer_id}/tider?uge={week}", headers)
         harness.load(port, week, 2, args.connections)  # warm up both workers
         results: dict[str, harness.Figures] = {}
-        for name, request in (("hello-world", harness.Request("/bench/hello", headers)), ("week view", week)):
+        for name, request in (("hello-world", harness.Request(HELLO, headers)), ("week view", week)):
             results[name] = harness.load(port, request, args.seconds, args.connections)
             got = results[name]
             print(f"{name:12} {got.rate:8.0f} req/s   p50 {got.p50:6.1f} ms   p99 {got.p99:6.1f} ms")

@@ -29,6 +29,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import event
 
 from bench import harness
+from bench.hello import HELLO
 from services.booking import consumer
 from services.booking.app import build_booking_context
 from services.booking.app import create_app as create_booking_app
@@ -144,7 +145,7 @@ def paths(times_offer: str, booking_offer: str, starts: list[datetime], key: str
     )  # fmt: skip
     own = json.dumps({"citizen": {"cpr": cpr(CITIZENS - 1)}})
     return {
-        "hello-world": harness.Request("/bench/hello", {}),
+        "hello-world": harness.Request(HELLO, {}),
         "times": harness.Request(f"/api/v1/offers/{times_offer}/times", {}),
         "own times": harness.Request(f"/api/v1/offers/{times_offer}/times", staff, "POST", (own,)),
         "booking": harness.Request("/api/v1/bookings", staff, "POST", bodies),
@@ -231,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     booking = harness.start_gunicorn("bench.booking_app:app", booking_env, booking_port)
     offers = harness.start_gunicorn("bench.offers_app:app", offers_env, offers_port)
     offers_requests = {
-        "offers hello-world": harness.Request("/bench/hello", {}),
+        "offers hello-world": harness.Request(HELLO, {}),
         "offers list": harness.Request("/api/v1/offers", {"Authorization": f"Bearer {key.key}"}),
     }
     try:

@@ -153,5 +153,12 @@ class Database:
         with self.sessionmaker() as session, session.begin():
             yield session
 
+    @contextmanager
+    def single_read(self) -> Iterator[Connection]:
+        """A pooled connection outside any transaction (AUTOCOMMIT), for one read statement:
+        no BEGIN and no COMMIT around it."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
+
     def dispose(self) -> None:
         self.engine.dispose()

@@ -92,12 +92,6 @@ def _now() -> datetime:
     return clock()
 
 
-def _check_offer(offer_id: uuid.UUID, action: Action) -> None:
-    """404 unless the offer can be booked now; staff and machines: ``action`` at its centre."""
-    with _context().db.transaction() as session:
-        access.authorize_offer(action, queries.bookable_offer(session, offer_id, _now()))
-
-
 def _check_booking(booking_id: uuid.UUID, action: Action) -> None:
     """404 for an unknown booking or another citizen's; staff: ``action`` at its centre."""
     with _context().db.transaction() as session:
@@ -112,16 +106,6 @@ def _prepared_times() -> PreparedTimesCache:
 def _json(body: bytes) -> Response:
     """A JSON answer written already (``prepared_times``: the same document ``TimesOut`` gives)."""
     return current_app.response_class(body, mimetype="application/json")
-
-
-def _times_out(offer: OfferView, options: list[queries.TimeOption]) -> dict[str, Any]:
-    times = [{"start": o.start, "end": o.end} | ({"advisor_id": o.advisor_id} if o.advisor_id else {}) for o in options]
-    return {
-        "offer_id": offer.id,
-        "timezone": offer.timezone,
-        "citizen_may_choose_advisor": offer.citizen_may_choose_advisor,
-        "times": times,
-    }
 
 
 def _booking_out(booking: Booking, offer: OfferView | None) -> dict[str, Any]:

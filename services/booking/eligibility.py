@@ -20,8 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.booking.models import CatalogueVersion, OfferView
-from services.booking.queries import TimeOption, bookable_offers, list_times, offer_zone
-from shared.config import Settings
+from services.booking.queries import bookable_offers, offer_zone
 from shared.eligibility import (
     DEFAULT_REFERENCE,
     CitizenProfile,
@@ -132,36 +131,6 @@ def personal_end(offer: OfferView, citizen: CitizenProfile) -> datetime | None:
     return None if deadline is None else local_midnight(deadline + timedelta(days=1), offer_zone(offer))
 
 
-def citizen_times(
-    session: Session,
-    settings: Settings,
-    offer: OfferView,
-    citizen: CitizenProfile,
-    now: datetime,
-    *,
-    start_from: datetime | None = None,
-    until: datetime | None = None,
-    advisor_id: uuid.UUID | None = None,
-    ignore_hold: uuid.UUID | None = None,
-) -> list[TimeOption]:
-    """The times ``citizen`` may book in ``offer`` (B-2), for the API and the pages alike:
-    eligible on today's date (``Forbidden`` otherwise), before ``until`` and the personal
-    deadline, and only with the advisors R-5 allows (``ignore_hold``: the citizen's own hold
-    counts as free, see ``queries.free_starts``)."""
-    bounds = citizen_bounds(offer, citizen, now, until)
-    return list_times(
-        session,
-        offer,
-        settings,
-        now,
-        start_from=start_from,
-        until=bounds.until,
-        advisor_id=advisor_id,
-        advisors_allowed=bounds.advisors,
-        ignore_hold=ignore_hold,
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class CitizenBounds:
     """What narrows an offer's free times to one citizen's (B-2, R-5)."""
@@ -173,7 +142,9 @@ class CitizenBounds:
 
 
 def citizen_bounds(offer: OfferView, citizen: CitizenProfile, now: datetime, until: datetime | None) -> CitizenBounds:
-    """The bounds of ``citizen_times``; Forbidden unless the citizen is eligible today."""
+    """What narrows the offer's times to the ones ``citizen`` may book (B-2): eligible on today's
+    date (Forbidden otherwise), before ``until`` and the personal deadline, and only with the
+    advisors R-5 allows."""
     require_eligible(offer, citizen, today_in(offer_zone(offer), now))
     ends = [t for t in (until, personal_end(offer, citizen)) if t is not None]
     return CitizenBounds(min(ends) if ends else None, allowed_advisor_ids(offer, citizen))

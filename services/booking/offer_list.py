@@ -60,7 +60,7 @@ class PreparedOfferList:
         """The list's JSON, current in ``db`` at ``now``."""
         kept = self._kept
         if kept is not None:
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            with db.single_read() as connection:
                 version = catalogue_version(connection)
             if version == kept.version and kept.built_at <= now < kept.fresh_until:
                 return kept.body

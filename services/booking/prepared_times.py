@@ -33,7 +33,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from services.booking import free_time_versions
@@ -133,7 +133,8 @@ class PreparedTimes:
         advisor_id: uuid.UUID | None = None,
         advisors_allowed: Collection[uuid.UUID] | None = None,
     ) -> bytes:
-        """The JSON of ``TimesOut`` for ``queries.list_times`` at ``now`` with these filters, encoded.
+        """The JSON of ``TimesOut`` for ``pairs`` with these filters, encoded: each pair with its
+        advisor when the citizen may choose one, else each start once.
 
         Filters that narrow nothing are dropped (a citizen allowed every advisor, an end after
         the window); while no prepared pair has begun or grown old, each answer is kept for
@@ -240,12 +241,10 @@ class PreparedTimesCache:
         """``get`` in a transaction of its own, for a caller that needs nothing else from the
         database. The common case, prepared times still current, costs one statement
         outside any transaction (no BEGIN, no COMMIT: one read needs no transaction)."""
-        entry = self._entries.get(offer_id)
-        if entry is not None:
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                versions = free_time_versions.read(connection, list(entry.versions))
-            if entry.serves(versions, now):
-                self._touch(offer_id)
+        if offer_id in self._entries:
+            with db.single_read() as connection:
+                entry, _ = self._if_current(connection, offer_id, now)
+            if entry is not None:
                 return entry
         with db.transaction() as session:
             return self.get(session, offer_id, now)
@@ -254,14 +253,12 @@ class PreparedTimesCache:
         """The offer's prepared times, current in ``session``'s database at ``now``;
         NotFound (``queries.OFFER_NOT_FOUND``) when it cannot be booked now.
 
-        Whatever committed before this call's first read is in the answer: a prepared
-        answer is served when the versions just read are its own, or, while waiting for
-        another thread's build, when that build's reads began after this call's."""
-        entry = self._entries.get(offer_id)
+        Whatever committed before this call began is in the answer: a prepared answer is
+        served when the versions just read are its own, or, while waiting for another
+        thread's build, when that build's reads began after this call began."""
         read_from = next(self._reads)
-        versions = free_time_versions.read(session, list(entry.versions) if entry is not None else [offer_id])
-        if entry is not None and entry.serves(versions, now):
-            self._touch(offer_id)
+        entry, versions = self._if_current(session, offer_id, now)
+        if entry is not None:
             return entry
         with self._build_lock(offer_id):
             entry = self._entries.get(offer_id)
@@ -289,10 +286,19 @@ class PreparedTimesCache:
         advisors = free_time_versions.read(session, offer.advisor_uuids())
         return build(session, self.settings, _detached(offer), versions | advisors, now, read_from)
 
-    def _touch(self, offer_id: uuid.UUID) -> None:
+    def _if_current(
+        self, executor: Session | Connection, offer_id: uuid.UUID, now: datetime
+    ) -> tuple[PreparedTimes | None, Versions]:
+        """The offer's prepared times if still current (else None), and the versions read:
+        those of the prepared offer and its advisors, or only the offer's when none is kept."""
+        entry = self._entries.get(offer_id)
+        versions = free_time_versions.read(executor, list(entry.versions) if entry is not None else [offer_id])
+        if entry is None or not entry.serves(versions, now):
+            return None, versions
         with self._lock:
             if offer_id in self._entries:
                 self._entries.move_to_end(offer_id)
+        return entry, versions
 
     def _build_lock(self, offer_id: uuid.UUID) -> threading.Lock:
         with self._lock:

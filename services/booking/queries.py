@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from services.booking.models import BookableTime, Booking, OfferView
 from shared.availability import BookingPeriod
 from shared.config import Settings
-from shared.db import AwareDateTime, among
+from shared.db import AwareDateTime, among, dialect_name
 from shared.errors import NotFound
 from shared.i18n import N_
 from shared.intervals import Interval
@@ -242,7 +242,7 @@ def occupation_overlaps(session: Session, start: datetime, until: datetime) -> C
     """A booking's occupation ``[start_at, occupied_until)`` overlaps ``[start, until)``. On
     PostgreSQL it is written as the exclusion constraint's own range, so that constraint's
     index finds the few rows of an advisor near the time instead of reading all of theirs."""
-    if session.get_bind().dialect.name != "postgresql":
+    if dialect_name(session) != "postgresql":
         return and_(Booking.start_at < until, Booking.occupied_until > start)
     occupied = func.tstzrange(Booking.start_at, Booking.occupied_until, text("'[)'"))
     asked = func.tstzrange(literal(start, AwareDateTime()), literal(until, AwareDateTime()), text("'[)'"))
@@ -271,39 +271,3 @@ def advisor_occupations(
         if held_until is not None and (holds_end is None or held_until < holds_end):
             holds_end = held_until
     return taken, holds_end
-
-
-def list_times(
-    session: Session,
-    offer: OfferView,
-    settings: Settings,
-    now: datetime,
-    *,
-    start_from: datetime | None = None,
-    until: datetime | None = None,
-    advisor_id: uuid.UUID | None = None,
-    advisors_allowed: Collection[uuid.UUID] | None = None,
-    ignore_hold: uuid.UUID | None = None,
-) -> list[TimeOption]:
-    """The times a citizen may book, in the offer's zone (``ignore_hold``: see ``free_starts``).
-
-    When the citizen may choose the advisor, one entry per advisor and start; otherwise
-    each start once, without an advisor (the service picks one when booking).
-    """
-    tz = offer_zone(offer)
-    duration = timedelta(minutes=offer.duration_minutes)
-    pairs = free_starts(
-        session,
-        offer,
-        settings,
-        now,
-        start_from=start_from,
-        until=until,
-        advisor_id=advisor_id,
-        advisors_allowed=advisors_allowed,
-        ignore_hold=ignore_hold,
-    )
-    if offer.citizen_may_choose_advisor:
-        return [TimeOption(s.astimezone(tz), (s + duration).astimezone(tz), a) for s, a in pairs]
-    starts = sorted({s for s, _ in pairs})
-    return [TimeOption(s.astimezone(tz), (s + duration).astimezone(tz), None) for s in starts]

@@ -120,7 +120,7 @@ def citizen_week(
     prepared: PreparedTimes | None = None,
 ) -> CitizenWeek:
     """The week from ``monday`` (None: the week of the citizen's first free time) under the
-    rules of ``eligibility.citizen_times``: eligible on today's date (Forbidden otherwise),
+    rules of ``eligibility.citizen_bounds``: eligible on today's date (Forbidden otherwise),
     before the personal deadline, only the advisors R-5 allows. The starts come from
     ``prepared`` (the offer's prepared times, current now) unless the citizen's own hold
     must count as free (``ignore_hold``): then the database is asked."""

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from services.offers.models import CONVERSATION_TYPES, Offer, OfferAdvisor
 from services.offers.queries import offers_query
 from services.offers.schemas_offers import OfferOut
+from shared.db import dialect_name
 
 COMPUTED = ("conversation_type_name", "advisor_ids")
 """``OfferOut`` fields that are no column of the offer."""
@@ -58,7 +59,7 @@ def offer_list_json(session: Session, *, centres: frozenset[str] | None, **filte
     """The JSON of ``OfferList`` for ``queries.list_offers`` with these arguments, encoded."""
     query: Select[Any] = offers_query(centres=centres, **filters)
     columns = [getattr(Offer, name) for name in COLUMNS]
-    postgresql = session.get_bind().dialect.name == "postgresql"
+    postgresql = dialect_name(session) == "postgresql"
     if postgresql:
         advisors = (
             select(array_agg(aggregate_order_by(OfferAdvisor.advisor_id, OfferAdvisor.position)))

@@ -18,12 +18,12 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from services.booking import changes, free_time_versions, holds, queries, week_times
-from services.booking.api import _times_out
 from services.booking.models import Booking, FreeTimeChange, OfferView
 from services.booking.operations import book
 from services.booking.prepared_times import PreparedTimesCache
@@ -177,9 +177,24 @@ def filters_for(offer: OfferView, now: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def dumped(offer: OfferView, options: list[queries.TimeOption]) -> Any:
-    """What ``TimesOut`` makes of the options, as a client parses it."""
-    return json.loads(json.dumps(TimesOut().dump(_times_out(offer, options))))
+def database_answer(session: Any, offer: OfferView, settings: Any, now: datetime, **filters: Any) -> Any:
+    """The times listing as the database path gives it (``queries.free_starts``) and
+    ``TimesOut`` writes it, as a client parses it: each pair with its advisor when the citizen
+    may choose one, else each start once, in the offer's zone."""
+    pairs = queries.free_starts(session, offer, settings, now, **filters)
+    tz, duration = ZoneInfo(offer.timezone), timedelta(minutes=offer.duration_minutes)
+    if offer.citizen_may_choose_advisor:
+        times = [{"start": s.astimezone(tz), "end": (s + duration).astimezone(tz), "advisor_id": a} for s, a in pairs]
+    else:
+        starts = sorted({s for s, _ in pairs})
+        times = [{"start": s.astimezone(tz), "end": (s + duration).astimezone(tz)} for s in starts]
+    document = {
+        "offer_id": offer.id,
+        "timezone": offer.timezone,
+        "citizen_may_choose_advisor": offer.citizen_may_choose_advisor,
+        "times": times,
+    }
+    return json.loads(json.dumps(TimesOut().dump(document)))
 
 
 def compare(service: BookingService, replica: PreparedTimesCache, offer_id: uuid.UUID, label: str) -> int:
@@ -189,22 +204,21 @@ def compare(service: BookingService, replica: PreparedTimesCache, offer_id: uuid
     with ctx.db.transaction() as session:
         offer = session.get(OfferView, offer_id)
         assert offer is not None
-        options = queries.list_times(session, offer, ctx.settings, now)
+        listed = database_answer(session, offer, ctx.settings, now)
         assert served.status_code == 200, label
-        assert served.get_json() == dumped(offer, options), label
+        assert served.get_json() == listed, label
         later = now + timedelta(minutes=6)  # served again a little later, unless out of date by then
         for when, cases in ((now, filters_for(offer, now)), (later, [{}])):
             prepared = replica.get(session, offer_id, when)
             for filters in cases:
                 pairs = queries.free_starts(session, offer, ctx.settings, when, **filters)
                 assert prepared.pairs(when, **filters) == pairs, (label, when, filters)
-                if "advisor_id" not in filters:
-                    expected = dumped(offer, queries.list_times(session, offer, ctx.settings, when, **filters))
-                    assert json.loads(prepared.body(when, **filters)) == expected, (label, when, filters)
+                expected = database_answer(session, offer, ctx.settings, when, **filters)
+                assert json.loads(prepared.body(when, **filters)) == expected, (label, when, filters)
         prepared = replica.get(session, offer_id, now)
         direct = week_times.citizen_week(session, ctx.settings, offer, citizen(3), now, None)
         assert week_times.citizen_week(session, ctx.settings, offer, citizen(3), now, None, prepared=prepared) == direct
-        return len(options)
+        return len(listed["times"])
 
 
 def test_prepared_times_are_the_database_answer_through_every_change(walk_service: BookingService) -> None:

@@ -2,7 +2,7 @@
 tidspunkt" (one ISO week), the hold and "Tjek og bekræft", the receipt with its calendar
 file, and "Mine aftaler" with moving and cancelling. Server-rendered, Danish, no
 JavaScript; the routes are thin and call the same queries and operations as the JSON API
-(``queries.list_times``, ``eligibility``, ``holds``, ``changes``).
+(``prepared_times``, ``eligibility``, ``holds``, ``changes``).
 
 Every page needs a logged-in citizen (``Action.CITIZEN_SELF_SERVICE``: staff have no citizen to
 act for here). Anonymous visitors are sent to ``/login?next=...``; other refusals are pages,

@@ -1,5 +1,5 @@
 """View data of the citizen's pages, built by small functions from the booking service's own
-queries (the same ones the JSON API calls: ``queries.list_times``, ``eligibility``).
+queries (the same ones the JSON API calls: ``prepared_times``, ``eligibility``).
 
 The texts are Danish unless a page asks for its own language (``locale``, see
 ``shared.i18n``): the e-mails reuse ``channel_text``, ``terms`` and ``when_text`` in Danish,
