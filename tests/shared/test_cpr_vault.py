@@ -71,6 +71,7 @@ def test_the_index_and_the_seal_use_different_keys_derived_from_each_key() -> No
         (f"{NEW},{base64.urlsafe_b64encode(b'short').decode()}", "Nøgle nr. 2"),
         (f"{NEW},{NEW}", "Nøgle nr. 2"),
     ],
+    ids=["empty", "only-commas", "placeholder", "second-too-short", "second-repeated"],
 )
 def test_keys_that_are_missing_or_not_keys_are_refused_without_repeating_them(keys: str, says: str) -> None:
     with pytest.raises(CprKeysMissing) as caught:
