@@ -11,6 +11,7 @@ database and a check followed by an insert cannot race.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -92,16 +94,53 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
     return url.startswith("sqlite")
 
 
+PING_AFTER_IDLE_SECONDS = 10.0
+"""A pooled PostgreSQL connection unused for longer is pinged before it is handed out."""
+
+
+def _ping_when_idle(engine: Engine, after: float) -> None:
+    """Ping a pooled connection on checkout when it has lain unused for more than ``after``
+    seconds, and replace it when the ping finds it dead (a restarted or failed-over server,
+    a backend an administrator terminated, a firewall that dropped the idle socket).
+
+    A connection in steady use is handed out without a ping: under load, ``pool_pre_ping``
+    would add a round trip to every request for a check that the last use made moments
+    ago. Should the server still drop a busy connection, its statement fails once, and
+    SQLAlchemy then replaces every connection of the pool checked out before the failure.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None or time.monotonic() - checked_in_at <= after:
+            return  # new, or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise DisconnectionError from exc  # the pool connects anew
+            raise
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and immediate transactions.
 
     Statement parameters never appear in its errors (``hide_parameters``): a failing insert
     or lookup must not carry a CPR number, a name or a password into an exception text, a
     traceback or a log. Only a caller that passes ``hide_parameters=False`` sees them.
+    A PostgreSQL connection is pinged when it was idle (``ping_after_idle`` seconds,
+    ``_ping_when_idle``).
     """
     kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        ping_after = kwargs.pop("ping_after_idle", PING_AFTER_IDLE_SECONDS)
+        engine = create_engine(url, **kwargs)
+        _ping_when_idle(engine, ping_after)
+        return engine
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
     @event.listens_for(engine, "connect")

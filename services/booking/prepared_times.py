@@ -51,6 +51,7 @@ from shared.config import Settings
 from shared.db import Database
 from shared.errors import NotFound
 from shared.intervals import Interval
+from shared.shared_reads import SharedReads
 from shared.timeutil import local_midnight, today_in
 
 KEPT_ANSWERS = 64
@@ -235,15 +236,18 @@ class PreparedTimesCache:
         self._lock = threading.Lock()
         self._building: dict[uuid.UUID, threading.Lock] = {}
         self._reads = itertools.count(1)
+        self._version_reads = SharedReads[tuple[PreparedTimes | None, Versions]]()
         self.builds = 0
 
     def current(self, db: Database, offer_id: uuid.UUID, now: datetime) -> PreparedTimes:
         """``get`` in a transaction of its own, for a caller that needs nothing else from the
         database. The common case, prepared times still current, costs one statement
-        outside any transaction (no BEGIN, no COMMIT: one read needs no transaction)."""
+        outside any transaction (no BEGIN, no COMMIT: one read needs no transaction), which
+        the threads asking about the offer at once share (``SharedReads``: a read that began
+        after each of them asked)."""
         if offer_id in self._entries:
-            with db.single_read() as connection:
-                entry, _ = self._if_current(connection, offer_id, now)
+            kept, versions = self._version_reads.get(offer_id, lambda: self._kept_read(db, offer_id))
+            entry = self._serving(offer_id, kept, versions, now)
             if entry is not None:
                 return entry
         with db.transaction() as session:
@@ -257,7 +261,8 @@ class PreparedTimesCache:
         served when the versions just read are its own, or, while waiting for another
         thread's build, when that build's reads began after this call began."""
         read_from = next(self._reads)
-        entry, versions = self._if_current(session, offer_id, now)
+        kept, versions = self._kept(session, offer_id)
+        entry = self._serving(offer_id, kept, versions, now)
         if entry is not None:
             return entry
         with self._build_lock(offer_id):
@@ -286,19 +291,26 @@ class PreparedTimesCache:
         advisors = free_time_versions.read(session, offer.advisor_uuids())
         return build(session, self.settings, _detached(offer), versions | advisors, now, read_from)
 
-    def _if_current(
-        self, executor: Session | Connection, offer_id: uuid.UUID, now: datetime
-    ) -> tuple[PreparedTimes | None, Versions]:
-        """The offer's prepared times if still current (else None), and the versions read:
-        those of the prepared offer and its advisors, or only the offer's when none is kept."""
+    def _kept(self, executor: Session | Connection, offer_id: uuid.UUID) -> tuple[PreparedTimes | None, Versions]:
+        """The offer's kept prepared times (None when none is kept) and the versions read
+        after them: those of the prepared offer and its advisors, or only the offer's."""
         entry = self._entries.get(offer_id)
-        versions = free_time_versions.read(executor, list(entry.versions) if entry is not None else [offer_id])
+        return entry, free_time_versions.read(executor, list(entry.versions) if entry is not None else [offer_id])
+
+    def _kept_read(self, db: Database, offer_id: uuid.UUID) -> tuple[PreparedTimes | None, Versions]:
+        with db.single_read() as connection:
+            return self._kept(connection, offer_id)
+
+    def _serving(
+        self, offer_id: uuid.UUID, entry: PreparedTimes | None, versions: Versions, now: datetime
+    ) -> PreparedTimes | None:
+        """``entry`` if the versions read after it are still its own at ``now``, else None."""
         if entry is None or not entry.serves(versions, now):
-            return None, versions
+            return None
         with self._lock:
             if offer_id in self._entries:
                 self._entries.move_to_end(offer_id)
-        return entry, versions
+        return entry
 
     def _build_lock(self, offer_id: uuid.UUID) -> threading.Lock:
         with self._lock:
