@@ -14,7 +14,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy import Delete, and_, bindparam, delete, exists, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -38,7 +38,7 @@ from shared import events as ev
 from shared.config import Settings
 from shared.cpr import Cpr
 from shared.cpr_vault import vault_for_settings
-from shared.db import among, dialect_name, table_of
+from shared.db import AwareDateTime, among_bound, dialect_name, table_of
 from shared.eligibility import CitizenProfile
 from shared.errors import Conflict, Forbidden, NotFound, PlannerError, UserError, ValidationFailed
 from shared.i18n import N_
@@ -195,20 +195,28 @@ def clear_holds_in_the_way(
     advisors expired at ``now`` that overlap ``[start, until)``: they block nothing any more,
     but the exclusion constraint still counts their rows. Two transactions deleting one row
     wait for each other; the second finds it gone."""
-    row = Booking.__table__.c  # Core: the session holds none of these rows
-    own = and_(row.offer_id == offer.id, row.citizen_cpr_index.in_(indexes))
-    expired = and_(
-        among(session, row.advisor_id, offer.advisor_uuids()),
-        row.held_until <= now,
-        row.start_at < until,
-        row.occupied_until > start,
-    )
-    deleted = session.execute(
-        delete(Booking.__table__)
+    statement = _CLEAR_HOLDS["postgresql" if dialect_name(session) == "postgresql" else "other"]
+    values = {"offer_id": offer.id, "indexes": indexes, "advisors": offer.advisor_uuids()}
+    deleted = session.execute(statement, values | {"start": start, "until": until, "now": now})
+    free_time_versions.touch(session, *(advisor for advisor, until in deleted if until > now))
+
+
+def _clear_holds_statement(postgresql: bool) -> Delete:
+    """``clear_holds_in_the_way``'s statement for one kind of database, its values as parameters.
+    Core: the session holds none of these rows."""
+    row = _BOOKINGS.c
+    start, until, now = (bindparam(name, type_=AwareDateTime()) for name in ("start", "until", "now"))
+    advisors = among_bound(row.advisor_id, "advisors", postgresql)
+    own = and_(row.offer_id == bindparam("offer_id"), row.citizen_cpr_index.in_(bindparam("indexes", expanding=True)))
+    expired = and_(advisors, row.held_until <= now, row.start_at < until, row.occupied_until > start)
+    return (
+        delete(_BOOKINGS)
         .where(row.held_until.is_not(None), or_(own, expired))
         .returning(row.advisor_id, row.held_until)
     )
-    free_time_versions.touch(session, *(advisor for advisor, until in deleted if until > now))
+
+
+_CLEAR_HOLDS = {"postgresql": _clear_holds_statement(True), "other": _clear_holds_statement(False)}
 
 
 def book(

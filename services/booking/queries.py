@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from services.booking.models import BookableTime, Booking, OfferView
 from shared.availability import BookingPeriod
 from shared.config import Settings
-from shared.db import AwareDateTime, among, dialect_name
+from shared.db import AwareDateTime, among_bound, dialect_name, table_of
 from shared.errors import NotFound
 from shared.i18n import N_
 from shared.intervals import Interval
@@ -215,6 +215,35 @@ def free_rows(
     return FreeRows(rows, holds_end)
 
 
+def _free_advisors_statement(postgresql: bool) -> Select[tuple[uuid.UUID]]:
+    """``free_advisors_at``'s statement for one kind of database, its values as parameters."""
+    time, booking = table_of(BookableTime).c, table_of(Booking).c
+    start, until, now = (bindparam(name, type_=AwareDateTime()) for name in ("start", "until", "now"))
+    if postgresql:  # the exclusion constraint's own range, as in ``occupation_overlaps``
+        occupied = func.tstzrange(booking.start_at, booking.occupied_until, text("'[)'"))
+        overlaps = occupied.op("&&")(func.tstzrange(start, until, text("'[)'")))
+    else:
+        overlaps = and_(booking.start_at < until, booking.occupied_until > start)
+    advisors = among_bound(time.advisor_id, "advisors", postgresql)
+    busy = exists().where(
+        booking.advisor_id == time.advisor_id,
+        booking.cancelled_at.is_(None),
+        or_(booking.held_until.is_(None), booking.held_until > now),
+        overlaps,
+    )
+    return select(time.advisor_id).where(
+        time.offer_id == bindparam("offer_id"),
+        advisors,
+        time.start_at == start,
+        or_(time.valid_until.is_(None), time.valid_until >= now),
+        ~busy,
+    )
+
+
+_FREE_ADVISORS = {"postgresql": _free_advisors_statement(True), "other": _free_advisors_statement(False)}
+"""Built once: a booking only binds its values."""
+
+
 def free_advisors_at(
     session: Session, offer: OfferView, start: datetime, now: datetime, advisors: list[uuid.UUID]
 ) -> set[uuid.UUID]:
@@ -222,20 +251,9 @@ def free_advisors_at(
     ``now``) whose occupation no active booking and no unexpired hold of theirs overlaps, in
     any offer: ``free_starts`` for one start, in one statement (the booking's check; the
     table's guards answer a race)."""
-    busy = exists().where(
-        Booking.advisor_id == BookableTime.advisor_id,
-        Booking.cancelled_at.is_(None),
-        or_(Booking.held_until.is_(None), Booking.held_until > now),
-        occupation_overlaps(session, start, start + occupied_span(offer)),
-    )
-    query = select(BookableTime.advisor_id).where(
-        BookableTime.offer_id == offer.id,
-        among(session, BookableTime.advisor_id, advisors),
-        BookableTime.start_at == start,
-        or_(BookableTime.valid_until.is_(None), BookableTime.valid_until >= now),
-        ~busy,
-    )
-    return set(session.scalars(query))
+    statement = _FREE_ADVISORS["postgresql" if dialect_name(session) == "postgresql" else "other"]
+    values = {"offer_id": offer.id, "advisors": advisors, "start": start, "until": start + occupied_span(offer)}
+    return set(session.scalars(statement, values | {"now": now}))
 
 
 def occupation_overlaps(session: Session, start: datetime, until: datetime) -> ColumnElement[bool]:
