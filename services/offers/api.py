@@ -33,7 +33,7 @@ from services.offers.access import authorized, readable, scope
 from services.offers.calendar_health import AdvisorView, advisor_view, list_conflicts
 from services.offers.group_times import GroupMeetingRequest, GroupMeetingTimes, group_meeting_times
 from services.offers.models import Advisor, JobCentre, Offer
-from services.offers.offer_list import offer_list_json
+from services.offers.offer_list import PreparedOfferLists
 from services.offers.participants import explain_for_citizen
 from shared.auth.access import Action
 from shared.auth.web import authorize_everywhere, current_actor, current_route, requires
@@ -287,8 +287,8 @@ def create_offer(body: dict[str, Any]) -> Offer:
 @bp.doc(summary="List offers, filtered and sorted (V-1, V-2)", tags=[OFFERS])
 @requires(READ_OFFERS)
 def list_offers(query: dict[str, Any]) -> Response:
-    with transaction() as session:
-        body = offer_list_json(session, centres=readable(READ_OFFERS), **query)
+    lists: PreparedOfferLists = current_app.extensions["offers.lists"]
+    body = lists.body(context().db, readable(READ_OFFERS), query)
     return current_app.response_class(body, mimetype="application/json")
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from services.offers.api import bp
 from services.offers.models import CprAccessLog, OutboxMessage, PendingLogin, RateLimit, WebSession
+from services.offers.offer_list import PreparedOfferLists
 from shared.audit_api import cpr_access_blueprint
 from shared.auth.clients import staff_client
 from shared.auth.login_routes import install_login, login_rate_rules
@@ -55,6 +56,7 @@ def create_app(
         TAGS=TAGS,
     )
     app.extensions["planner"] = context
+    app.extensions["offers.lists"] = PreparedOfferLists()
     sessions = sessions or SessionStore.from_settings(context.db, WebSession, PendingLogin, settings)
     client = staff_client(settings)
     trust_proxies(app, settings.forwarded_hops)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -324,6 +325,18 @@ class CalendarConflict(Base):
 
 class CprAccessLog(CprAccessLogMixin, Base):
     """Who looked at whose CPR number, when and why (staff explanations)."""
+
+
+class OfferListVersion(Base):
+    """The one row whose ``version`` the database's own triggers raise with every committed
+    change to an offer, its advisors or a job centre (migration ``offers_0009``): the
+    version under which ``offer_list`` keeps the lists it served."""
+
+    __tablename__ = "offer_list_version"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
 
 
 class OutboxMessage(OutboxMixin, Base):

@@ -95,7 +95,7 @@ def empty_and_close(app: APIFlask) -> None:
     """Empty every table (the database is shared by the session), put the seeded reference
     lists back, and release the app's parts."""
     context: ServiceContext = app.extensions["planner"]
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name != "offer_list_version")  # keeps counting
     with context.db.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         reseed_reference_lists(connection)
