@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -74,6 +75,12 @@ class AwareDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+@lru_cache(maxsize=1024)
+def _array_text(values: tuple[uuid.UUID | str, ...]) -> str:
+    """``{a,b}``: an offer's advisors are bound again and again, so their text is kept."""
+    return "{" + ",".join(str(v if isinstance(v, uuid.UUID) else uuid.UUID(v)) for v in values) + "}"
+
+
 class UuidList(TypeDecorator[list[uuid.UUID]]):
     """A list of UUIDs as one PostgreSQL ``uuid[]`` parameter, sent as its text form
     (``{a,b}``) and cast to ``uuid[]`` in the statement: psycopg would convert a list element
@@ -84,9 +91,7 @@ class UuidList(TypeDecorator[list[uuid.UUID]]):
     cache_ok = True
 
     def process_bind_param(self, value: Iterable[uuid.UUID | str] | None, dialect: Any) -> str | None:
-        if value is None:
-            return None
-        return "{" + ",".join(str(v if isinstance(v, uuid.UUID) else uuid.UUID(v)) for v in value) + "}"
+        return None if value is None else _array_text(tuple(value))
 
     def bind_expression(self, bindvalue: BindParameter[Any]) -> ColumnElement[Any]:
         return cast(bindvalue, ARRAY(Uuid))
