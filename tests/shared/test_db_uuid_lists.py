@@ -40,9 +40,10 @@ def test_the_rows_of_the_listed_ids_are_found(engine: Engine, wanted: list[uuid.
         assert sorted(connection.scalars(bound, {"ids": wanted})) == expected
 
 
-def test_text_that_is_no_uuid_is_refused(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite binds each value on its own")
+def test_text_that_is_no_uuid_is_refused(create_database: Callable[[str], str]) -> None:
+    engine = make_engine(create_database("uuids"))  # PostgreSQL: SQLite binds each value on its own
+    metadata.create_all(engine)
     sneaky = f"{IDS[0]},{IDS[1]}"  # would be two elements in the array's text form
     with engine.connect() as connection, pytest.raises(StatementError):
         connection.scalars(select(things.c.n).where(among_bound(things.c.id, "ids", True)), {"ids": [sneaky]}).all()
+    engine.dispose()
