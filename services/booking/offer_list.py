@@ -23,6 +23,7 @@ from services.booking.models import CatalogueVersion, OfferView
 from services.booking.queries import active_offers, is_bookable, offer_zone
 from services.booking.schemas import OfferListOut, OfferOut
 from shared.db import Database
+from shared.shared_reads import SharedReads
 from shared.timeutil import local_midnight, today_in
 
 OFFER_FIELDS = tuple(name for name in OfferOut().fields if name != "eligibility_required")
@@ -54,14 +55,16 @@ class PreparedOfferList:
     def __init__(self) -> None:
         self._kept: _Kept | None = None
         self._lock = threading.Lock()
+        self._version_reads = SharedReads[int]()
         self.builds = 0
 
     def current(self, db: Database, now: datetime) -> bytes:
-        """The list's JSON, current in ``db`` at ``now``."""
+        """The list's JSON, current in ``db`` at ``now``: kept while the catalogue version read
+        after the call began is still its own (the threads asking at once share that read,
+        ``SharedReads``) and its day lasts."""
         kept = self._kept
         if kept is not None:
-            with db.single_read() as connection:
-                version = catalogue_version(connection)
+            version = self._version_reads.get("catalogue", lambda: self._read_version(db))
             if version == kept.version and kept.built_at <= now < kept.fresh_until:
                 return kept.body
         with db.transaction() as session:
@@ -77,3 +80,8 @@ class PreparedOfferList:
             self._kept = _Kept(version, now, fresh_until, body)
             self.builds += 1
         return body
+
+    @staticmethod
+    def _read_version(db: Database) -> int:
+        with db.single_read() as connection:
+            return catalogue_version(connection)

@@ -21,7 +21,8 @@ from caldav.lib import error as caldav_error
 from radicale import config as radicale_config
 from radicale.app import Application
 from waitress.server import create_server
-from waitress.wasyncore import close_all
+
+from services.demo.waitress_thread import stop_server
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +98,7 @@ class RadicaleServer:
 
     def stop(self) -> None:
         """Stop serving and wait for the server thread (idempotent)."""
-        self._server.task_dispatcher.shutdown()
-        close_all(self._server._map)
-        self._thread.join(timeout=10)
+        stop_server(self._server, self._thread)
 
 
 def start_radicale(storage_dir: Path, users: dict[str, str], host: str = "127.0.0.1", port: int = 0) -> RadicaleServer:

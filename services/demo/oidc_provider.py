@@ -39,8 +39,9 @@ import oidc_provider_mock
 import requests
 from joserfc import jwk, jwt
 from waitress.server import create_server
-from waitress.wasyncore import close_all
 from werkzeug.debug import DebuggedApplication
+
+from services.demo.waitress_thread import stop_server
 
 log = logging.getLogger(__name__)
 
@@ -168,9 +169,7 @@ class EmbeddedOidcProvider:
 
     def stop(self) -> None:
         """Stop serving and wait for the server thread (idempotent)."""
-        self._server.task_dispatcher.shutdown()
-        close_all(self._server._map)
-        self._thread.join(timeout=10)
+        stop_server(self._server, self._thread)
 
 
 def start_oidc_provider(
