@@ -330,7 +330,8 @@ class CprAccessLog(CprAccessLogMixin, Base):
 class OfferListVersion(Base):
     """The one row whose ``version`` the database's own triggers raise with every committed
     change to an offer, its advisors or a job centre (migration ``offers_0009``): the
-    version under which ``offer_list`` keeps the lists it served."""
+    version under which ``offer_list`` keeps the lists it served. A table the list comes to
+    read from needs the same trigger, in a migration of its own."""
 
     __tablename__ = "offer_list_version"
     __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
