@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.i18n import N_
+
 
 class PlannerError(Exception):
     """Base of all expected errors."""
@@ -82,3 +84,15 @@ class UpstreamUnavailable(PlannerError):
     status = 503
     title = "Tjenesten er midlertidigt utilgængelig"
     code = "upstream_unavailable"
+
+
+class DatabaseUnavailable(UpstreamUnavailable):
+    """The service's own database does not answer (a restart, a failover, a terminated
+    connection, every pooled connection in use, a lock not granted in time): try again."""
+
+    code = "database_unavailable"
+    retry_after = 2
+    """Seconds a client may wait before trying again (``Retry-After``)."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("Tjenesten kan ikke nå sin database lige nu. Prøv igen om lidt."))

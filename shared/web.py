@@ -13,9 +13,10 @@ from apiflask import APIFlask, Schema, fields
 from apiflask.exceptions import HTTPError
 from flask import Response, jsonify, send_from_directory
 from marshmallow import INCLUDE
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from shared.errors import PlannerError
+from shared.errors import DatabaseUnavailable, PlannerError
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,12 @@ def install_error_handling(app: APIFlask, *spec_processors: Callable[[dict[str, 
         if exc.status == 401:  # RFC 6750: say which credential is wanted
             error = ', error="invalid_token"' if exc.code == "invalid_token" else ""
             response.headers["WWW-Authenticate"] = f'Bearer realm="jobcenter-planner"{error}'
+        if isinstance(exc, DatabaseUnavailable):
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
+
+    for error in DATABASE_ERRORS:
+        app.register_error_handler(error, lambda exc: _planner_error(database_unavailable(exc)))
 
     @app.errorhandler(DataError)
     def _data_error(exc: DataError) -> Response:
@@ -160,6 +166,17 @@ def install_error_handling(app: APIFlask, *spec_processors: Callable[[dict[str, 
         response = problem(error.status_code, detail, code=f"http_{error.status_code}")
         response.headers.update(error.headers or {})
         return response
+
+
+DATABASE_ERRORS: tuple[type[Exception], ...] = (OperationalError, PoolTimeout)
+"""What SQLAlchemy raises when the database cannot be reached or does not answer in time."""
+
+
+def database_unavailable(exc: Exception) -> DatabaseUnavailable:
+    """The 503 to answer for ``exc`` (one of ``DATABASE_ERRORS``), logged by its kind only: the
+    message of a database error may quote a statement's values."""
+    log.warning("the database did not answer: %s", type(getattr(exc, "orig", None) or exc).__name__)
+    return DatabaseUnavailable()
 
 
 def install_health(app: APIFlask, check: Any) -> None:

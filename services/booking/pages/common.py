@@ -19,11 +19,12 @@ from shared.auth.access import Action
 from shared.auth.web import current_citizen
 from shared.cpr import Cpr
 from shared.eligibility import CitizenProfile
-from shared.errors import Forbidden, NotFound, PlannerError, Unauthenticated
+from shared.errors import DatabaseUnavailable, Forbidden, NotFound, PlannerError, Unauthenticated
 from shared.i18n import N_
 from shared.pages import page_text, render_page
 from shared.rate_limit import TOO_MANY
 from shared.service import ServiceContext
+from shared.web import DATABASE_ERRORS, database_unavailable
 
 bp = Blueprint("citizen_pages", __name__, url_prefix="/mine-moedetilbud", template_folder="templates")
 
@@ -94,4 +95,11 @@ def _problem_page(exc: PlannerError) -> Response:
     """Refusals and errors as pages with the message in the page's language (never a
     problem document)."""
     title = PROBLEM_TITLES.get(exc.status, FAILED)
-    return render_page("citizen/problem.html", status=exc.status, title=title, detail=page_text(exc.detail))
+    page = render_page("citizen/problem.html", status=exc.status, title=title, detail=page_text(exc.detail))
+    if isinstance(exc, DatabaseUnavailable):
+        page.headers["Retry-After"] = str(exc.retry_after)
+    return page
+
+
+for _error in DATABASE_ERRORS:
+    bp.register_error_handler(_error, lambda exc: _problem_page(database_unavailable(exc)))
