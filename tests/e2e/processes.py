@@ -140,7 +140,7 @@ def wait_healthy(base_url: str, procs: ServiceProcesses) -> None:
     def healthy() -> bool:
         try:
             return requests.get(f"{base_url}/healthz", timeout=2).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow to start
             return False
 
     eventually(healthy, timeout=60, what=f"{base_url} to answer", on_tick=procs.assert_running)

@@ -166,7 +166,7 @@ def test_gunicorn_masks_a_cpr_number_in_the_access_log_and_a_failing_request(
     def healthy() -> bool:
         try:
             return requests.get(f"{base}/healthz", timeout=2).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow to start
             return False
 
     eventually(healthy, timeout=60, what="gunicorn to answer", on_tick=gunicorn.assert_running)
@@ -215,7 +215,7 @@ def test_gunicorn_masks_a_cpr_number_in_its_own_lines_whatever_the_app_does(
     def answers() -> bool:
         try:
             return requests.get(f"{base}/", timeout=2).status_code == 404
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow to start
             return False
 
     eventually(answers, timeout=60, what="gunicorn to answer", on_tick=gunicorn.assert_running)
