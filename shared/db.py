@@ -26,13 +26,11 @@ from sqlalchemy import (
     Engine,
     MetaData,
     Table,
-    Uuid,
     any_,
     bindparam,
     create_engine,
     event,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator, UserDefinedType
@@ -104,22 +102,13 @@ def dialect_name(session: Session | Connection) -> str:
 
 
 def among_bound(column: ColumnElement[Any], name: str, postgresql: bool) -> ColumnElement[bool]:
-    """``among`` for a statement built once: ``column`` is one of the UUIDs bound as ``name``
-    at execution (``UuidList`` on PostgreSQL, an expanding ``IN`` elsewhere)."""
+    """For a statement built once: ``column`` is one of the UUIDs bound as ``name`` at
+    execution. On PostgreSQL as ``= ANY($1::UUID[])`` (``UuidList``): one parameter, so the
+    statement's text is the same for any number of values (a long ``IN`` list is rendered
+    and parsed anew for every execution); elsewhere as an expanding ``IN``."""
     if postgresql:
         return column == any_(bindparam(name, type_=UuidList()))
     return column.in_(bindparam(name, expanding=True))
-
-
-def among(session: Session | Connection, column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
-    """``column`` is one of ``values``. On PostgreSQL as ``= ANY(:array)``: one parameter, so the
-    statement's text is the same for any number of values (a long ``IN`` list is rendered
-    and parsed anew for every execution); elsewhere as ``IN``."""
-    values = list(values)
-    if dialect_name(session) == "postgresql":
-        array = UuidList() if isinstance(column.type, Uuid) else ARRAY(column.type)
-        return column == any_(bindparam(None, values, type_=array))
-    return column.in_(values)
 
 
 def table_of(model: type[Any]) -> Table:

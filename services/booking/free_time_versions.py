@@ -20,11 +20,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import Connection, any_, bindparam, delete, event, func, insert, select
+from sqlalchemy import Connection, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from services.booking.models import FreeTimeChange
-from shared.db import Database, UuidList, dialect_name, table_of
+from shared.db import Database, among_bound, dialect_name, table_of
 
 Versions = dict[uuid.UUID, int]
 
@@ -37,10 +37,10 @@ FOLD_BATCH = 1000
 _CHANGES = table_of(FreeTimeChange)
 _SUMS = select(_CHANGES.c.subject_id, func.sum(_CHANGES.c.amount)).group_by(_CHANGES.c.subject_id)
 _READ = {
-    "postgresql": _SUMS.where(_CHANGES.c.subject_id == any_(bindparam("subjects", type_=UuidList()))),
-    "other": _SUMS.where(_CHANGES.c.subject_id.in_(bindparam("subjects", expanding=True))),
+    "postgresql": _SUMS.where(among_bound(_CHANGES.c.subject_id, "subjects", postgresql=True)),
+    "other": _SUMS.where(among_bound(_CHANGES.c.subject_id, "subjects", postgresql=False)),
 }
-"""One statement per kind of database, built once (see ``shared.db.among``)."""
+"""One statement per kind of database, built once (``shared.db.among_bound``)."""
 
 
 def touch(session: Session, *subjects: uuid.UUID | None) -> None:
