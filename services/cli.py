@@ -103,7 +103,7 @@ def offers_consume() -> None:
 def offers_rotate_secrets() -> None:
     """Re-encrypt every calendar password with the first key of PLANNER_SECRET_KEYS and
     send it to the worker; afterwards the older keys can be removed."""
-    from services.offers.secret_rotation import rotate_stored_secrets
+    from services.offers.admin.secret_rotation import rotate_stored_secrets
     from shared.errors import PlannerError
 
     try:

@@ -412,8 +412,9 @@ jobcenter-planner demo kører / is running ({found} ledige tider beregnet)
       API:                    {stack.booking_url}/api/v1/offers
       ledige tider:           {stack.booking_url}/api/v1/offers/{first}/times
       OpenAPI:                {stack.booking_url}/docs
-  Medarbejdere (offers):      {stack.offers_url}/docs
+  Medarbejdere (offers):      {stack.offers_url}/tilbud   (tilbudsliste, tilbudsside, aktivér og deaktivér)
       log ind:                {stack.offers_url}/login    (vælg en medarbejder på login-siden)
+      OpenAPI:                {stack.offers_url}/docs
 {staff}
   Login (OpenID Connect):     {stack.identity_provider.issuer}  (kun til demo: alle kan logge ind som alle)
   CalDAV (Radicale):          {stack.radicale.url}  brugere: {", ".join(f"{u}/{p}" for u, p in stack.users.items())}

@@ -26,8 +26,8 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.offers.lookup import get_or_404
 from services.offers.models import Advisor, JobCentre, Offer, Room, Team
-from services.offers.queries import get_or_404
 from shared.auth.access import Action
 from shared.auth.web import NOT_ALLOWED, authorize, job_centres_allowed
 from shared.errors import Forbidden, NotFound

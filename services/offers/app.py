@@ -7,7 +7,8 @@ from sqlalchemy import text
 
 from services.offers.api import bp
 from services.offers.models import CprAccessLog, OutboxMessage, PendingLogin, RateLimit, WebSession
-from services.offers.offer_list import PreparedOfferLists
+from services.offers.offers.offer_list import PreparedOfferLists
+from services.offers.staff_site import install_staff_site
 from shared.audit_api import cpr_access_blueprint
 from shared.auth.clients import staff_client
 from shared.auth.login_routes import install_login, login_rate_rules
@@ -75,6 +76,7 @@ def create_app(
     app.register_blueprint(cpr_access_blueprint(CprAccessLog, citizens_log_in=False))
     install_login(app, client, sessions, settings, public_url=settings.offers_public_url)
     install_pages(app, site=N_("Mødetilbud for medarbejdere"), audience="staff", login=client is not None)
+    install_staff_site(app)
     if start_relay:
         context.start_relay_thread()
     return app

@@ -187,6 +187,33 @@ class OfferAdvisor(Base):
     position: Mapped[int] = mapped_column(Integer)
 
 
+class OfferTargetGroup(Base):
+    """A contact group an offer is for: one its rules name with "lig med" (the offer list's
+    "Målgruppe" filter, V-2). Kept by the operations whenever the rules change."""
+
+    __tablename__ = "offer_target_group"
+
+    offer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"), primary_key=True)
+    contact_group: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+
+
+class OfferRevision(Base):
+    """One change to an offer (V-7 and the audit row of DOMAIN.md): who, when, which field,
+    the old and the new value (JSON text; both null for the creation, ``field`` "created").
+    Written by the operations only; the database refuses to change or delete a row."""
+
+    __tablename__ = "offer_revision"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    offer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offer.id"), index=True)
+    changed_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    actor: Mapped[str | None] = mapped_column(String(200))
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    field: Mapped[str] = mapped_column(String(50))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+
 class Offer(Base):
     """An online offer (online tilbud) citizens book themselves."""
 
@@ -237,6 +264,7 @@ class Offer(Base):
     advisor_links: Mapped[list[OfferAdvisor]] = relationship(
         order_by=OfferAdvisor.position, lazy="selectin", cascade="all, delete-orphan"
     )
+    target_links: Mapped[list[OfferTargetGroup]] = relationship(cascade="all, delete-orphan")
 
     @property
     def advisor_ids(self) -> list[uuid.UUID]:

@@ -198,6 +198,19 @@ def current_actor() -> str:
     return actor_id(require_principal())
 
 
+def actor_name(principal: Principal) -> str:
+    """Who did it, as a revision log shows it to staff: a staff member's or system's name
+    (a citizen is "borger", never a CPR number)."""
+    if isinstance(principal, Citizen):
+        return "borger"
+    return principal.name
+
+
+def current_actor_name() -> str:
+    """``actor_name`` of this request's caller (401 when anonymous)."""
+    return actor_name(require_principal())
+
+
 def current_route() -> str:
     """The request's route as written in the code (``/api/v1/offers/<uuid:offer_id>/explain``),
     for the CPR access log: never the path itself, which could carry what a caller typed."""

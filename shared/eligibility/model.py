@@ -15,6 +15,7 @@ spelling for list values, marker codes for person-group markers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Any
@@ -187,3 +188,16 @@ class RuleSet:
 
     def to_json(self) -> dict[str, Any]:
         return {"join": self.join.value, "groups": [group.to_json() for group in self.groups]}
+
+
+def targeted_values(rules: Mapping[str, Any] | None, rule_type: RuleType) -> tuple[str, ...]:
+    """The values that canonical rules (their JSON form) name for ``rule_type`` with "lig
+    med", sorted and each once: whom an offer is for, as staff filter the offer list by it
+    ("Målgruppe", V-2). Rules from before rules existed (``None``) name none."""
+    found = {
+        str(rule["value"])
+        for group in (rules or {}).get("groups", [])
+        for rule in group.get("rules", [])
+        if rule.get("type") == rule_type.value and rule.get("condition") == Condition.EQ.value
+    }
+    return tuple(sorted(found))

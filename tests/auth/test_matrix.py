@@ -154,6 +154,21 @@ BOOKING_PAGES = {
     "/mine-moedetilbud/kvittering/{booking_id}": CITIZEN_PAGE | {CITIZEN_B: 404},
     "/mine-moedetilbud/kvittering/{booking_id}/moede.ics": CITIZEN_PAGE | {CITIZEN_B: 404},
 }
+STAFF_PAGE = {ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 200, PLANNER_Y: 200, READER_X: 200, ADMIN_X: 200}
+OFFERS_PAGES = {
+    # The staff's pages (services/offers/*/pages.py): anyone with a role may read (a list shows
+    # only their centres' rows); another centre's offer is 404, as in the API; citizens 403.
+    "/tilbud": STAFF_PAGE,
+    "/tilbud?channel=phone&sort=team&order=desc&page=2": STAFF_PAGE,
+    "/tilbud/{offer_id}": STAFF_PAGE | {PLANNER_Y: 404},
+}
+OFFERS_PAGE_POSTS = {
+    # Form posts of the staff's pages: only a planner of the offer's centre; after the
+    # change the browser is sent back to the page (303).
+    "/tilbud/{offer_id}/status": {
+        ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 303, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403,
+    },
+}  # fmt: skip
 OTHER_ROUTES = {
     # Not operations of the OpenAPI documents, and public by design.
     "/openapi.json",
@@ -176,6 +191,9 @@ OTHER_ROUTES = {
     "/mine-moedetilbud/aftaler/<uuid:booking_id>/aflys",
     "/mine-moedetilbud/kvittering/<uuid:booking_id>",
     "/mine-moedetilbud/kvittering/<uuid:booking_id>/moede.ics",
+    "/tilbud",  # the staff's pages: OFFERS_PAGES and OFFERS_PAGE_POSTS
+    "/tilbud/<uuid:offer_id>",
+    "/tilbud/<uuid:offer_id>/status",
 }
 
 
@@ -377,6 +395,21 @@ def test_every_route_answers_each_identity_as_the_table_says(world: Fixture) -> 
             got_status = world.client("booking").get(path, headers=world.headers[who]).status_code
             if got_status != statuses[who]:
                 wrong.append(f"booking page {path} as {who}: {got_status}, expected {statuses[who]}")
+    for template, statuses in OFFERS_PAGES.items():
+        path = template.format(**world.ids)
+        for who in IDENTITIES:
+            got_status = world.client("offers").get(path, headers=world.headers[who]).status_code
+            if got_status != statuses[who]:
+                wrong.append(f"offers page {path} as {who}: {got_status}, expected {statuses[who]}")
+    for template, statuses in OFFERS_PAGE_POSTS.items():
+        path = template.format(**world.ids)
+        for who in IDENTITIES:
+            before = world.state() if statuses[who] != 303 else None
+            got_status = world.client("offers").post(path, headers=world.headers[who], data={"active": "true"})
+            if got_status.status_code != statuses[who]:
+                wrong.append(f"offers form {path} as {who}: {got_status.status_code}, expected {statuses[who]}")
+            elif before is not None and world.state() != before:
+                wrong.append(f"offers form {path} as {who}: refused but changed data")
     assert not wrong, "\n".join(wrong)
 
 

@@ -12,11 +12,11 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from services.offers import queries
 from services.offers.db import migrate
 from services.offers.models import Offer
-from services.offers.offer_list import PreparedOfferLists, offer_list_json
-from services.offers.schemas_offers import OfferList
+from services.offers.offers import queries
+from services.offers.offers.offer_list import PreparedOfferLists, offer_list_json
+from services.offers.offers.schemas import OfferList
 from shared.service import ServiceContext
 from tests.offers.conftest import Api, build_app, today
 
@@ -25,6 +25,8 @@ QUERIES: list[dict[str, Any]] = [
     {"sort": "updated_at", "order": "desc"},
     {"active": False},
     {"channel": "phone"},
+    {"sort": "team", "order": "desc"},
+    {"contact_group": "Dagpengemodtager"},
     {"name": "samtale", "sort": "conversation_type"},
 ]
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from services.offers.reference_admin import replace_reference_list
+from services.offers.rules.reference_lists import replace_reference_list
 from shared import events as ev
 from shared.eligibility import DEFAULT_REFERENCE
 from shared.eligibility.reference import REGIONS

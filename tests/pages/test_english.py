@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from services.booking.models import CitizenMail
-from services.booking.pages import formatting as fmt
+from shared import formatting as fmt
 from shared import i18n
 from shared.pages import FROM_BROWSER, LANGUAGE_COOKIE
 from tests.auth.conftest import BuildBrowserService
@@ -172,8 +172,9 @@ def test_a_staff_member_reads_the_start_page_in_english(build_browser_service: B
     in_english(client)
     page = html(client.get("/"))
     assert "<h1>Meeting offers for staff</h1>" in page and "Pia Planlægger is logged in." in page
-    assert re.findall(r"<li>(.*?)</li>", page) == ["planner in 10101", "reader in 20202"]
-    assert "Log out" in page and "Your roles" in page
+    main = page.split("<main", 1)[1]
+    assert re.findall(r"<li>(.*?)</li>", main) == ["planner in 10101", "reader in 20202"]
+    assert "Log out" in page and "Your roles" in page and ">Go to the list of offers</a>" in main
 
 
 def test_a_refused_login_is_explained_in_english(build_browser_service: BuildBrowserService) -> None:

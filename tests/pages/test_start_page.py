@@ -48,7 +48,9 @@ def test_a_staff_member_sees_their_name_and_roles_and_can_log_out(build_browser_
     assert offers.log_in(client, "staff-pia").status_code == 303
     page = text_of(client)
     assert "Pia Planlægger er logget ind." in page
-    assert re.findall(r"<li>(.*?)</li>", page) == ["planlægger i 10101", "læser i 20202"]
+    main = page.split("<main", 1)[1]
+    assert re.findall(r"<li>(.*?)</li>", main) == ["planlægger i 10101", "læser i 20202"]
+    assert '<a class="button" href="/tilbud">Gå til tilbudslisten</a>' in main
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token is not None
     assert client.post("/logout", data={"csrf_token": token.group(1)}).status_code == 303

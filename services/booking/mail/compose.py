@@ -16,8 +16,8 @@ from typing import Literal
 
 from services.booking import calendar_file, queries
 from services.booking.models import Booking, OfferView
-from services.booking.pages import formatting as fmt
 from services.booking.pages.views import channel_text, terms, when_text
+from shared import formatting as fmt
 from shared.logs import redact_cpr
 
 MailKind = Literal["confirmation", "rebooked", "cancelled", "reminder"]

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from services.booking import queries
 from services.booking.changes import NO_CANCELLATION, NO_REBOOKING, last_rebooking_day
 from services.booking.models import Booking, OfferView
-from services.booking.pages import formatting as fmt
 from services.booking.pages.views import channel_text, when_text
+from shared import formatting as fmt
 from shared.config import Settings
 from shared.cpr import Cpr
 from shared.cpr_vault import vault_for_settings

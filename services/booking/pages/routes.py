@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from services.booking import changes, eligibility, holds, queries, week_times
 from services.booking.models import Booking, OfferView
-from services.booking.pages import formatting as fmt
 from services.booking.pages import views
 from services.booking.pages.common import CITIZEN, bp, citizen, citizen_cpr, context, now, prepared_times
+from shared import formatting as fmt
 from shared.auth.web import requires
 from shared.cpr_vault import CprVault, vault_for_settings
 from shared.eligibility import CitizenProfile

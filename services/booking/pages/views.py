@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from services.booking import eligibility, queries, week_times
 from services.booking.models import Booking, CitizenProfileRow, OfferView
-from services.booking.pages import formatting as fmt
+from shared import formatting as fmt
 from shared.config import Settings
 from shared.cpr import Cpr
 from shared.cpr_vault import vault_for_settings

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.offers import validation as check
-from services.offers.calendar_health import health_of
+from services.offers.calendars.health import health_of
+from services.offers.lookup import centre_ids
 from services.offers.models import Advisor, AdvisorFreeTime
-from services.offers.offer_rules import start_minutes
-from services.offers.queries import centre_ids
+from services.offers.offers.fields import start_minutes
 from shared.availability import MeetingShape, bookable_starts
 from shared.errors import NotFound
 from shared.intervals import Interval, intersect

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.offers import validation as check
 from services.offers.models import CHANNELS, CONVERSATION_TYPES, Advisor, JobCentre, Offer, Room, Team
-from services.offers.participants import check_participants
+from services.offers.rules.participant_rules import check_participants
 from shared.availability import ALLOWED_START_MINUTES
 from shared.timeutil import today_in, zone
 

@@ -7,9 +7,9 @@ from apiflask import Schema, fields
 from apiflask.validators import Length, OneOf
 
 from services.offers.models import CHANNELS, CONVERSATION_TYPES, MEETING_FORMS
-from services.offers.queries import OFFER_SORTS
+from services.offers.offers.queries import OFFER_SORTS
+from services.offers.rules.schemas import routes_field, rules_field
 from services.offers.schemas import DanishSchema, date_field, id_field, int_field, text_field
-from services.offers.schemas_eligibility import routes_field, rules_field
 
 _TYPES = ", ".join(f"{k} = {v}" for k, v in CONVERSATION_TYPES.items())
 
@@ -130,4 +130,8 @@ class OfferQuery(DanishSchema):
     )
     name = fields.String(
         validate=Length(max=200, error="Højst 200 tegn."), metadata={"description": "Part of the name (any case)."}
+    )
+    contact_group = fields.String(
+        validate=Length(max=200, error="Højst 200 tegn."),
+        metadata={"description": "Only offers for this contact group: their rules name it with 'lig med' (V-2)."},
     )

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from services.offers import validation as check
 from services.offers.access import Scope
+from services.offers.admin.operations import job_centre_of
 from services.offers.events import announce_advisor, announce_sync_request
+from services.offers.lookup import get_or_404
 from services.offers.models import Advisor, JobCentre, Team
-from services.offers.operations import job_centre_of
-from services.offers.queries import get_or_404
 from shared.errors import Conflict
 from shared.secrets import (
     CalendarPasswordRefused,

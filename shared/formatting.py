@@ -1,4 +1,4 @@
-"""Pure formatting for the citizen's pages: weekdays, dates, times, ISO weeks, in Danish
+"""Pure formatting for the pages and e-mails: weekdays, dates, times, ISO weeks, in Danish
 (``locale="da"``, the default, which the e-mails use) or English (``locale="en"``).
 
 Danish: ``tirsdag 8. december 2026 kl. 09.00-09.30``; English: ``Tuesday 8 December 2026,

@@ -23,8 +23,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 from sqlalchemy.orm import Session
 
 from services.offers.models import CONVERSATION_TYPES, Offer, OfferAdvisor, OfferListVersion
-from services.offers.queries import offers_query
-from services.offers.schemas_offers import OfferOut
+from services.offers.offers.queries import offers_query
+from services.offers.offers.schemas import OfferOut
 from shared.db import Database, dialect_name
 from shared.shared_reads import SharedReads
 

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 
 from services.offers.events import announce_offer
 from services.offers.models import MARKER_LEVELS, REFERENCE_KINDS, JobCentre, Offer
-from services.offers.reference import (
+from services.offers.offers.revisions import Editor, offer_values, record_changes
+from services.offers.offers.targets import refresh_targets
+from services.offers.rules.reference import (
     LABELS,
     MARKERS,
     StoredLists,
@@ -224,13 +226,13 @@ def _recheck_offers(session: Session, lists: StoredLists) -> list[tuple[Offer, d
     return rewrites
 
 
-def replace_reference_list(session: Session, kind: str, body: Any, *, staff: str | None = None) -> dict[str, Any]:
+def replace_reference_list(session: Session, kind: str, body: Any, *, editor: Editor | None = None) -> dict[str, Any]:
     """Replace the list ``kind`` (values and aliases, or the markers) as a whole.
 
     Refused with 409 when an active offer, a job centre or a marker would lose a value it
     uses; offers using a renamed value (the old name kept as an alias) are rewritten and
-    announced with ``offer.changed``, with ``staff`` (the caller's ``actor_id``) as the one
-    who changed them. The lists belong to every job centre: the route has checked that the
+    announced with ``offer.changed``, with ``editor`` as the one who changed them (in their
+    revision logs). The lists belong to every job centre: the route has checked that the
     caller may write admin data at all of them.
     """
     if kind not in REFERENCE_KINDS:
@@ -255,10 +257,13 @@ def replace_reference_list(session: Session, kind: str, body: Any, *, staff: str
         store_markers(session, new.reference.person_group_markers)
     if kind != MARKERS:
         store_values(session, kind, new.values_of(kind))
-    now = utcnow()
+    now, editor = utcnow(), editor or Editor()
     for offer, rules, routes in rewrites:
+        before = offer_values(offer)
         offer.rules, offer.marker_routes = rules, routes
-        offer.updated_at, offer.updated_by = now, staff
+        offer.updated_at, offer.updated_by = now, editor.actor
+        refresh_targets(offer)
+        record_changes(session, offer, before, editor, now)
     session.flush()
     for offer, _, _ in rewrites:
         announce_offer(session, offer, ev.OFFER_CHANGED)

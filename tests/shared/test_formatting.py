@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from services.booking.pages import formatting as fmt
+from shared import formatting as fmt
 
 CPH = ZoneInfo("Europe/Copenhagen")
 

@@ -15,8 +15,8 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.offers.lookup import centre_ids
 from services.offers.models import Advisor, CalendarConflict
-from services.offers.queries import centre_ids
 
 HealthStatus = Literal["ok", "stale", "error", "unknown"]
 

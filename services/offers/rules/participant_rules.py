@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.offers import validation as check
+from services.offers.lookup import get_or_404
 from services.offers.models import CprAccessLog, JobCentre, Offer
-from services.offers.queries import get_or_404
-from services.offers.reference import reference_for, scope_of
+from services.offers.rules.reference import reference_for, scope_of
 from shared.audit import record_cpr_access
 from shared.eligibility import (
     InvalidCitizen,

@@ -1,0 +1,196 @@
+"""JSON routes of the admin data: job centres and closing days (A-1, A-3), teams, rooms and
+advisors with their calendars (and a calendar re-read on request)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from services.offers.access import authorized, readable, scope
+from services.offers.admin import advisors, operations, queries
+from services.offers.admin import schemas as s
+from services.offers.blueprint import (
+    ADVISORS,
+    CENTRES,
+    NO_ADVISOR,
+    NO_CENTRE,
+    READ_ADMIN,
+    ROOMS,
+    TEAMS,
+    WRITE_ADMIN,
+    WRITE_CALENDARS,
+    bp,
+    context,
+    transaction,
+)
+from services.offers.calendars.health import AdvisorView, advisor_view
+from services.offers.models import Advisor, JobCentre
+from shared.auth.web import requires
+from shared.timeutil import utcnow
+
+
+def shown(advisor: Advisor) -> AdvisorView:
+    """The advisor with its calendar health as of now."""
+    stale_after = timedelta(seconds=context().settings.calendar_stale_after_seconds)
+    return advisor_view(advisor, now=utcnow(), stale_after=stale_after)
+
+
+# --- job centres -------------------------------------------------------------------------------------------
+
+
+@bp.post("/job-centres")
+@bp.input(s.JobCentreIn, arg_name="body")
+@bp.output(s.JobCentreOut, status_code=201)
+@bp.doc(summary="Create a job centre", tags=[CENTRES], responses={409: "The code is taken"})
+@requires(WRITE_ADMIN)
+def create_job_centre(body: dict[str, Any]) -> JobCentre:
+    with transaction() as session:
+        return operations.create_job_centre(session, body, scope=scope(WRITE_ADMIN))
+
+
+@bp.get("/job-centres")
+@bp.output(s.JobCentreList)
+@bp.doc(summary="List job centres", tags=[CENTRES])
+@requires(READ_ADMIN)
+def list_job_centres() -> dict[str, Any]:
+    with transaction() as session:
+        return {"items": queries.list_job_centres(session, centres=readable(READ_ADMIN))}
+
+
+@bp.get("/job-centres/<uuid:job_centre_id>")
+@bp.output(s.JobCentreOut)
+@bp.doc(summary="Get a job centre with its closing days", tags=[CENTRES])
+@requires(READ_ADMIN)
+def get_job_centre(job_centre_id: uuid.UUID) -> JobCentre:
+    with transaction() as session:
+        return authorized(session, JobCentre, job_centre_id, NO_CENTRE, READ_ADMIN)
+
+
+@bp.patch("/job-centres/<uuid:job_centre_id>")
+@bp.input(s.JobCentrePatch, arg_name="body")
+@bp.output(s.JobCentreOut)
+@bp.doc(summary="Choose the optional closing days (5 June, 24 and 31 December)", tags=[CENTRES])
+@requires(WRITE_ADMIN)
+def update_job_centre(job_centre_id: uuid.UUID, body: dict[str, Any]) -> JobCentre:
+    with transaction() as session:
+        centre = authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
+        if "closed_optional_days" in body:
+            return operations.set_optional_closing_days(session, job_centre_id, body["closed_optional_days"])
+        return centre
+
+
+@bp.post("/job-centres/<uuid:job_centre_id>/closing-days")
+@bp.input(s.ClosingDayIn, arg_name="body")
+@bp.output(s.ClosingDayOut, status_code=201)
+@bp.doc(summary="Add a closing day of the job centre (A-3)", tags=[CENTRES], responses={409: "Already closed"})
+@requires(WRITE_ADMIN)
+def add_closing_day(job_centre_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    with transaction() as session:
+        authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
+        return operations.add_closing_day(session, job_centre_id, body)
+
+
+# --- teams and rooms ---------------------------------------------------------------------------------------
+
+
+@bp.post("/teams")
+@bp.input(s.TeamIn, arg_name="body")
+@bp.output(s.TeamOut, status_code=201)
+@bp.doc(summary="Create a team", tags=[TEAMS])
+@requires(WRITE_ADMIN)
+def create_team(body: dict[str, Any]) -> Any:
+    with transaction() as session:
+        return operations.create_team(session, body, scope=scope(WRITE_ADMIN))
+
+
+@bp.get("/teams")
+@bp.input(s.CentreFilter, location="query", arg_name="query")
+@bp.output(s.TeamList)
+@bp.doc(summary="List teams", tags=[TEAMS])
+@requires(READ_ADMIN)
+def list_teams(query: dict[str, Any]) -> dict[str, Any]:
+    with transaction() as session:
+        return {"items": queries.list_teams(session, centres=readable(READ_ADMIN), **query)}
+
+
+@bp.post("/rooms")
+@bp.input(s.RoomIn, arg_name="body")
+@bp.output(s.RoomOut, status_code=201)
+@bp.doc(summary="Create a meeting room", tags=[ROOMS])
+@requires(WRITE_ADMIN)
+def create_room(body: dict[str, Any]) -> Any:
+    with transaction() as session:
+        return operations.create_room(session, body, scope=scope(WRITE_ADMIN))
+
+
+@bp.get("/rooms")
+@bp.input(s.CentreFilter, location="query", arg_name="query")
+@bp.output(s.RoomList)
+@bp.doc(summary="List meeting rooms", tags=[ROOMS])
+@requires(READ_ADMIN)
+def list_rooms(query: dict[str, Any]) -> dict[str, Any]:
+    with transaction() as session:
+        return {"items": queries.list_rooms(session, centres=readable(READ_ADMIN), **query)}
+
+
+# --- advisors ------------------------------------------------------------------------------------------------
+
+
+@bp.post("/advisors")
+@bp.input(s.AdvisorIn, arg_name="body")
+@bp.output(s.AdvisorOut, status_code=201)
+@bp.doc(summary="Create an advisor with calendar and working hours", tags=[ADVISORS])
+@requires(WRITE_ADMIN)
+def create_advisor(body: dict[str, Any]) -> AdvisorView:
+    with transaction() as session:
+        keys, check_url = context().settings.secret_keys, context().check_calendar_url
+        advisor = advisors.create_advisor(
+            session, body, scope=scope(WRITE_ADMIN), secret_keys=keys, check_calendar_url=check_url
+        )
+        return shown(advisor)
+
+
+@bp.get("/advisors")
+@bp.input(s.AdvisorFilter, location="query", arg_name="query")
+@bp.output(s.AdvisorList)
+@bp.doc(summary="List advisors", tags=[ADVISORS])
+@requires(READ_ADMIN)
+def list_advisors(query: dict[str, Any]) -> dict[str, Any]:
+    with transaction() as session:
+        return {"items": [shown(a) for a in queries.list_advisors(session, centres=readable(READ_ADMIN), **query)]}
+
+
+@bp.get("/advisors/<uuid:advisor_id>")
+@bp.output(s.AdvisorOut)
+@bp.doc(summary="Get an advisor with its calendar health (never the calendar password)", tags=[ADVISORS])
+@requires(READ_ADMIN)
+def get_advisor(advisor_id: uuid.UUID) -> AdvisorView:
+    with transaction() as session:
+        return shown(authorized(session, Advisor, advisor_id, NO_ADVISOR, READ_ADMIN))
+
+
+@bp.patch("/advisors/<uuid:advisor_id>")
+@bp.input(s.AdvisorPatch(partial=True), arg_name="body")
+@bp.output(s.AdvisorOut)
+@bp.doc(summary="Change an advisor (only the fields given)", tags=[ADVISORS])
+@requires(WRITE_ADMIN)
+def update_advisor(advisor_id: uuid.UUID, body: dict[str, Any]) -> AdvisorView:
+    with transaction() as session:
+        authorized(session, Advisor, advisor_id, NO_ADVISOR, WRITE_ADMIN)
+        keys, check_url = context().settings.secret_keys, context().check_calendar_url
+        advisor = advisors.update_advisor(
+            session, advisor_id, body, scope=scope(WRITE_ADMIN), secret_keys=keys, check_calendar_url=check_url
+        )
+        return shown(advisor)
+
+
+@bp.post("/advisors/<uuid:advisor_id>/sync")
+@bp.output(s.SyncRequested, status_code=202)
+@bp.doc(summary="Re-read the advisor's calendar now", tags=[ADVISORS], responses={409: "No calendar"})
+@requires(WRITE_CALENDARS)
+def request_calendar_sync(advisor_id: uuid.UUID) -> dict[str, Any]:
+    with transaction() as session:
+        authorized(session, Advisor, advisor_id, NO_ADVISOR, WRITE_CALENDARS)
+        advisors.request_calendar_sync(session, advisor_id)
+    return {"advisor_id": advisor_id, "status": "requested"}

@@ -1,0 +1,70 @@
+"""What every staff page shares (issue 13): a blueprint per feature package with the same
+error pages, the wide layout, and the shared templates (``templates/staff``: the problem page,
+sortable table headers, pagination, the error summary).
+
+Pages are server-rendered, Danish first, and work without JavaScript. They call the same
+queries and operations as the JSON API; a route only parses, checks access, calls and
+renders. Anonymous visitors are sent to ``/login?next=...``; refusals and errors are pages
+(never problem documents) in the page's language.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, Response, redirect, request
+from flask_babel import lazy_gettext
+
+from shared.errors import DatabaseUnavailable, PlannerError, Unauthenticated
+from shared.pages import page_text, render_page
+from shared.web import DATABASE_ERRORS, database_unavailable
+
+HERE = Path(__file__).parent
+PROBLEM_TITLES = {
+    403: lazy_gettext("Du har ikke adgang til siden"),
+    404: lazy_gettext("Siden findes ikke"),
+    409: lazy_gettext("Det kunne ikke lade sig gøre"),
+    429: lazy_gettext("Vent lidt, og prøv igen"),
+}
+FAILED = lazy_gettext("Det lykkedes ikke")
+
+
+def staff_page(template: str, status: int = 200, **values: Any) -> Response:
+    """``template`` on the base layout, wide enough for the staff's tables."""
+    return render_page(template, status, wide=True, **values)
+
+
+def _log_in_first(exc: Unauthenticated) -> Response:
+    """Anonymous (or an expired session): log in, then come back to this page."""
+    path = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    return redirect("/login?" + urlencode({"next": path}), 302)  # type: ignore[return-value]
+
+
+def _problem_page(exc: PlannerError) -> Response:
+    """A refusal or error as a page, in the page's language."""
+    title = PROBLEM_TITLES.get(exc.status, FAILED)
+    page = staff_page("staff/problem.html", status=exc.status, title=title, detail=page_text(exc.detail))
+    if isinstance(exc, DatabaseUnavailable):
+        page.headers["Retry-After"] = str(exc.retry_after)
+    return page
+
+
+def staff_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
+    """A blueprint of staff pages whose templates are its package's ``templates`` folder,
+    with the staff's login redirect and error pages."""
+    bp = Blueprint(name, import_name, url_prefix=url_prefix, template_folder="templates")
+    bp.register_error_handler(Unauthenticated, _log_in_first)
+    bp.register_error_handler(PlannerError, _problem_page)
+    for error in DATABASE_ERRORS:
+        bp.register_error_handler(error, lambda exc: _problem_page(database_unavailable(exc)))
+    return bp
+
+
+def install_staff_site(app: Flask) -> None:
+    """The staff pages of every feature package, and the templates they share."""
+    from services.offers.offers.pages import bp as offer_pages
+
+    app.register_blueprint(Blueprint("staff", __name__, template_folder=str(HERE / "templates")))
+    app.register_blueprint(offer_pages)
