@@ -94,3 +94,21 @@ def log_cpr_access(
     """Record one access in a transaction of its own (committed even when the request then fails)."""
     with db.transaction() as session:
         record_cpr_access(session, model, actor=actor, purpose=purpose, cpr=cpr, route=route, vault=vault)
+
+
+def log_cpr_accesses(
+    db: Database,
+    model: type[CprAccessLogMixin],
+    *,
+    actor: str,
+    accesses: list[tuple[str, Cpr]],
+    route: str = "",
+    vault: CprVault | None = None,
+) -> None:
+    """Record several accesses, ``(purpose, cpr)`` each, in one transaction of its own
+    (a list of participants whose numbers are shown: one row per number)."""
+    if not accesses:
+        return
+    with db.transaction() as session:
+        for purpose, cpr in accesses:
+            record_cpr_access(session, model, actor=actor, purpose=purpose, cpr=cpr, route=route, vault=vault)

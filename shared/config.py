@@ -175,6 +175,19 @@ class Settings(BaseSettings):
         description="The booking service's origin as browsers see it (https://host[:port]), for its login "
         "callback and logout; empty: the address of each request.",
     )
+    booking_api_url: str = Field(
+        "",
+        description="Where the offers service reaches the booking API (http(s)://host[:port], an internal address) "
+        "for the staff's participant lists; empty: the lists are not shown.",
+    )
+    booking_api_key: SecretStr = Field(
+        SecretStr(""),
+        description="The offers service's API key at the booking service (a key with the reader role at every "
+        "centre, listed in booking's PLANNER_API_KEYS); the staff page checks the person's own role first.",
+    )
+    booking_api_timeout_seconds: float = Field(
+        5.0, gt=0, le=60, description="Timeout of one request from the offers service to the booking API."
+    )
     cookie_secure: bool = Field(
         True,
         description="Send the session cookie over HTTPS only and send HSTS; false only for the demo on plain HTTP.",

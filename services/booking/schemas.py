@@ -184,3 +184,45 @@ class CitizenProfileIn(Schema):
 class ImportOut(Schema):
     created = Integer(required=True, metadata={"description": "Citizens not known before."})
     replaced = Integer(required=True, metadata={"description": "Citizens whose profile was replaced."})
+
+
+class ParticipantsIn(Schema):
+    search = String(
+        load_default=None,
+        allow_none=True,
+        validate=Length(max=200),
+        metadata={"description": "A name (or part of one, any case) or a CPR number (with or without the hyphen)."},
+    )
+    reveal = List(
+        UUID(),
+        load_default=list,
+        validate=Length(max=500),
+        metadata={"description": "Bookings whose citizen's full CPR number to include (each is logged)."},
+    )
+    reveal_all = Boolean(
+        load_default=False,
+        metadata={"description": "Include every listed citizen's full CPR number (an export; each is logged)."},
+    )
+
+
+class ParticipantOut(Schema):
+    booking_id = UUID(required=True)
+    reference = String(required=True)
+    name = String(allow_none=True, metadata={"description": "From the citizen's profile (null if unknown)."})
+    cpr_masked = String(required=True, metadata={"description": "Birth date and XXXX, e.g. 150289-XXXX."})
+    cpr = String(
+        allow_none=True,
+        metadata={"description": "The full CPR number (DDMMÅÅ-XXXX), only for the bookings in reveal; else null."},
+    )
+    contact_group = String(allow_none=True)
+    age = Integer(required=True, metadata={"description": "Completed years today, from the CPR number."})
+    booking_deadline = Date(allow_none=True, metadata={"description": "The citizen's personal deadline, if any."})
+    start = DateTime(required=True)
+    end = DateTime(required=True)
+    advisor_id = UUID(required=True)
+    booked_at = DateTime(required=True)
+
+
+class ParticipantsOut(Schema):
+    items = List(Nested(ParticipantOut), required=True)
+    total = Integer(required=True)

@@ -88,11 +88,13 @@ def demo_environment(
     calendar_server: str = "127.0.0.1",
     identity_provider: str = "http://127.0.0.1:8003",
     setup_key: NewApiKey | None = None,
+    service_keys: tuple[NewApiKey, ...] = (),
 ) -> dict[str, str]:
     """The embedded defaults, as PLANNER_* variables (the worker reads them too). Calendar
     URLs may point at ``calendar_server`` (the embedded Radicale's ``host:port``) and at
     no other internal address; citizens and staff log in at ``identity_provider`` (the
-    embedded one); ``setup_key`` is the demo set-up's API key."""
+    embedded one); ``setup_key`` is the demo set-up's API key, ``service_keys`` those the
+    services use to call each other (offers' key at booking, for the participant lists)."""
     key_file = data_dir / "secret.key"
     if not key_file.exists():
         key_file.write_text(new_key())
@@ -120,7 +122,7 @@ def demo_environment(
         "PLANNER_STAFF_OIDC_CLIENT_SECRET": STAFF_CLIENT[1],
         "PLANNER_STAFF_GROUP_ROLES": ";".join(f"{group}={grant}" for group, grant in DEMO_STAFF_GROUPS.items()),
         "PLANNER_TOKEN_AUDIENCE": DEMO_AUDIENCE,
-        "PLANNER_API_KEYS": json.dumps([stored_form(setup_key.stored)] if setup_key else []),
+        "PLANNER_API_KEYS": json.dumps([stored_form(k.stored) for k in (setup_key, *service_keys) if k is not None]),
         "PLANNER_MAIL_PICKUP_DIR": str(mail_folder(data_dir)),
     }
 
@@ -274,7 +276,10 @@ def start_demo(
         demo_identity_users(today), access_token_audience=DEMO_AUDIENCE, host=host, port=identity_port
     )
     setup_key = create_api_key("demo set-up", parse_grants(["administrator:*", "planner:*"]))
-    os.environ.update(demo_environment(data_dir, urlsplit(radicale.url).netloc, identity.issuer, setup_key))
+    participants_key = create_api_key("offers service (participant lists)", parse_grants(["reader:*"]))
+    os.environ.update(
+        demo_environment(data_dir, urlsplit(radicale.url).netloc, identity.issuer, setup_key, (participants_key,))
+    )
     get_settings.cache_clear()
     settings = get_settings()
 
@@ -288,6 +293,8 @@ def start_demo(
     from services.offers import consumer as offers_consumer
     from services.offers.app import create_app as offers_app
     from services.offers.db import migrate as migrate_offers
+    from services.offers.participants.booking_api import BookingApi
+    from services.offers.participants.view import BOOKING_API
 
     for migrate, url in (
         (migrate_offers, settings.offers_database_url),
@@ -316,6 +323,8 @@ def start_demo(
 
     stack.offers_url = _serve(offers, host, offers_port, stack)
     stack.booking_url = _serve(booking, host, booking_port, stack)
+    timeout = settings.booking_api_timeout_seconds  # offers asks booking for the participants, over HTTP
+    offers.extensions[BOOKING_API] = BookingApi(stack.booking_url, participants_key.key, timeout)
     stack.offer_ids = seed(offers, radicale, advisors, setup_key)
     seed_citizens(booking, setup_key)
     return stack

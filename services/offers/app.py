@@ -8,6 +8,8 @@ from sqlalchemy import text
 from services.offers.api import bp
 from services.offers.models import CprAccessLog, OutboxMessage, PendingLogin, RateLimit, WebSession
 from services.offers.offers.offer_list import PreparedOfferLists
+from services.offers.participants.booking_api import BookingApi
+from services.offers.participants.view import BOOKING_API
 from services.offers.staff_site import install_staff_site
 from shared.audit_api import cpr_access_blueprint
 from shared.auth.clients import staff_client
@@ -58,6 +60,9 @@ def create_app(
     )
     app.extensions["planner"] = context
     app.extensions["offers.lists"] = PreparedOfferLists()
+    if settings.booking_api_url:
+        key, timeout = settings.booking_api_key.get_secret_value(), settings.booking_api_timeout_seconds
+        app.extensions[BOOKING_API] = BookingApi(settings.booking_api_url, key, timeout)
     sessions = sessions or SessionStore.from_settings(context.db, WebSession, PendingLogin, settings)
     client = staff_client(settings)
     trust_proxies(app, settings.forwarded_hops)

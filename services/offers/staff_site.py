@@ -32,8 +32,11 @@ FAILED = lazy_gettext("Det lykkedes ikke")
 
 
 def staff_page(template: str, status: int = 200, **values: Any) -> Response:
-    """``template`` on the base layout, wide enough for the staff's tables."""
-    return render_page(template, status, wide=True, **values)
+    """``template`` on the base layout, wide enough for the staff's tables; never kept by a
+    browser or proxy cache (the pages show citizens' data)."""
+    page = render_page(template, status, wide=True, **values)
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 def _log_in_first(exc: Unauthenticated) -> Response:
@@ -65,6 +68,8 @@ def staff_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
 def install_staff_site(app: Flask) -> None:
     """The staff pages of every feature package, and the templates they share."""
     from services.offers.offers.pages import bp as offer_pages
+    from services.offers.participants.pages import bp as participant_pages
 
     app.register_blueprint(Blueprint("staff", __name__, template_folder=str(HERE / "templates")))
     app.register_blueprint(offer_pages)
+    app.register_blueprint(participant_pages)

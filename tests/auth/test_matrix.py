@@ -122,6 +122,7 @@ EXPECTED: dict[str, dict[str, dict[str, object]]] = {
         "GET /api/v1/offers/{offer_id}/times": PUBLIC,
         "POST /api/v1/eligible-offers": answers(OK),
         "POST /api/v1/offers/{offer_id}/times": CITIZEN_OR_STAFF_READ_X,
+        "POST /api/v1/offers/{offer_id}/participants": STAFF_READ_X,
         "POST /api/v1/bookings": CITIZEN_OR_PLANNER_X,
         "GET /api/v1/bookings/{booking_id}": OWN_BOOKING_READ,
         "POST /api/v1/bookings/{booking_id}/cancel": OWN_BOOKING_WRITE,
@@ -168,6 +169,14 @@ OFFERS_PAGE_POSTS = {
     "/tilbud/{offer_id}/status": {
         ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 303, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403,
     },
+    # the participant list: search and "Vis" answer the offer page (booking is not set up here, so
+    # the page says the list cannot be fetched); the Excel file then answers 409 (not set up)
+    "/tilbud/{offer_id}/deltagere": {
+        ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 200, PLANNER_Y: 404, READER_X: 200, ADMIN_X: 200,
+    },
+    "/tilbud/{offer_id}/deltagere.xlsx": {
+        ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 409, PLANNER_Y: 404, READER_X: 409, ADMIN_X: 409,
+    },
 }  # fmt: skip
 OTHER_ROUTES = {
     # Not operations of the OpenAPI documents, and public by design.
@@ -194,6 +203,8 @@ OTHER_ROUTES = {
     "/tilbud",  # the staff's pages: OFFERS_PAGES and OFFERS_PAGE_POSTS
     "/tilbud/<uuid:offer_id>",
     "/tilbud/<uuid:offer_id>/status",
+    "/tilbud/<uuid:offer_id>/deltagere",
+    "/tilbud/<uuid:offer_id>/deltagere.xlsx",
 }
 
 
@@ -404,7 +415,7 @@ def test_every_route_answers_each_identity_as_the_table_says(world: Fixture) -> 
     for template, statuses in OFFERS_PAGE_POSTS.items():
         path = template.format(**world.ids)
         for who in IDENTITIES:
-            before = world.state() if statuses[who] != 303 else None
+            before = world.state() if statuses[who] not in (200, 303) else None
             got_status = world.client("offers").post(path, headers=world.headers[who], data={"active": "true"})
             if got_status.status_code != statuses[who]:
                 wrong.append(f"offers form {path} as {who}: {got_status.status_code}, expected {statuses[who]}")

@@ -73,3 +73,43 @@ def build_staff_site(build_browser_service: Callable[..., BrowserService]) -> St
     for code, team in (("10101", "Team Øst"), ("20202", "Team Vest"), ("30303", "Team Syd")):
         site.centre(code, team)
     return site
+
+
+@dataclass
+class WithBooking:
+    """The staff site asking a booking service, served over HTTP, for participants; the
+    offer "Jobsamtale" (10101) booked there by the citizens ``booked`` names (n: name)."""
+
+    site: StaffSite
+    booking: Any  # tests.pages.citizen_site.CitizenSite
+    offer: dict[str, Any]
+    booking_ids: dict[str, str]
+
+
+def with_booking(site: StaffSite, booking: Any, booking_url: str, people: dict[int, str]) -> WithBooking:
+    """Point the staff site at ``booking_url`` (with IT's key), publish the offer there, and
+    book citizen ``fictitious_cpr(n)`` named ``people[n]`` at 09:00, 10:00, ... on TODAY + 2."""
+    from datetime import date, timedelta
+
+    from services.offers.participants.booking_api import BookingApi
+    from services.offers.participants.view import BOOKING_API
+    from tests.booking.conftest import TODAY, at, citizen_profile, fictitious_cpr
+    from tests.identities import IT_KEY
+
+    site.app.extensions[BOOKING_API] = BookingApi(booking_url, IT_KEY.key, 5)
+    offer = site.offer("10101", name="Jobsamtale")
+    advisor = site.advisors["10101"]["id"]
+    payload = booking.publish(offer_id=offer["id"], job_centre_code="10101", advisor_ids=[advisor])
+    day = TODAY + timedelta(days=2)
+    starts = [at(day, 9 + i) for i in range(len(people))]
+    booking.compute(payload, {advisor: starts}, TODAY, date(2027, 2, 1))
+    staff = ItClient(booking.app)
+    imported = staff.post("/api/v1/citizens", json=[citizen_profile(n, name=name) for n, name in people.items()])
+    assert imported.status_code == 200, imported.get_json()
+    ids = {}
+    for (n, name), start in zip(people.items(), starts, strict=True):
+        body = {"offer_id": offer["id"], "start": start.isoformat(), "citizen": {"cpr": fictitious_cpr(n)}}
+        answer = staff.post("/api/v1/bookings", json=body)
+        assert answer.status_code == 201, answer.get_json()
+        ids[name] = answer.get_json()["id"]
+    return WithBooking(site, booking, offer, ids)

@@ -20,6 +20,7 @@ from services.offers.lookup import centre_ids
 from services.offers.models import CONVERSATION_TYPES, Advisor, JobCentre, Offer, Room, Team
 from services.offers.offers import operations, queries, revisions, views
 from services.offers.offers.schemas import OfferQuery
+from services.offers.participants.view import participant_section
 from services.offers.rules.reference import load_lists, reference_for
 from services.offers.staff_site import staff_blueprint, staff_page
 from shared.auth.web import job_centres_allowed, requires
@@ -118,7 +119,16 @@ def _may_write_at(job_centre_code: str) -> bool:
     return allowed is None or job_centre_code in allowed
 
 
-def _offer_page(offer_id: uuid.UUID, *, status: int = 200, error: str | None = None) -> Response:
+def offer_page_response(
+    offer_id: uuid.UUID,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    search: str = "",
+    reveal: uuid.UUID | None = None,
+) -> Response:
+    """The offer page (``error``: a refused status change; ``search`` and ``reveal``: the
+    participant section's search and the booking whose CPR number to show)."""
     with transaction() as session:
         offer = authorized(session, Offer, offer_id, NO_OFFER, READ_OFFERS)
         centre = session.get(JobCentre, offer.job_centre_id)
@@ -138,6 +148,7 @@ def _offer_page(offer_id: uuid.UUID, *, status: int = 200, error: str | None = N
             "changed": STATUS_CHANGED.get(request.args.get("besked", "")),
             "error": error,
         }
+    values["participants"] = participant_section(offer.id, centre.code, centre.timezone, search=search, reveal=reveal)
     return staff_page("offers/offer.html", status=status, **values)
 
 
@@ -145,7 +156,7 @@ def _offer_page(offer_id: uuid.UUID, *, status: int = 200, error: str | None = N
 @requires(READ_OFFERS)
 def offer_page(offer_id: uuid.UUID) -> Response:
     """Tilbudsside: the offer's details, status, last change and revision log (V-3, V-7)."""
-    return _offer_page(offer_id)
+    return offer_page_response(offer_id)
 
 
 @bp.post("/<uuid:offer_id>/status")
@@ -158,6 +169,6 @@ def change_status(offer_id: uuid.UUID) -> Response:
             authorized(session, Offer, offer_id, NO_OFFER, WRITE_OFFERS)
             operations.update_offer(session, offer_id, {"active": active}, scope=scope(WRITE_OFFERS), editor=editor())
     except ValidationFailed as exc:
-        return _offer_page(offer_id, status=422, error=page_text(exc.detail))
+        return offer_page_response(offer_id, status=422, error=page_text(exc.detail))
     message = "aktiveret" if active else "deaktiveret"
     return redirect(url_for(".offer_page", offer_id=offer_id, besked=message), 303)  # type: ignore[return-value]

@@ -126,7 +126,7 @@ def field_text(field: str, value: Any, names: Names) -> str:
     if field == "start_minutes":
         return ", ".join(f":{minute:02d}" for minute in sorted(value or []))
     if field in ("rules", "marker_routes"):
-        return gettext("ændret (se Deltagere)")
+        return gettext("ændret (se Regler for deltagere)")
     if isinstance(value, bool):
         return _yes_no(value)
     return NONE if value in (None, "") else str(value)

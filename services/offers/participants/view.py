@@ -1,0 +1,101 @@
+"""The participant section of an offer page: asked of booking, each CPR number shown in full
+logged first with the person who sees it (``cpr_access_log``), the rest masked."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+
+from services.offers.models import CprAccessLog
+from services.offers.participants.booking_api import BookedCitizen, BookingApi, ParticipantsUnavailable
+from shared import formatting as fmt
+from shared.audit import log_cpr_accesses
+from shared.auth.access import Action
+from shared.auth.web import current_actor, current_route, job_centres_allowed
+from shared.cpr import Cpr, InvalidCpr, parse_cpr
+from shared.i18n import N_
+from shared.pages import page_locale
+from shared.service import ServiceContext
+from shared.timeutil import zone
+
+BOOKING_API = "offers.booking_api"
+SEARCH_MAX = 200
+TOO_LONG = N_("Skriv højst 200 tegn.")
+
+
+@dataclass
+class ParticipantSection:
+    """``state``: "shown", "hidden" (no right to see participants), "off" (no booking API
+    set up) or "unavailable" (booking did not answer)."""
+
+    state: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    search: str = ""
+    error: str | None = None
+
+
+def booking_api() -> BookingApi | None:
+    return current_app.extensions.get(BOOKING_API)  # type: ignore[no-any-return]
+
+
+def may_see_participants(job_centre_code: str) -> bool:
+    allowed = job_centres_allowed(Action.READ_PARTICIPANTS)
+    return allowed is None or job_centre_code in allowed
+
+
+def searched_cpr(search: str | None) -> Cpr | None:
+    try:
+        return parse_cpr(search) if search else None
+    except InvalidCpr:
+        return None
+
+
+def log_shown(purpose: str, numbers: list[Cpr]) -> None:
+    """Log that the person calling saw (or searched for) these CPR numbers, before they do."""
+    context: ServiceContext = current_app.extensions["planner"]
+    accesses = [(purpose, cpr) for cpr in numbers]
+    log_cpr_accesses(context.db, CprAccessLog, actor=current_actor(), accesses=accesses, route=current_route())
+
+
+def _row(citizen: BookedCitizen, timezone: str) -> dict[str, Any]:
+    locale = page_locale()
+    start, end = citizen.start.astimezone(zone(timezone)), citizen.end.astimezone(zone(timezone))
+    shown = f"{citizen.cpr.digits[:6]}-{citizen.cpr.digits[6:]}" if citizen.cpr else None
+    return {
+        "booking_id": citizen.booking_id,
+        "name": citizen.name or "–",
+        "cpr": shown or citizen.cpr_masked,
+        "revealed": shown is not None,
+        "contact_group": citizen.contact_group or "–",
+        "age": citizen.age,
+        "deadline": fmt.long_date(citizen.booking_deadline, locale) if citizen.booking_deadline else "–",
+        "when": fmt.when(start, end, locale),
+        "reference": citizen.reference,
+    }
+
+
+def participant_section(
+    offer_id: uuid.UUID, job_centre_code: str, timezone: str, *, search: str = "", reveal: uuid.UUID | None = None
+) -> ParticipantSection:
+    """The section for the offer ``offer_id``: its participants found by ``search`` (a name or CPR number),
+    with the CPR number of booking ``reveal`` in full."""
+    if not may_see_participants(job_centre_code):
+        return ParticipantSection("hidden")
+    api = booking_api()
+    if api is None:
+        return ParticipantSection("off")
+    search = search.strip()
+    if len(search) > SEARCH_MAX:
+        return ParticipantSection("shown", search=search[:SEARCH_MAX], error=TOO_LONG)
+    cpr = searched_cpr(search)
+    if cpr is not None:
+        log_shown("participant_search", [cpr])
+    try:
+        found = api.participants(offer_id, search=search or None, reveal=[reveal] if reveal else ())
+    except ParticipantsUnavailable:
+        return ParticipantSection("unavailable", search=search)
+    log_shown("participant_shown", [c.cpr for c in found if c.cpr is not None])
+    return ParticipantSection("shown", [_row(c, timezone) for c in found], search)
