@@ -214,6 +214,21 @@ class OfferRevision(Base):
     new_value: Mapped[str | None] = mapped_column(Text)
 
 
+class OfferDraft(Base):
+    """A half-finished offer of the wizard, kept for the person who started it (``owner``, an
+    actor id): the fields as typed (``data``) and the furthest step reached. Not an offer:
+    nothing checks or publishes it until it is saved."""
+
+    __tablename__ = "offer_draft"
+
+    id: Mapped[uuid.UUID] = _id()
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    step: Mapped[int] = mapped_column(Integer, default=1)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
 class Offer(Base):
     """An online offer (online tilbud) citizens book themselves."""
 

@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, redirect, request
 from flask_babel import lazy_gettext
 
+from shared.auth.access import Action
+from shared.auth.web import current_principal, job_centres_allowed
 from shared.errors import DatabaseUnavailable, PlannerError, Unauthenticated
 from shared.pages import page_text, render_page
 from shared.web import DATABASE_ERRORS, database_unavailable
@@ -54,6 +56,11 @@ def _problem_page(exc: PlannerError) -> Response:
     return page
 
 
+def may_create_offers() -> bool:
+    """Whether the person may create offers at some job centre."""
+    return current_principal() is not None and job_centres_allowed(Action.WRITE_OFFERS) != frozenset()
+
+
 def staff_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     """A blueprint of staff pages whose templates are its package's ``templates`` folder,
     with the staff's login redirect and error pages."""
@@ -69,7 +76,14 @@ def install_staff_site(app: Flask) -> None:
     """The staff pages of every feature package, and the templates they share."""
     from services.offers.offers.pages import bp as offer_pages
     from services.offers.participants.pages import bp as participant_pages
+    from services.offers.wizard.pages import bp as wizard_pages
 
     app.register_blueprint(Blueprint("staff", __name__, template_folder=str(HERE / "templates")))
     app.register_blueprint(offer_pages)
     app.register_blueprint(participant_pages)
+    app.register_blueprint(wizard_pages)
+
+    @app.context_processor
+    def _staff_menu() -> dict[str, Any]:
+        """The header's menu shows "Opret tilbud" to those who may create offers somewhere."""
+        return {"may_create_offers": may_create_offers}

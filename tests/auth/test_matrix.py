@@ -162,6 +162,18 @@ OFFERS_PAGES = {
     "/tilbud": STAFF_PAGE,
     "/tilbud?channel=phone&sort=team&order=desc&page=2": STAFF_PAGE,
     "/tilbud/{offer_id}": STAFF_PAGE | {PLANNER_Y: 404},
+    # the wizard: planners only; a draft is its owner's (anyone else's, like an unknown one, is 404)
+    "/tilbud/ny": STAFF_PAGE | {READER_X: 403, ADMIN_X: 403},
+    "/tilbud/kladde/{unknown_id}/trin/1": STAFF_PAGE | {PLANNER_X: 404, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
+}
+PLANNERS_DRAFT = {
+    ANON: 302,
+    CITIZEN_A: 403,
+    CITIZEN_B: 403,
+    PLANNER_X: 404,
+    PLANNER_Y: 404,
+    READER_X: 403,
+    ADMIN_X: 403,
 }
 OFFERS_PAGE_POSTS = {
     # Form posts of the staff's pages: only a planner of the offer's centre; after the
@@ -173,6 +185,13 @@ OFFERS_PAGE_POSTS = {
     # the page says the list cannot be fetched); the Excel file then answers 409 (not set up)
     "/tilbud/{offer_id}/deltagere": {
         ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 200, PLANNER_Y: 404, READER_X: 200, ADMIN_X: 200,
+    },
+    "/tilbud/kladde/{unknown_id}/trin/1": PLANNERS_DRAFT,
+    "/tilbud/kladde/{unknown_id}/gem": PLANNERS_DRAFT,
+    "/tilbud/kladde/{unknown_id}/slet": PLANNERS_DRAFT,
+    # a new draft (the planners' own; X's planner last, so the table above is not disturbed)
+    "/tilbud/ny": {
+        ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 303, PLANNER_Y: 303, READER_X: 403, ADMIN_X: 403,
     },
     "/tilbud/{offer_id}/deltagere.xlsx": {
         ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 409, PLANNER_Y: 404, READER_X: 409, ADMIN_X: 409,
@@ -205,6 +224,10 @@ OTHER_ROUTES = {
     "/tilbud/<uuid:offer_id>/status",
     "/tilbud/<uuid:offer_id>/deltagere",
     "/tilbud/<uuid:offer_id>/deltagere.xlsx",
+    "/tilbud/ny",
+    "/tilbud/kladde/<uuid:draft_id>/trin/<int:number>",
+    "/tilbud/kladde/<uuid:draft_id>/gem",
+    "/tilbud/kladde/<uuid:draft_id>/slet",
 }
 
 
@@ -406,14 +429,15 @@ def test_every_route_answers_each_identity_as_the_table_says(world: Fixture) -> 
             got_status = world.client("booking").get(path, headers=world.headers[who]).status_code
             if got_status != statuses[who]:
                 wrong.append(f"booking page {path} as {who}: {got_status}, expected {statuses[who]}")
+    unknown = {"unknown_id": "6f1c1f7e-0000-4000-8000-000000000000"}
     for template, statuses in OFFERS_PAGES.items():
-        path = template.format(**world.ids)
+        path = template.format(**world.ids, **unknown)
         for who in IDENTITIES:
             got_status = world.client("offers").get(path, headers=world.headers[who]).status_code
             if got_status != statuses[who]:
                 wrong.append(f"offers page {path} as {who}: {got_status}, expected {statuses[who]}")
     for template, statuses in OFFERS_PAGE_POSTS.items():
-        path = template.format(**world.ids)
+        path = template.format(**world.ids, **unknown)
         for who in IDENTITIES:
             before = world.state() if statuses[who] not in (200, 303) else None
             got_status = world.client("offers").post(path, headers=world.headers[who], data={"active": "true"})

@@ -88,7 +88,8 @@ class WithBooking:
 
 def with_booking(site: StaffSite, booking: Any, booking_url: str, people: dict[int, str]) -> WithBooking:
     """Point the staff site at ``booking_url`` (with IT's key), publish the offer there, and
-    book citizen ``fictitious_cpr(n)`` named ``people[n]`` at 09:00, 10:00, ... on TODAY + 2."""
+    book citizen ``fictitious_cpr(n)`` named ``people[n]`` at 09:00, 10:00, ... on TODAY + 2
+    (14:00 that day and 09:00 a week later stay free)."""
     from datetime import date, timedelta
 
     from services.offers.participants.booking_api import BookingApi
@@ -102,7 +103,8 @@ def with_booking(site: StaffSite, booking: Any, booking_url: str, people: dict[i
     payload = booking.publish(offer_id=offer["id"], job_centre_code="10101", advisor_ids=[advisor])
     day = TODAY + timedelta(days=2)
     starts = [at(day, 9 + i) for i in range(len(people))]
-    booking.compute(payload, {advisor: starts}, TODAY, date(2027, 2, 1))
+    free = [at(day, 14), at(day + timedelta(days=7), 9)]  # left free: one in this week, one in the next
+    booking.compute(payload, {advisor: starts + free}, TODAY, date(2027, 2, 1))
     staff = ItClient(booking.app)
     imported = staff.post("/api/v1/citizens", json=[citizen_profile(n, name=name) for n, name in people.items()])
     assert imported.status_code == 200, imported.get_json()

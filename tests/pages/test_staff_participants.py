@@ -51,12 +51,17 @@ def post(world: WithBooking, client: Any, path: str, **form: str) -> Any:
 
 def test_the_offer_page_lists_who_booked_with_numbers_masked(world: WithBooking) -> None:
     client = world.site.logged_in()
-    html = texts(page(client.get(f"/tilbud/{world.offer['id']}")))
+    raw = page(client.get(f"/tilbud/{world.offer['id']}"))
+    html = texts(raw)
     assert "3 borgere har booket." in html
     for n, name in PEOPLE.items():
         assert f"{name} {fictitious_cpr(n)[:6]}-XXXX Dagpengemodtager 36" in html, name
     assert "kl. 09.00-09.30" in html and fictitious_cpr(0) not in html
     assert shown_log(world) == []
+    weeks = texts(re.search(r'<table class="table">\s*<caption id="uger-caption">.*?</table>', raw, re.S)[0])
+    assert "Uge 50: 7.-13. december 2026 4 3 1" in weeks and "Uge 51: 14.-20. december 2026 1 0 1" in weeks
+    chart = re.search(r'<svg class="week-chart" role="img".*?</svg>', raw, re.S)[0]
+    assert "<title" in chart and "<desc" in chart and "3 booket, 1 ledige" in chart
 
 
 def test_vis_shows_one_number_and_logs_who_saw_it(world: WithBooking) -> None:

@@ -33,6 +33,10 @@ FILTERS = ("name", "team_id", "conversation_type", "meeting_form", "channel", "c
 STATUS_CHANGED = {
     "aktiveret": lazy_gettext("Tilbuddet er aktivt: borgerne kan se og booke det."),
     "deaktiveret": lazy_gettext("Tilbuddet er deaktiveret: borgerne kan ikke længere se det."),
+    "oprettet": lazy_gettext("Tilbuddet er gemt og aktivt: borgerne kan booke det, fra det åbner."),
+    "oprettet-inaktivt": lazy_gettext(
+        "Tilbuddet er gemt som inaktivt: borgerne kan ikke se det, før du aktiverer det."
+    ),
 }
 SORT_COLUMNS = {
     "name": lazy_gettext("Navn"),
@@ -110,6 +114,7 @@ def offer_list() -> Response:
         conversation_types=[(code, views.conversation_type(code)) for code in sorted(CONVERSATION_TYPES)],
         channels=[(key, gettext(label)) for key, label in views.CHANNEL_LABELS.items()],
         meeting_forms=[(key, gettext(label)) for key, label in views.FORM_LABELS.items()],
+        may_create=job_centres_allowed(WRITE_OFFERS) != frozenset(),
     )
 
 

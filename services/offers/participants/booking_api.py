@@ -142,3 +142,29 @@ class BookingApi:
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("booking's participant list was not in shape (%s)", type(exc).__name__)
             raise ParticipantsUnavailable from None
+
+    def free_times(self, offer_id: uuid.UUID) -> list[datetime] | None:
+        """The offer's free times as booking offers them to anyone (their starts); None when
+        booking does not offer the offer now (inactive, not open yet, unknown)."""
+        url = f"{self.base_url}/api/v1/offers/{offer_id}/times"
+        try:
+            with self._http.get(url, headers=self._headers, timeout=self.timeout, stream=True) as answer:
+                if answer.status_code == 404:
+                    return None
+                if answer.status_code != 200:
+                    log.warning("booking's free times answered HTTP %s", answer.status_code)
+                    raise ParticipantsUnavailable
+                raw = answer.raw.read(MAX_ANSWER_BYTES + 1, decode_content=True)
+        except requests.RequestException as exc:
+            log.warning("booking's free times did not answer (%s)", type(exc).__name__)
+            raise ParticipantsUnavailable from None
+        try:
+            if len(raw) > MAX_ANSWER_BYTES:
+                raise ValueError("size")
+            times = json.loads(raw)["times"]
+            if not isinstance(times, list):
+                raise ValueError("times")
+            return [_moment(item, "start") for item in times if isinstance(item, dict)]
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("booking's free times were not in shape (%s)", type(exc).__name__)
+            raise ParticipantsUnavailable from None

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 
 from services.offers.models import CprAccessLog
 from services.offers.participants.booking_api import BookedCitizen, BookingApi, ParticipantsUnavailable
+from services.offers.participants.weeks import Bar, chart_bars, weekly_seats
 from shared import formatting as fmt
 from shared.audit import log_cpr_accesses
 from shared.auth.access import Action
@@ -35,6 +38,10 @@ class ParticipantSection:
     rows: list[dict[str, Any]] = field(default_factory=list)
     search: str = ""
     error: str | None = None
+    weeks: list[dict[str, Any]] = field(default_factory=list)
+    bars: list[Bar] = field(default_factory=list)
+    chart_height: int = 0
+    offered: bool = True
 
 
 def booking_api() -> BookingApi | None:
@@ -98,4 +105,24 @@ def participant_section(
     except ParticipantsUnavailable:
         return ParticipantSection("unavailable", search=search)
     log_shown("participant_shown", [c.cpr for c in found if c.cpr is not None])
-    return ParticipantSection("shown", [_row(c, timezone) for c in found], search)
+    section = ParticipantSection("shown", [_row(c, timezone) for c in found], search)
+    try:
+        everyone = api.participants(offer_id) if search else found
+        free = api.free_times(offer_id)
+    except ParticipantsUnavailable:
+        return section
+    _add_weeks(section, free, everyone, timezone)
+    return section
+
+
+def _add_weeks(section: ParticipantSection, free: list[datetime] | None, booked: list[BookedCitizen], tz: str) -> None:
+    """The free and booked times per ISO week, as a table and as the chart's bars."""
+    locale = page_locale()
+    weeks = weekly_seats(free or [], [c.start for c in booked], zone(tz))
+    section.offered = free is not None
+    section.weeks = [
+        {"title": fmt.week_title(w.monday, locale), "total": w.total, "booked": w.booked, "free": w.free} for w in weeks
+    ]
+    label = gettext("Uge {week}")
+    value = gettext("{booked} booket, {free} ledige")
+    section.bars, section.chart_height = chart_bars(weeks, label, value)

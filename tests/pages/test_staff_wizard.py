@@ -1,0 +1,218 @@
+"""The offer wizard (O-1 to O-10, R-1 to R-3) through the Flask test client, as a browser
+without JavaScript uses it: a draft kept between steps and logins, every message in Danish at
+its field, the phone number's fallback shown as it will apply, the rule builder's buttons,
+and saving through the same operation as the API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html import unescape
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.auth.conftest import BuildBrowserService
+from tests.pages.staff_site import PIA, StaffSite, build_staff_site
+from tests.pages.test_citizen_booking_pages import check
+from tests.pages.test_staff_offer_pages import page, texts
+
+STEP1 = {"name": "Jobsamtale i Øst", "description": "Vi taler om dit næste job.", "conversation_type": "7",
+         "variant": "", "meeting_form": "individual", "channel": "in_person"}  # fmt: skip
+
+
+@pytest.fixture
+def site(build_browser_service: BuildBrowserService) -> Iterator[StaffSite]:
+    yield build_staff_site(build_browser_service)
+
+
+class Wizard:
+    """One person's way through the wizard."""
+
+    def __init__(self, site: StaffSite, client: Any) -> None:
+        self.site, self.client = site, client
+        started = self.post("/tilbud/ny")
+        assert started.status_code == 303, started.get_data(as_text=True)
+        self.path = started.headers["Location"].rsplit("/trin/", 1)[0]
+
+    def post(self, path: str, data: Any = None) -> Any:
+        form = dict(data or {})
+        form["csrf_token"] = self.site.service.csrf_token(self.client)
+        return self.client.post(path, data=form)
+
+    def step(self, number: int, action: str = "naeste", **fields: Any) -> Any:
+        return self.post(f"{self.path}/trin/{number}", {**fields, "handling": action})
+
+    def time_fields(self, **overrides: Any) -> dict[str, Any]:
+        values = {
+            "team_id": self.site.teams["10101"]["id"], "advisor_ids": [self.site.advisors["10101"]["id"]],
+            "citizen_may_choose_advisor": "nej", "room_id": "", "place": "Torvet 1", "phone": "",
+            "duration_minutes": "45", "reporting_minutes": "15", "start_minutes": ["0", "30"],
+            "first_meeting_date": "2027-01-04", "end_date": "", "rolling_weeks": "6", "opens_on": "",
+            "accept_cancellation": "ja", "rebooking": "ja", "rebooking_days_before": "2",
+        }  # fmt: skip
+        return values | overrides
+
+    def rules(self, *rules: tuple[str, str, str], action: str = "naeste", **extra: str) -> Any:
+        fields = {"groups": "1", "g0-match": "all", "g0-rules": str(len(rules)), "join": "and", **extra}
+        for i, (rule_type, condition, value) in enumerate(rules):
+            fields |= {f"g0-r{i}-type": rule_type, f"g0-r{i}-condition": condition, f"g0-r{i}-value": value}
+        return self.step(3, action, **fields)
+
+
+def located(response: Any, step: int) -> None:
+    assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    assert response.headers["Location"].endswith(f"/trin/{step}"), response.headers["Location"]
+
+
+def error_at(html: str, field: str) -> str:
+    """The message shown at ``field`` (and linked from the summary)."""
+    match = re.search(rf'<p class="error-message" id="{re.escape(field)}-fejl">(.*?)</p>', html, re.S)
+    assert match, f"no message at {field}"
+    message = texts(match[1]).replace("Fejl: ", "").strip()
+    assert f'href="#{field}">{message}</a>' in unescape(html) or f"#{field}" in html
+    return message
+
+
+def test_a_planner_creates_an_offer_in_four_steps(site: StaffSite) -> None:
+    wizard = Wizard(site, site.logged_in())
+    assert 'aria-current="step">1. Type' in page(wizard.client.get(f"{wizard.path}/trin/1"))
+    located(wizard.step(1, **STEP1), 2)
+    located(wizard.step(2, **wizard.time_fields()), 3)
+    located(wizard.rules(("contact_group", "eq", "Dagpengemodtager"), ("age", "gte", "25")), 4)
+    summary = texts(page(wizard.client.get(f"{wizard.path}/trin/4")))
+    for words in ("Navn Jobsamtale i Øst Redigér navn", "Mødested Torvet 1", "Varighed 45 minutter",
+                  "Løbende slutdato 6 uger fra bookingen", "Accepter ombooking Indtil 2 dage før mødet",
+                  "Kontaktgruppe lig med Dagpengemodtager", "Alder større end eller lig med 25"):  # fmt: skip
+        assert words in summary, words
+    saved = wizard.post(f"{wizard.path}/gem", {"handling": "aktiv"})
+    assert saved.status_code == 303 and "besked=oprettet" in saved.headers["Location"]
+    offer_id = saved.headers["Location"].split("/tilbud/")[1].split("?")[0]
+    offer = site.api.client.get(f"/api/v1/offers/{offer_id}").get_json()
+    assert offer["name"] == "Jobsamtale i Øst" and offer["duration_minutes"] == 45 and offer["active"] is True
+    assert offer["rules"]["groups"][0]["rules"][1] == {"type": "age", "condition": "gte", "value": 25}
+    assert offer["start_minutes"] == [0, 30] and offer["rebooking_days_before"] == 2
+    assert "Pia Planlægger" in texts(page(wizard.client.get(saved.headers["Location"])))
+    assert "Du har ingen kladder" in page(wizard.client.get("/tilbud/ny"))  # the draft became the offer
+
+
+def test_every_problem_is_said_in_danish_at_its_field_and_nothing_typed_is_lost(site: StaffSite) -> None:
+    wizard = Wizard(site, site.logged_in())
+    refused = page(wizard.step(1, **(STEP1 | {"name": "", "description": "x" * 501})), 422)
+    assert "<title>Fejl: Trin 1: Type" in refused and "Der er problemer" in refused
+    assert error_at(refused, "name") == "Feltet skal udfyldes."
+    assert "500" in error_at(refused, "description")
+    assert "x" * 501 in refused  # kept as typed
+    located(wizard.step(1, **STEP1), 2)
+    time = page(wizard.step(2, **wizard.time_fields(advisor_ids=[], duration_minutes="0", start_minutes=["7"])), 422)
+    assert error_at(time, "advisor_ids") == "Vælg mindst én vejleder."
+    assert error_at(time, "duration_minutes") == "Varigheden skal være mindst 1 minut."
+    assert "start_minutes" in re.findall(r'id="([a-z_]+)-fejl"', time)
+    back = wizard.step(2, "tilbage", **wizard.time_fields(duration_minutes="50"))
+    located(back, 1)  # back without checking, and the step kept
+    assert 'value="50"' in page(wizard.client.get(f"{wizard.path}/trin/2"))
+    assert wizard.client.get(f"{wizard.path}/trin/4").headers["Location"].endswith("/trin/2")  # not reached yet
+
+
+def test_a_phone_meeting_shows_the_number_it_will_use(site: StaffSite) -> None:
+    team, advisor = site.teams["10101"], site.advisors["10101"]
+    silent = site.api.advisor(site.centres["10101"], team, name="Uden Telefon", phone=None, caldav_url=None,
+                              caldav_username=None, caldav_password=None)  # fmt: skip
+    wizard = Wizard(site, site.logged_in())
+    located(wizard.step(1, **(STEP1 | {"channel": "phone"})), 2)
+    located(wizard.step(2, "gem", **wizard.time_fields(place="")), 2)
+    assert "Tomt: 70000001 (den første vejleders nummer)." in texts(page(wizard.client.get(f"{wizard.path}/trin/2")))
+    wizard.step(2, "gem", **wizard.time_fields(advisor_ids=[silent["id"], advisor["id"]]))
+    assert "Tomt: 70000000 (teamets nummer)." in texts(page(wizard.client.get(f"{wizard.path}/trin/2")))
+    located(wizard.step(2, **wizard.time_fields(advisor_ids=[silent["id"]], phone="70 11 22 33")), 3)
+    located(wizard.rules(("contact_group", "eq", "Dagpengemodtager")), 4)
+    assert "Telefonnummer 70 11 22 33" in texts(page(wizard.client.get(f"{wizard.path}/trin/4")))
+
+
+def test_the_rule_builder_adds_and_removes_rules_and_groups_without_javascript(site: StaffSite) -> None:
+    wizard = Wizard(site, site.logged_in())
+    located(wizard.step(1, **STEP1), 2)
+    located(wizard.step(2, **wizard.time_fields()), 3)
+    added = wizard.rules(("contact_group", "eq", "Dagpengemodtager"), action="add_rule:0")
+    assert added.headers["Location"].endswith("/trin/3#regler")
+    html = page(wizard.client.get(f"{wizard.path}/trin/3"))
+    assert 'name="g0-r1-type"' in html and 'name="g0-rules" value="2"' in html
+    wizard.rules(("contact_group", "eq", "Dagpengemodtager"), ("age", "gte", "18"), action="add_group")
+    html = page(wizard.client.get(f"{wizard.path}/trin/3"))
+    assert 'name="g1-r0-type"' in html and "Grupperne forbindes med" in html
+    assert 'value="18"' in html  # the age typed before the button was kept
+    refused = page(wizard.rules(("age", "gte", "ung"), ("contact_group", "eq", "Ukendt gruppe")), 422)
+    assert error_at(refused, "g0-r0-value")
+    assert error_at(refused, "g0-r1-value")
+    wizard.rules(("contact_group", "eq", "Dagpengemodtager"), ("age", "gte", "18"), action="remove_rule:0:1")
+    html = page(wizard.client.get(f"{wizard.path}/trin/3"))
+    assert 'name="g0-r1-type"' not in html and 'name="groups" value="1"' in html
+
+
+def test_a_draft_survives_a_new_login_and_is_its_owners_only(site: StaffSite) -> None:
+    first = Wizard(site, site.logged_in())
+    first.step(1, "gem", **(STEP1 | {"name": "Halvfærdigt tilbud"}))
+    again = site.logged_in()  # a closed browser: a new login
+    drafts = page(again.get("/tilbud/ny"))
+    assert "Halvfærdigt tilbud" in drafts and "Trin 1: Type" in texts(drafts)
+    assert 'value="Halvfærdigt tilbud"' in page(again.get(f"{first.path}/trin/1"))
+    site.service.oidc.put_user("staff-other", {"name": "Anden Planlægger", "groups": ["grp-planners-x"]})
+    other = site.logged_in("staff-other")
+    assert "Kladden findes ikke." in page(other.get(f"{first.path}/trin/1"), 404)
+
+
+# --- In Chromium ---------------------------------------------------------------------------------
+
+
+def test_pia_creates_a_phone_offer_in_chromium(page: Page, site: StaffSite, serve: Any) -> None:
+    base = serve(site.app)
+    page.goto(base + "/tilbud")
+    page.get_by_role("button", name=PIA).click()
+    page.get_by_role("link", name="Opret tilbud").first.click()
+    check(page, "wizard-0-start")
+    page.get_by_role("button", name="Start et nyt tilbud").click()
+    expect(page.locator('[aria-current="step"]')).to_have_text("1. Type")
+    page.get_by_role("button", name="Næste").click()  # nothing filled in
+    expect(page).to_have_title(re.compile("^Fejl: Trin 1"))
+    expect(page.get_by_role("alert")).to_be_focused()
+    check(page, "wizard-1-fejl")
+    page.get_by_label("Navn", exact=True).fill("Telefonsamtale")
+    page.get_by_label("Samtaletype", exact=True).select_option(label="7 Jobsamtale")
+    page.get_by_role("radio", name="Telefon").check()
+    check(page, "wizard-1-type")
+    page.get_by_role("button", name="Næste").click()
+    expect(page.locator('[aria-current="step"]')).to_have_text("2. Tid")
+    page.get_by_label("Team", exact=True).select_option(label="Team Øst")
+    page.get_by_role("checkbox", name=re.compile("^Vejleder 10101")).check()
+    page.get_by_label("Første mødedato").fill("2027-01-04")
+    page.get_by_label(re.compile("^Løbende slutdato")).fill("4")
+    check(page, "wizard-2-tid")
+    page.get_by_role("button", name="Næste").click()
+    expect(page.locator('[aria-current="step"]')).to_have_text("3. Deltagere")
+    page.get_by_label("Kriterie").select_option("Dagpengemodtager")
+    page.get_by_role("button", name="Tilføj regel i gruppe 1").click()
+    expect(page.get_by_role("group", name="Regel 2 i gruppe 1")).to_be_visible()
+    page.get_by_role("button", name="Fjern reglen 2 i gruppe 1").click()
+    check(page, "wizard-3-deltagere")
+    page.get_by_role("button", name="Næste").click()
+    expect(page.locator('[aria-current="step"]')).to_have_text("4. Opsummering")
+    expect(page.get_by_text("70000001")).to_be_visible()  # the first advisor's number, as it will apply
+    check(page, "wizard-4-opsummering")
+    page.get_by_role("button", name="Gem tilbud").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Telefonsamtale")
+    expect(page.get_by_role("status").first).to_contain_text("Tilbuddet er gemt og aktivt")
+
+
+def test_a_video_meeting_asks_for_no_place_or_number(site: StaffSite) -> None:
+    wizard = Wizard(site, site.logged_in())
+    located(wizard.step(1, **(STEP1 | {"channel": "video", "name": "Videomøde"})), 2)
+    time = page(wizard.client.get(f"{wizard.path}/trin/2"))
+    assert 'name="place"' not in time and 'name="phone"' not in time
+    located(wizard.step(2, **wizard.time_fields(place="")), 3)
+    located(wizard.rules(("contact_group", "eq", "Dagpengemodtager")), 4)
+    saved = wizard.post(f"{wizard.path}/gem", {"handling": "inaktiv"})
+    assert "besked=oprettet-inaktivt" in saved.headers["Location"]
+    [offer] = [o for o in site.api.client.get("/api/v1/offers").get_json()["items"] if o["name"] == "Videomøde"]
+    assert offer["channel"] == "video" and offer["place"] is None and offer["phone"] is None
+    assert offer["active"] is False
