@@ -102,3 +102,39 @@ def participant_json(participant: Participant, *, reveal: bool, today: date) -> 
 def revealed(participants: Sequence[Participant], ids: Collection[uuid.UUID], everyone: bool) -> list[Participant]:
     """The participants whose CPR number the caller asked to see."""
     return [p for p in participants if everyone or p.booking_id in ids]
+
+
+@dataclass(frozen=True)
+class BookedMeeting:
+    """A booking with its citizen's name and contact, for staff handling a calendar conflict."""
+
+    booking_id: uuid.UUID
+    offer_id: uuid.UUID
+    job_centre_code: str
+    reference: str
+    name: str | None
+    email: str | None
+    start_at: datetime
+    end_at: datetime
+    cancelled: bool
+
+
+def meetings_by_id(session: Session, booking_ids: Collection[uuid.UUID]) -> Sequence[BookedMeeting]:
+    """The bookings ``booking_ids`` (holds excluded) with their citizens' names and e-mail
+    addresses (the one given when booking, else the profile's)."""
+    if not booking_ids:
+        return []
+    query = (
+        select(Booking, OfferView.job_centre_code, CitizenProfileRow.name, CitizenProfileRow.email)
+        .join(OfferView, OfferView.id == Booking.offer_id)
+        .outerjoin(CitizenProfileRow, CitizenProfileRow.cpr_index == Booking.citizen_cpr_index)
+        .where(Booking.id.in_(sorted(booking_ids)), Booking.held_until.is_(None))
+    )
+    return [
+        BookedMeeting(
+            booking_id=booking.id, offer_id=booking.offer_id, job_centre_code=code, reference=booking.reference,
+            name=name, email=booking.email or email, start_at=booking.start_at, end_at=booking.end_at,
+            cancelled=booking.cancelled_at is not None,
+        )
+        for booking, code, name, email in session.execute(query.order_by(Booking.start_at, Booking.id)).all()
+    ]  # fmt: skip

@@ -226,3 +226,22 @@ class ParticipantOut(Schema):
 class ParticipantsOut(Schema):
     items = List(Nested(ParticipantOut), required=True)
     total = Integer(required=True)
+
+
+class MeetingsIn(Schema):
+    booking_ids = List(UUID(), required=True, validate=Length(min=1, max=500))
+
+
+class MeetingOut(Schema):
+    booking_id = UUID(required=True)
+    offer_id = UUID(required=True)
+    reference = String(required=True)
+    name = String(allow_none=True, metadata={"description": "The citizen's name (null if unknown)."})
+    email = String(allow_none=True, metadata={"description": "Where the citizen gets e-mail about the meeting."})
+    start = DateTime(required=True)
+    end = DateTime(required=True)
+    cancelled = Boolean(required=True)
+
+
+class MeetingsOut(Schema):
+    items = List(Nested(MeetingOut), required=True)

@@ -421,7 +421,9 @@ jobcenter-planner demo kører / is running ({found} ledige tider beregnet)
       API:                    {stack.booking_url}/api/v1/offers
       ledige tider:           {stack.booking_url}/api/v1/offers/{first}/times
       OpenAPI:                {stack.booking_url}/docs
-  Medarbejdere (offers):      {stack.offers_url}/tilbud   (tilbudsliste, tilbudsside, aktivér og deaktivér)
+  Medarbejdere (offers):      {stack.offers_url}/tilbud   (tilbudsliste, tilbudsside med deltagere, Excel)
+      opret tilbud:           {stack.offers_url}/tilbud/ny   (guiden i 4 trin; kladder gemmes)
+      kalenderkonflikter:     {stack.offers_url}/kalenderkonflikter
       log ind:                {stack.offers_url}/login    (vælg en medarbejder på login-siden)
       OpenAPI:                {stack.offers_url}/docs
 {staff}

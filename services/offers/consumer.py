@@ -60,7 +60,8 @@ def apply_booking_conflict(session: Session, envelope: Envelope) -> None:
         conflict = CalendarConflict(booking_id=booking_id, detected_at=at)
         session.add(conflict)
     elif not payload.resolved and conflict.resolved_at is not None:
-        conflict.detected_at = at
+        conflict.detected_at = at  # back again: open to staff again too
+        conflict.handled_at = conflict.handled_by = conflict.handled_by_name = None
     conflict.advisor_id = uuid.UUID(payload.advisor_id)
     conflict.start_at = payload.start
     conflict.end_at = payload.end

@@ -215,9 +215,9 @@ class OfferRevision(Base):
 
 
 class OfferDraft(Base):
-    """A half-finished offer of the wizard, kept for the person who started it (``owner``, an
-    actor id): the fields as typed (``data``) and the furthest step reached. Not an offer:
-    nothing checks or publishes it until it is saved."""
+    """A half-finished offer of the wizard, or a half-finished edit of one (``offer_id``), kept
+    for the person who started it (``owner``, an actor id): the fields as typed (``data``) and
+    the furthest step reached. Nothing checks or publishes it until it is saved."""
 
     __tablename__ = "offer_draft"
 
@@ -225,6 +225,8 @@ class OfferDraft(Base):
     owner: Mapped[str] = mapped_column(String(200), index=True)
     step: Mapped[int] = mapped_column(Integer, default=1)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    offer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"))
+    """The offer this draft changes (V-6); None for a new offer."""
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
@@ -360,6 +362,10 @@ class CalendarConflict(Base):
     detected_at: Mapped[datetime] = mapped_column(AwareDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     changed_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    handled_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    """When staff marked the conflict as handled ("Markér som håndteret"); None while open to them."""
+    handled_by: Mapped[str | None] = mapped_column(String(200))
+    handled_by_name: Mapped[str | None] = mapped_column(String(200))
 
     @property
     def status(self) -> str:

@@ -123,6 +123,7 @@ EXPECTED: dict[str, dict[str, dict[str, object]]] = {
         "POST /api/v1/eligible-offers": answers(OK),
         "POST /api/v1/offers/{offer_id}/times": CITIZEN_OR_STAFF_READ_X,
         "POST /api/v1/offers/{offer_id}/participants": STAFF_READ_X,
+        "POST /api/v1/bookings/lookup": STAFF_READ,  # answers only the caller's centres' bookings
         "POST /api/v1/bookings": CITIZEN_OR_PLANNER_X,
         "GET /api/v1/bookings/{booking_id}": OWN_BOOKING_READ,
         "POST /api/v1/bookings/{booking_id}/cancel": OWN_BOOKING_WRITE,
@@ -164,6 +165,8 @@ OFFERS_PAGES = {
     "/tilbud/{offer_id}": STAFF_PAGE | {PLANNER_Y: 404},
     # the wizard: planners only; a draft is its owner's (anyone else's, like an unknown one, is 404)
     "/tilbud/ny": STAFF_PAGE | {READER_X: 403, ADMIN_X: 403},
+    "/kalenderkonflikter": STAFF_PAGE,
+    "/kalenderkonflikter?vis=alle": STAFF_PAGE,
     "/tilbud/kladde/{unknown_id}/trin/1": STAFF_PAGE | {PLANNER_X: 404, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
 }
 PLANNERS_DRAFT = {
@@ -185,6 +188,12 @@ OFFERS_PAGE_POSTS = {
     # the page says the list cannot be fetched); the Excel file then answers 409 (not set up)
     "/tilbud/{offer_id}/deltagere": {
         ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 200, PLANNER_Y: 404, READER_X: 200, ADMIN_X: 200,
+    },
+    "/kalenderkonflikter/{unknown_id}/haandteret": {  # no such conflict; only those who write calendars get so far
+        ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 404, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403,
+    },
+    "/tilbud/{offer_id}/rediger": {  # an edit's draft (V-6), the planner's own
+        ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 303, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403,
     },
     "/tilbud/kladde/{unknown_id}/trin/1": PLANNERS_DRAFT,
     "/tilbud/kladde/{unknown_id}/gem": PLANNERS_DRAFT,
@@ -225,6 +234,9 @@ OTHER_ROUTES = {
     "/tilbud/<uuid:offer_id>/deltagere",
     "/tilbud/<uuid:offer_id>/deltagere.xlsx",
     "/tilbud/ny",
+    "/tilbud/<uuid:offer_id>/rediger",
+    "/kalenderkonflikter",
+    "/kalenderkonflikter/<uuid:booking_id>/haandteret",
     "/tilbud/kladde/<uuid:draft_id>/trin/<int:number>",
     "/tilbud/kladde/<uuid:draft_id>/gem",
     "/tilbud/kladde/<uuid:draft_id>/slet",
@@ -361,6 +373,7 @@ def request_for(service: str, operation: str, ids: dict[str, Any], who: str) -> 
         "POST /api/v1/eligible-offers": citizen,
         "POST /api/v1/offers/{offer_id}/times": citizen,
         "POST /api/v1/bookings": {"offer_id": ids["booking_offer_id"], "start": ids["start"], **citizen},
+        "POST /api/v1/bookings/lookup": {"booking_ids": [ids["booking_id"]]},
         "POST /api/v1/bookings/{booking_id}/cancel": citizen,
         "POST /api/v1/bookings/{booking_id}/rebook": {"start": ids["rebook_start"], **citizen},
         "POST /api/v1/citizens": [{"cpr": fictitious_cpr(3), "name": "Borger C", "contact_group": "Dagpengemodtager"}],

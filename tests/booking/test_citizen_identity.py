@@ -40,6 +40,7 @@ PUBLIC = {
 PROTECTED = {
     ("POST", "/api/v1/offers/<uuid:offer_id>/times"),
     ("POST", "/api/v1/offers/<uuid:offer_id>/participants"),
+    ("POST", "/api/v1/bookings/lookup"),
     ("POST", "/api/v1/eligible-offers"),
     ("POST", "/api/v1/bookings"),
     ("GET", "/api/v1/bookings/<uuid:booking_id>"),

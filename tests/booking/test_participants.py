@@ -87,3 +87,16 @@ def test_an_unknown_offer_is_not_found(service: BookingService) -> None:
     booked(service)
     unknown = participants(service, "6f1c1f7e-0000-4000-8000-000000000000", 404)
     assert unknown["detail"] == "Tilbuddet findes ikke."  # who else may ask: tests/auth/test_matrix.py
+
+
+def test_bookings_are_looked_up_by_id_with_the_citizens_contact_but_no_cpr(service: BookingService) -> None:
+    _, ids = booked(service)
+    body = {"booking_ids": [ids[0], ids[3], "6f1c1f7e-0000-4000-8000-000000000000"]}
+    answer = service.client().post("/api/v1/bookings/lookup", json=body)
+    assert answer.status_code == 200, answer.get_json()
+    items = {item["booking_id"]: item for item in answer.get_json()["items"]}
+    assert set(items) == {ids[0], ids[3]}  # an unknown id is left out
+    assert items[ids[0]]["name"] == "Borger 2" and items[ids[0]]["cancelled"] is False
+    assert items[ids[3]]["cancelled"] is True
+    assert fictitious_cpr(2) not in answer.get_data(as_text=True)
+    assert access_log(service) == []

@@ -98,7 +98,7 @@ def with_booking(site: StaffSite, booking: Any, booking_url: str, people: dict[i
     from tests.identities import IT_KEY
 
     site.app.extensions[BOOKING_API] = BookingApi(booking_url, IT_KEY.key, 5)
-    offer = site.offer("10101", name="Jobsamtale")
+    offer = site.offer("10101", name="Jobsamtale", first_meeting_date=TODAY.isoformat())
     advisor = site.advisors["10101"]["id"]
     payload = booking.publish(offer_id=offer["id"], job_centre_code="10101", advisor_ids=[advisor])
     day = TODAY + timedelta(days=2)
@@ -106,7 +106,8 @@ def with_booking(site: StaffSite, booking: Any, booking_url: str, people: dict[i
     free = [at(day, 14), at(day + timedelta(days=7), 9)]  # left free: one in this week, one in the next
     booking.compute(payload, {advisor: starts + free}, TODAY, date(2027, 2, 1))
     staff = ItClient(booking.app)
-    imported = staff.post("/api/v1/citizens", json=[citizen_profile(n, name=name) for n, name in people.items()])
+    profiles = [citizen_profile(n, name=name, email=f"borger{n}@example.org") for n, name in people.items()]
+    imported = staff.post("/api/v1/citizens", json=profiles)
     assert imported.status_code == 200, imported.get_json()
     ids = {}
     for (n, name), start in zip(people.items(), starts, strict=True):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import openpyxl
@@ -129,3 +130,23 @@ def test_pia_finds_a_participant_and_shows_the_number_in_chromium(page: Page, wo
     with page.expect_download() as download_info:
         page.get_by_role("button", name=re.compile("Download \\(Excel\\)")).click()
     assert download_info.value.suggested_filename == "deltagere-jobsamtale.xlsx"
+
+
+def test_a_new_end_date_lists_the_bookings_left_outside_it_and_drops_none(world: WithBooking) -> None:
+    client = world.site.logged_in()
+    offer_id = world.offer["id"]
+    started = post(world, client, f"/tilbud/{offer_id}/rediger")
+    draft = started.headers["Location"].rsplit("/trin/", 1)[0]
+    fields = {"handling": "naeste", "team_id": world.site.teams["10101"]["id"],
+              "advisor_ids": world.site.advisors["10101"]["id"], "citizen_may_choose_advisor": "ja",
+              "place": "Torvet 1", "duration_minutes": "30", "reporting_minutes": "15", "start_minutes": ["0", "30"],
+              "first_meeting_date": TODAY.isoformat(), "end_date": (TODAY + timedelta(days=1)).isoformat(),
+              "rolling_weeks": "4", "opens_on": "", "accept_cancellation": "ja", "rebooking": "ja",
+              "rebooking_days_before": "2"}  # fmt: skip
+    assert post(world, client, f"{draft}/trin/2", **fields).status_code == 303
+    summary = texts(page(client.get(f"{draft}/trin/4")))
+    assert "3 bookinger kommer til at ligge efter den nye slutdato" in summary and "Bo Nielsen" in summary
+    assert post(world, client, f"{draft}/gem", handling="aendringer").status_code == 303
+    html = texts(page(client.get(f"/tilbud/{offer_id}")))
+    assert "3 bookinger ligger efter slutdatoen" in html and "3 borgere har booket." in html
+    assert "Fast slutdato Løbende slutdato" not in html and "Fast slutdato 8. december 2026" in html

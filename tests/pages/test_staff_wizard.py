@@ -30,11 +30,12 @@ def site(build_browser_service: BuildBrowserService) -> Iterator[StaffSite]:
 class Wizard:
     """One person's way through the wizard."""
 
-    def __init__(self, site: StaffSite, client: Any) -> None:
+    def __init__(self, site: StaffSite, client: Any, start: str = "/tilbud/ny") -> None:
+        """Start a new offer (or, with ``start`` = ``/tilbud/{id}/rediger``, an edit)."""
         self.site, self.client = site, client
-        started = self.post("/tilbud/ny")
-        assert started.status_code == 303, started.get_data(as_text=True)
-        self.path = started.headers["Location"].rsplit("/trin/", 1)[0]
+        self.started = self.post(start)
+        assert self.started.status_code == 303, self.started.get_data(as_text=True)
+        self.path = self.started.headers["Location"].rsplit("/trin/", 1)[0]
 
     def post(self, path: str, data: Any = None) -> Any:
         form = dict(data or {})
@@ -101,7 +102,7 @@ def test_every_problem_is_said_in_danish_at_its_field_and_nothing_typed_is_lost(
     wizard = Wizard(site, site.logged_in())
     refused = page(wizard.step(1, **(STEP1 | {"name": "", "description": "x" * 501})), 422)
     assert "<title>Fejl: Trin 1: Type" in refused and "Der er problemer" in refused
-    assert error_at(refused, "name") == "Feltet skal udfyldes."
+    assert error_at(refused, "name") == "Skriv tilbuddets navn."
     assert "500" in error_at(refused, "description")
     assert "x" * 501 in refused  # kept as typed
     located(wizard.step(1, **STEP1), 2)
@@ -216,3 +217,44 @@ def test_a_video_meeting_asks_for_no_place_or_number(site: StaffSite) -> None:
     [offer] = [o for o in site.api.client.get("/api/v1/offers").get_json()["items"] if o["name"] == "Videomøde"]
     assert offer["channel"] == "video" and offer["place"] is None and offer["phone"] is None
     assert offer["active"] is False
+
+
+def test_an_edit_goes_through_the_wizard_and_the_log_shows_old_and_new(site: StaffSite) -> None:
+    offer = site.offer("10101", name="Jobsamtale")
+    client = site.logged_in()
+    wizard = Wizard(site, client, f"/tilbud/{offer['id']}/rediger")
+    located(wizard.started, 4)
+    summary = page(client.get(wizard.started.headers["Location"]))
+    assert "Gem ændringer" in summary and "Gem som inaktivt" not in summary and "Redigér tilbud" in summary
+    step1 = page(client.get(f"{wizard.path}/trin/1"))
+    assert 'value="Jobsamtale"' in step1
+    fields = dict(STEP1, name="Jobsamtale om dit næste job")
+    located(wizard.step(1, **fields), 2)
+    assert site.api.client.get(f"/api/v1/offers/{offer['id']}").get_json()["name"] == "Jobsamtale"  # a draft
+    saved = wizard.post(f"{wizard.path}/gem", {"handling": "aendringer"})
+    assert saved.status_code == 303 and "besked=aendret" in saved.headers["Location"]
+    after = texts(page(client.get(saved.headers["Location"])))
+    assert "Ændringerne er gemt." in after
+    assert "Pia Planlægger Navn Jobsamtale Jobsamtale om dit næste job" in after
+    assert site.api.client.get(f"/api/v1/offers/{offer['id']}").get_json()["name"] == "Jobsamtale om dit næste job"
+    assert "Kladden findes ikke." in page(client.get(f"{wizard.path}/trin/4"), 404)
+
+
+def test_pia_edits_an_offer_and_reads_the_revision_log_in_chromium(page: Page, site: StaffSite, serve: Any) -> None:
+    offer = site.offer("10101", name="Jobsamtale")
+    base = serve(site.app)
+    page.goto(f"{base}/tilbud/{offer['id']}")
+    page.get_by_role("button", name=PIA).click()
+    page.get_by_role("button", name="Redigér tilbuddet").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Opsummering")
+    check(page, "wizard-5-rediger")
+    page.get_by_role("link", name="Redigér navn").click()
+    page.get_by_label("Navn", exact=True).fill("Jobsamtale om job")
+    page.get_by_role("button", name="Næste").click()
+    page.get_by_role("link", name="4. Opsummering").click()
+    page.get_by_role("button", name="Gem ændringer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Jobsamtale om job")
+    row = page.get_by_role("table", name="Alle ændringer af tilbuddet, nyeste først").locator("tbody tr").first
+    expect(row).to_contain_text("Pia Planlægger")
+    expect(row).to_contain_text("Jobsamtale om job")
+    check(page, "wizard-6-revisionslog")

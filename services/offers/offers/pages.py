@@ -33,6 +33,7 @@ FILTERS = ("name", "team_id", "conversation_type", "meeting_form", "channel", "c
 STATUS_CHANGED = {
     "aktiveret": lazy_gettext("Tilbuddet er aktivt: borgerne kan se og booke det."),
     "deaktiveret": lazy_gettext("Tilbuddet er deaktiveret: borgerne kan ikke længere se det."),
+    "aendret": lazy_gettext("Ændringerne er gemt. Bookinger, der allerede er lavet, beholder deres vilkår."),
     "oprettet": lazy_gettext("Tilbuddet er gemt og aktivt: borgerne kan booke det, fra det åbner."),
     "oprettet-inaktivt": lazy_gettext(
         "Tilbuddet er gemt som inaktivt: borgerne kan ikke se det, før du aktiverer det."
@@ -153,7 +154,9 @@ def offer_page_response(
             "changed": STATUS_CHANGED.get(request.args.get("besked", "")),
             "error": error,
         }
-    values["participants"] = participant_section(offer.id, centre.code, centre.timezone, search=search, reveal=reveal)
+    values["participants"] = participant_section(
+        offer.id, centre.code, centre.timezone, search=search, reveal=reveal, end_date=offer.end_date
+    )
     return staff_page("offers/offer.html", status=status, **values)
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
@@ -23,6 +23,7 @@ from shared.errors import UpstreamUnavailable
 from shared.i18n import N_
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_ANSWER_BYTES = 8 * 1024 * 1024
 UNAVAILABLE = N_("Deltagerlisten kan ikke hentes lige nu. Prøv igen om lidt.")
@@ -98,6 +99,35 @@ def _citizen(item: Any) -> BookedCitizen:
     )
 
 
+@dataclass(frozen=True)
+class BookedMeetingInfo:
+    """A booking as the conflicts page shows it: whose, when, and how to reach the citizen."""
+
+    booking_id: uuid.UUID
+    offer_id: uuid.UUID
+    reference: str
+    name: str | None
+    email: str | None
+    start: datetime
+    end: datetime
+    cancelled: bool
+
+
+def _meeting(item: Any) -> BookedMeetingInfo:
+    if not isinstance(item, dict) or not isinstance(item.get("cancelled"), bool):
+        raise ValueError("item")
+    return BookedMeetingInfo(
+        booking_id=uuid.UUID(str(_text(item, "booking_id", 36))),
+        offer_id=uuid.UUID(str(_text(item, "offer_id", 36))),
+        reference=str(_text(item, "reference", 20)),
+        name=_text(item, "name", 200, optional=True),
+        email=_text(item, "email", 254, optional=True),
+        start=_moment(item, "start"),
+        end=_moment(item, "end"),
+        cancelled=item["cancelled"],
+    )
+
+
 class BookingApi:
     """Asks booking for an offer's participants with the offers service's own API key."""
 
@@ -106,6 +136,42 @@ class BookingApi:
         self._headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
         self.timeout = timeout
         self._http = requests.Session()
+
+    def _answer(self, method: str, path: str, what: str, body: Any = None) -> Any:
+        """Booking's JSON answer to ``method path`` (None for 404), bounded in time and size;
+        ParticipantsUnavailable for anything else. ``what`` names it in the log."""
+        url = f"{self.base_url}{path}"
+        try:
+            with self._http.request(
+                method, url, json=body, headers=self._headers, timeout=self.timeout, stream=True
+            ) as answer:
+                if answer.status_code == 404:
+                    return None
+                if answer.status_code != 200:
+                    log.warning("booking's %s answered HTTP %s", what, answer.status_code)
+                    raise ParticipantsUnavailable
+                raw = answer.raw.read(MAX_ANSWER_BYTES + 1, decode_content=True)
+        except requests.RequestException as exc:
+            log.warning("booking's %s did not answer (%s)", what, type(exc).__name__)
+            raise ParticipantsUnavailable from None
+        if len(raw) > MAX_ANSWER_BYTES:
+            log.warning("booking's %s was larger than %s bytes", what, MAX_ANSWER_BYTES)
+            raise ParticipantsUnavailable
+        try:
+            return json.loads(raw)
+        except ValueError:
+            log.warning("booking's %s was not JSON", what)
+            raise ParticipantsUnavailable from None
+
+    def _items(self, answer: Any, key: str, parse: Callable[[Any], T], what: str) -> list[T]:
+        try:
+            items = answer[key]
+            if not isinstance(items, list):
+                raise ValueError(key)
+            return [parse(item) for item in items]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("booking's %s was not in shape (%s)", what, type(exc).__name__)
+            raise ParticipantsUnavailable from None
 
     def participants(
         self,
@@ -119,52 +185,22 @@ class BookingApi:
         whose full CPR number to get; ``everyone``: all of them). An offer booking has not heard
         of yet has none. ParticipantsUnavailable when booking does not answer as agreed."""
         body = {"search": search, "reveal": [str(i) for i in reveal], "reveal_all": everyone}
-        url = f"{self.base_url}/api/v1/offers/{offer_id}/participants"
-        try:
-            with self._http.post(url, json=body, headers=self._headers, timeout=self.timeout, stream=True) as answer:
-                if answer.status_code == 404:
-                    return []
-                if answer.status_code != 200:
-                    log.warning("booking's participant list answered HTTP %s", answer.status_code)
-                    raise ParticipantsUnavailable
-                raw = answer.raw.read(MAX_ANSWER_BYTES + 1, decode_content=True)
-        except requests.RequestException as exc:
-            log.warning("booking's participant list did not answer (%s)", type(exc).__name__)
-            raise ParticipantsUnavailable from None
-        if len(raw) > MAX_ANSWER_BYTES:
-            log.warning("booking's participant list was larger than %s bytes", MAX_ANSWER_BYTES)
-            raise ParticipantsUnavailable
-        try:
-            items = json.loads(raw)["items"]
-            if not isinstance(items, list):
-                raise ValueError("items")
-            return [_citizen(item) for item in items]
-        except (ValueError, KeyError, TypeError) as exc:
-            log.warning("booking's participant list was not in shape (%s)", type(exc).__name__)
-            raise ParticipantsUnavailable from None
+        what = "participant list"
+        answer = self._answer("POST", f"/api/v1/offers/{offer_id}/participants", what, body)
+        return [] if answer is None else self._items(answer, "items", _citizen, what)
 
     def free_times(self, offer_id: uuid.UUID) -> list[datetime] | None:
         """The offer's free times as booking offers them to anyone (their starts); None when
         booking does not offer the offer now (inactive, not open yet, unknown)."""
-        url = f"{self.base_url}/api/v1/offers/{offer_id}/times"
-        try:
-            with self._http.get(url, headers=self._headers, timeout=self.timeout, stream=True) as answer:
-                if answer.status_code == 404:
-                    return None
-                if answer.status_code != 200:
-                    log.warning("booking's free times answered HTTP %s", answer.status_code)
-                    raise ParticipantsUnavailable
-                raw = answer.raw.read(MAX_ANSWER_BYTES + 1, decode_content=True)
-        except requests.RequestException as exc:
-            log.warning("booking's free times did not answer (%s)", type(exc).__name__)
-            raise ParticipantsUnavailable from None
-        try:
-            if len(raw) > MAX_ANSWER_BYTES:
-                raise ValueError("size")
-            times = json.loads(raw)["times"]
-            if not isinstance(times, list):
-                raise ValueError("times")
-            return [_moment(item, "start") for item in times if isinstance(item, dict)]
-        except (ValueError, KeyError, TypeError) as exc:
-            log.warning("booking's free times were not in shape (%s)", type(exc).__name__)
-            raise ParticipantsUnavailable from None
+        answer = self._answer("GET", f"/api/v1/offers/{offer_id}/times", "free times")
+        if answer is None:
+            return None
+        return self._items(answer, "times", lambda item: _moment(item, "start"), "free times")
+
+    def meetings(self, booking_ids: Collection[uuid.UUID]) -> list[BookedMeetingInfo]:
+        """The bookings ``booking_ids`` with their citizens' names and e-mail addresses."""
+        if not booking_ids:
+            return []
+        body = {"booking_ids": [str(i) for i in sorted(booking_ids)][:500]}
+        answer = self._answer("POST", "/api/v1/bookings/lookup", "booking lookup", body)
+        return [] if answer is None else self._items(answer, "items", _meeting, "booking lookup")

@@ -7,18 +7,20 @@ fields. Parse, check access, call, render."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from flask import Response, redirect, request, url_for
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from services.offers.access import scope
-from services.offers.blueprint import WRITE_OFFERS, editor, transaction
-from services.offers.models import OfferDraft
+from services.offers.access import authorized, scope
+from services.offers.blueprint import NO_OFFER, WRITE_OFFERS, editor, transaction
+from services.offers.models import JobCentre, Offer, OfferDraft
 from services.offers.offers import views
+from services.offers.participants.view import participant_section
 from services.offers.staff_site import staff_blueprint, staff_page
-from services.offers.validation import LABELS
+from services.offers.validation import LABELS, REQUIRED
 from services.offers.wizard import drafts, form, rule_builder
 from services.offers.wizard.choices import Choices, choices_for
 from shared.auth.web import current_actor, requires
@@ -31,6 +33,17 @@ bp = staff_blueprint("wizard_pages", __name__, url_prefix="/tilbud")
 
 TEMPLATES = {1: "wizard/type.html", 2: "wizard/time.html", 3: "wizard/participants.html", 4: "wizard/summary.html"}
 NO_CENTRE = N_("Du kan ikke oprette tilbud: du er ikke planlægger i et jobcenter.")
+SAY_WHAT_TO_DO = {
+    "job_centre_id": N_("Vælg jobcenter."),
+    "name": N_("Skriv tilbuddets navn."),
+    "conversation_type": N_("Vælg en samtaletype."),
+    "meeting_form": N_("Vælg mødeform."),
+    "channel": N_("Vælg, hvordan mødet holdes."),
+    "team_id": N_("Vælg et team."),
+    "duration_minutes": N_("Skriv mødets varighed i minutter."),
+    "first_meeting_date": N_("Skriv den første mødedato."),
+}
+"""What to do, instead of "Feltet skal udfyldes." (UI.md), for the wizard's required fields."""
 
 
 def _messages(errors: dict[str, list[Any]]) -> dict[str, list[str]]:
@@ -42,7 +55,8 @@ def _messages(errors: dict[str, list[Any]]) -> dict[str, list[str]]:
                 target = rule_builder.field_of(str(message.get("path", ""))) if field == "rules" else field
                 shown.setdefault(target, []).append(page_text(str(message.get("message", ""))))
             else:
-                shown.setdefault(field, []).append(page_text(str(message)))
+                text = SAY_WHAT_TO_DO.get(field, str(message)) if message == REQUIRED else str(message)
+                shown.setdefault(field, []).append(page_text(text))
     return shown
 
 
@@ -101,7 +115,10 @@ def _render(draft: OfferDraft, step: int, errors: dict[str, list[Any]] | None = 
         if choices.centre is not None and not data.get("job_centre_id"):
             data["job_centre_id"] = str(choices.centre.id)
         summary = _summary(session, draft) if step == 4 else None
+        offer = session.get(Offer, draft.offer_id) if draft.offer_id else None
+        centre_code = choices.centre.code if choices.centre else ""
     shown = _messages(errors or {})
+    outside = _after_end(offer, draft, centre_code) if step == 4 and offer is not None else []
     return staff_page(
         TEMPLATES[step],
         status=status,
@@ -116,6 +133,9 @@ def _render(draft: OfferDraft, step: int, errors: dict[str, list[Any]] | None = 
         error_links=_error_links(draft, step, shown),
         labels={k: page_text(v) for k, v in LABELS.items()},
         summary=summary,
+        editing=offer is not None,
+        heading=gettext("Redigér tilbud") if offer is not None else gettext("Opret tilbud"),
+        outside=outside,
     )
 
 
@@ -213,7 +233,8 @@ def save_step(draft_id: uuid.UUID, number: int) -> Response:
             centres = choices_for(session, data.get("job_centre_id")).centres
             if len(centres) == 1:
                 data["job_centre_id"] = str(centres[0].id)
-        problems = drafts.problems_of(session, data, scope(WRITE_OFFERS)) if action == "naeste" else {}
+        check = action == "naeste"
+        problems = drafts.problems_of(session, data, scope(WRITE_OFFERS), draft.offer_id) if check else {}
         errors = form.step_errors(problems, number)
         advance = action == "naeste" and not errors and number < 4
         drafts.save_draft(session, draft, data, number + 1 if advance else number, utcnow())
@@ -234,13 +255,17 @@ def publish(draft_id: uuid.UUID) -> Response:
     try:
         with transaction() as session:
             draft = drafts.own_draft(session, draft_id, current_actor())
-            offer = drafts.publish_draft(session, draft, active=active, scope=scope(WRITE_OFFERS), editor=editor())
+            editing = draft.offer_id is not None
+            if editing:
+                offer = drafts.save_changes(session, draft, scope=scope(WRITE_OFFERS), editor=editor())
+            else:
+                offer = drafts.publish_draft(session, draft, active=active, scope=scope(WRITE_OFFERS), editor=editor())
             offer_id = offer.id
     except ValidationFailed as exc:
         with transaction() as session:
             draft = drafts.own_draft(session, draft_id, current_actor())
         return _render(draft, 4, dict(exc.extra.get("errors", {})) or {"name": [exc.detail]}, status=422)
-    message = "oprettet" if active else "oprettet-inaktivt"
+    message = "aendret" if editing else "oprettet" if active else "oprettet-inaktivt"
     return redirect(url_for("offer_pages.offer_page", offer_id=offer_id, besked=message), 303)  # type: ignore[return-value]
 
 
@@ -250,3 +275,31 @@ def delete(draft_id: uuid.UUID) -> Response:
     with transaction() as session:
         drafts.delete_draft(session, drafts.own_draft(session, draft_id, current_actor()))
     return redirect(url_for(".start"), 303)  # type: ignore[return-value]
+
+
+def _after_end(offer: Offer, draft: OfferDraft, job_centre_code: str) -> list[dict[str, str]]:
+    """V-6: the bookings that a new fixed end date leaves outside the offer (they are kept;
+    staff contact the citizens), from booking's participant list."""
+    text = str(draft.data.get("end_date") or "")
+    try:
+        end = date.fromisoformat(text) if text else None
+    except ValueError:
+        return []
+    if end is None or end == offer.end_date:
+        return []
+    with transaction() as session:
+        centre = session.get(JobCentre, offer.job_centre_id)
+        timezone = centre.timezone if centre else "Europe/Copenhagen"
+    section = participant_section(offer.id, job_centre_code, timezone)
+    return [row for row in section.rows if row["day"] > end]
+
+
+@bp.post("/<uuid:offer_id>/rediger")
+@requires(WRITE_OFFERS)
+def edit(offer_id: uuid.UUID) -> Response:
+    """Redigér tilbud (V-6): the wizard on a draft of the offer, starting at the summary."""
+    with transaction() as session:
+        offer = authorized(session, Offer, offer_id, NO_OFFER, WRITE_OFFERS)
+        draft = drafts.edit_draft(session, offer, current_actor(), utcnow())
+        draft_id = draft.id
+    return redirect(url_for(".step", draft_id=draft_id, number=4), 303)  # type: ignore[return-value]

@@ -1,4 +1,5 @@
-"""The wizard's drafts (issue 13): a half-finished offer survives a closed browser.
+"""The wizard's drafts (issue 13): a half-finished offer, or a half-finished edit of one
+(``offer_id``), survives a closed browser.
 
 Revision ID: offers_0011
 Revises: offers_0010
@@ -27,8 +28,12 @@ def upgrade() -> None:
         sa.Column("owner", sa.String(length=200), nullable=False),
         sa.Column("step", sa.Integer(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("offer_id", sa.Uuid(), nullable=True),
         sa.Column("created_at", AwareDateTime(), nullable=False),
         sa.Column("updated_at", AwareDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["offer_id"], ["offer.id"], name=op.f("fk_offer_draft_offer_id_offer"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_offer_draft")),
     )
     op.create_index(op.f("ix_offer_draft_owner"), "offer_draft", ["owner"])
