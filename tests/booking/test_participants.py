@@ -11,7 +11,10 @@ from typing import Any
 from sqlalchemy import select
 
 from services.booking.models import CprAccessLog
-from tests.booking.conftest import TOMORROW, BookingService, at, fictitious_cpr
+from shared.auth.api_keys import create_api_key
+from shared.auth.grants import parse_grants
+from tests.booking.conftest import TOMORROW, BookingService, at, build_service, fictitious_cpr
+from tests.identities import IT_KEY, api_keys_setting, bearer
 from tests.offers.conftest import IT_ACTOR
 
 ROUTE = "/api/v1/offers/<uuid:offer_id>/participants"
@@ -100,3 +103,23 @@ def test_bookings_are_looked_up_by_id_with_the_citizens_contact_but_no_cpr(servi
     assert items[ids[3]]["cancelled"] is True
     assert fictitious_cpr(2) not in answer.get_data(as_text=True)
     assert access_log(service) == []
+
+
+def test_a_caller_gets_only_the_bookings_of_centres_they_may_read(service: BookingService, booking_pg_url: str) -> None:
+    _, ids = booked(service)  # at 10101
+    west = service.publish_offer(job_centre_code="20202")
+    advisor = west.advisor_ids[0]
+    service.compute(west.offer_id, {advisor: [at(TOMORROW, 13)]})
+    theirs = service.book(west.offer_id, at(TOMORROW, 13), n=5)
+    assert theirs.status_code == 201, theirs.get_json()
+    reader = create_api_key("reader at 20202", parse_grants(["reader:20202"]))
+    other = build_service(booking_pg_url, known_citizens=False, api_keys=api_keys_setting(IT_KEY, reader))
+    try:
+        body = {"booking_ids": [ids[0], theirs.get_json()["id"]]}
+        answer = other.client().post("/api/v1/bookings/lookup", json=body, headers=bearer(reader))
+        assert [item["booking_id"] for item in answer.get_json()["items"]] == [theirs.get_json()["id"]]
+        listed = other.client().post(f"/api/v1/offers/{service.bookings()[0].offer_id}/participants", json={},
+                                     headers=bearer(reader))  # fmt: skip
+        assert listed.status_code == 404  # 10101's offer, as if it did not exist
+    finally:
+        other.context.close()

@@ -141,7 +141,7 @@ def test_a_new_end_date_lists_the_bookings_left_outside_it_and_drops_none(world:
               "advisor_ids": world.site.advisors["10101"]["id"], "citizen_may_choose_advisor": "ja",
               "place": "Torvet 1", "duration_minutes": "30", "reporting_minutes": "15", "start_minutes": ["0", "30"],
               "first_meeting_date": TODAY.isoformat(), "end_date": (TODAY + timedelta(days=1)).isoformat(),
-              "rolling_weeks": "4", "opens_on": "", "accept_cancellation": "ja", "rebooking": "ja",
+              "rolling_weeks": "4", "opens_on": TODAY.isoformat(), "accept_cancellation": "ja", "rebooking": "ja",
               "rebooking_days_before": "2"}  # fmt: skip
     assert post(world, client, f"{draft}/trin/2", **fields).status_code == 303
     summary = texts(page(client.get(f"{draft}/trin/4")))
