@@ -115,7 +115,6 @@ def offer_list() -> Response:
         conversation_types=[(code, views.conversation_type(code)) for code in sorted(CONVERSATION_TYPES)],
         channels=[(key, gettext(label)) for key, label in views.CHANNEL_LABELS.items()],
         meeting_forms=[(key, gettext(label)) for key, label in views.FORM_LABELS.items()],
-        may_create=job_centres_allowed(WRITE_OFFERS) != frozenset(),
     )
 
 
