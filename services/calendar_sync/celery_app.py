@@ -24,6 +24,7 @@ from typing import Any
 
 from celery import Celery, bootsteps, signals
 from kombu import Consumer
+from sqlalchemy.orm import configure_mappers
 
 from services.calendar_sync import consumer, runtime
 from services.calendar_sync import tasks as _tasks  # noqa: F401 - registers the shared tasks
@@ -74,6 +75,15 @@ def _setup_logging(loglevel: Any = None, **kwargs: Any) -> None:
     """Our logging instead of Celery's: one line per record, and CPR numbers masked in every
     line (message and traceback), the prefork children included (they inherit it)."""
     configure_logging(get_settings().log_level)
+
+
+@signals.worker_init.connect
+@signals.worker_process_init.connect
+def _configure_mappers(**kwargs: Any) -> None:
+    """Configure the ORM's mappers when a worker (or prefork child) starts, not in its first
+    task: a time limit striking inside SQLAlchemy's configuration would leave the mappers
+    failed for every later task of that process."""
+    configure_mappers()
 
 
 def make_celery(settings: Settings | None = None) -> Celery:

@@ -122,7 +122,11 @@ def sync_advisor(self: Task, advisor_id: str, recompute: bool = False) -> dict[s
     """
     context = _context(self)
     now = utcnow()
-    if not _start_sync(context, advisor_id, now):
+    try:
+        started = _start_sync(context, advisor_id, now)
+    except SoftTimeLimitExceeded:  # struck before the read (a slow database): nothing was counted
+        return _sync_result(_soft_limit_reached(self, context, advisor_id, now))
+    if not started:
         log.error("calendar of advisor %s paused: %d syncs in a row killed their worker", advisor_id, MAX_ATTEMPTS)
         outcome = sync._record_failure(context, advisor_id, SYNC_PAUSED, now)
         _follow_up(self, context, advisor_id, outcome.affected_offer_ids, outcome.stale_changed)
@@ -143,13 +147,12 @@ def _sync(
 ) -> tuple[dict[str, Any], float | None]:
     """The sync itself: read, then compute and announce what changed. Returns the task's
     result and, when the read is to be tried again, the countdown of that retry."""
-    previous_success = _last_success(context, advisor_id)
+    previous_success: datetime | None = None
     try:
+        previous_success = _last_success(context, advisor_id)
         outcome = sync.sync_advisor(context, advisor_id, now)
     except SoftTimeLimitExceeded:
-        log.warning("the sync of advisor %s reached the soft time limit", advisor_id)
-        message = _time_limit_message(_limit(task, SOFT_TIME_LIMIT_SECONDS))
-        outcome = sync._record_failure(context, advisor_id, message, now)
+        outcome = _soft_limit_reached(task, context, advisor_id, now)
     retry = outcome.transient and task.request.retries < SYNC_MAX_RETRIES
     if retry:  # the retry does the rest
         offer_ids, announce = outcome.affected_offer_ids, outcome.stale_changed
@@ -162,6 +165,12 @@ def _sync(
     if retry:
         retry_in = min(context.settings.sync_retry_seconds * 2**task.request.retries, SYNC_RETRY_MAX_SECONDS)
     return _sync_result(outcome), retry_in
+
+
+def _soft_limit_reached(task: Task, context: ServiceContext, advisor_id: str, now: datetime) -> sync.SyncOutcome:
+    """Record the soft time limit as the calendar's failure, wherever in the sync it struck."""
+    log.warning("the sync of advisor %s reached the soft time limit", advisor_id)
+    return sync._record_failure(context, advisor_id, _time_limit_message(_limit(task, SOFT_TIME_LIMIT_SECONDS)), now)
 
 
 def _sync_result(outcome: sync.SyncOutcome) -> dict[str, Any]:

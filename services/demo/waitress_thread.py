@@ -15,6 +15,12 @@ def stop_server(server: Any, thread: threading.Thread) -> None:
     thread. Idempotent."""
     server.task_dispatcher.shutdown()
     if thread.is_alive():
-        server.trigger.pull_trigger(lambda: close_all(server._map))
+        # What pull_trigger does, but with the write under the trigger's lock: the loop runs
+        # thunks under that lock, so one it woke for earlier (a response ready) cannot close
+        # the trigger between our thunk's append and our write to the closed pipe (EBADF).
+        trigger = server.trigger
+        with trigger.lock:
+            trigger.thunks.append(lambda: close_all(server._map))
+            trigger._physical_pull()
         thread.join(timeout=10)
     close_all(server._map)  # what is left, should the loop have ended already

@@ -21,7 +21,7 @@ from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import select
 
-from services.calendar_sync import sync
+from services.calendar_sync import sync, tasks
 from services.calendar_sync.consumer import apply_advisor_changed
 from services.calendar_sync.models import AdvisorCalendar, OutboxMessage
 from services.calendar_sync.tasks import MAX_ATTEMPTS, SYNC_PAUSE, SYNC_PAUSED
@@ -108,6 +108,27 @@ def test_a_sync_that_reaches_the_soft_time_limit_is_a_failure_staff_see_and_is_n
     assert row.last_error == message and row.sync_attempts == 0
     [health] = health_events(context, advisor_id)
     assert health["last_error"] == message and health["stale"] is True
+
+
+@pytest.mark.parametrize("step", ["_start_sync", "_last_success"])
+def test_a_soft_time_limit_striking_before_the_read_is_recorded_all_the_same(
+    context: ServiceContext,
+    celery_app: Celery,
+    calendar_read: Callable[[BaseException | None], Calls],
+    monkeypatch: pytest.MonkeyPatch,
+    step: str,
+) -> None:
+    """A loaded machine: the limit strikes in the sync's first database work, not in the read."""
+    advisor_id = add_advisor(context, "http://127.0.0.1:9/anne/work/")
+    read = calendar_read(None)
+    monkeypatch.setattr(tasks, step, Calls(getattr(tasks, step), SoftTimeLimitExceeded()))
+
+    outcome = celery_app.tasks[SYNC].delay(advisor_id).get()
+
+    assert read.count == 0
+    assert outcome["ok"] is False and "tidsgrænsen (120 s)" in outcome["error"]
+    row = advisor(context, advisor_id)
+    assert "tidsgrænsen" in (row.last_error or "") and row.sync_attempts == 0
 
 
 def test_a_sync_whose_worker_dies_three_times_pauses_the_calendar_and_staff_see_why(
