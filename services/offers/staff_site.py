@@ -74,6 +74,7 @@ def staff_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
 
 def install_staff_site(app: Flask) -> None:
     """The staff pages of every feature package, and the templates they share."""
+    from services.offers.admin.pages import bp as admin_pages
     from services.offers.calendars.pages import bp as calendar_pages
     from services.offers.offers.pages import bp as offer_pages
     from services.offers.participants.pages import bp as participant_pages
@@ -84,6 +85,7 @@ def install_staff_site(app: Flask) -> None:
     app.register_blueprint(participant_pages)
     app.register_blueprint(wizard_pages)
     app.register_blueprint(calendar_pages)
+    app.register_blueprint(admin_pages)
 
     @app.context_processor
     def _staff_menu() -> dict[str, Any]:

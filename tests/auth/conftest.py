@@ -54,6 +54,7 @@ USERS = [
     User(sub="citizen-bo", claims={CPR_CLAIM: BO_CPR, "name": "Bo Borger"}),
     User(sub="staff-pia", claims={"name": "Pia Planlægger", "groups": ["grp-planners-x", "grp-readers-y", "other"]}),
     User(sub="staff-nogroups", claims={"name": "Ny Medarbejder"}),
+    User(sub="staff-ada", claims={"name": "Ada Administrator", "groups": ["grp-admins-x", "grp-readers-y"]}),
 ]
 
 

@@ -94,6 +94,7 @@ EXPECTED: dict[str, dict[str, dict[str, object]]] = {
         "GET /api/v1/job-centres/{job_centre_id}": STAFF_READ_X,
         "PATCH /api/v1/job-centres/{job_centre_id}": ADMIN_WRITE_X,
         "POST /api/v1/job-centres/{job_centre_id}/closing-days": ADMIN_WRITE_X,
+        "DELETE /api/v1/job-centres/{job_centre_id}/closing-days/{day}": ADMIN_WRITE_X,  # the day the POST added
         "POST /api/v1/teams": ADMIN_WRITE_X,
         "GET /api/v1/teams": STAFF_READ,
         "POST /api/v1/rooms": ADMIN_WRITE_X,
@@ -167,6 +168,8 @@ OFFERS_PAGES = {
     "/tilbud/ny": STAFF_PAGE | {READER_X: 403, ADMIN_X: 403},
     "/kalenderkonflikter": STAFF_PAGE,
     "/kalenderkonflikter?vis=alle": STAFF_PAGE,
+    "/jobcentre": STAFF_PAGE,
+    "/jobcentre/{job_centre_id}": STAFF_PAGE | {PLANNER_Y: 404},
     "/tilbud/kladde/{unknown_id}/trin/1": STAFF_PAGE | {PLANNER_X: 404, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
 }
 PLANNERS_DRAFT = {
@@ -178,6 +181,7 @@ PLANNERS_DRAFT = {
     READER_X: 403,
     ADMIN_X: 403,
 }
+CENTRE_ADMINS = {ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 403, PLANNER_Y: 403, READER_X: 403, ADMIN_X: 303}
 OFFERS_PAGE_POSTS = {
     # Form posts of the staff's pages: only a planner of the offer's centre; after the
     # change the browser is sent back to the page (303).
@@ -202,6 +206,10 @@ OFFERS_PAGE_POSTS = {
     "/tilbud/ny": {
         ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 303, PLANNER_Y: 303, READER_X: 403, ADMIN_X: 403,
     },
+    # the job centre's closing days: its administrators only (no day given: 422; no such day: 404)
+    "/jobcentre/{job_centre_id}/lukkedage": CENTRE_ADMINS | {ADMIN_X: 422},
+    "/jobcentre/{job_centre_id}/lukkedage/2030-01-02/fjern": CENTRE_ADMINS | {ADMIN_X: 404},
+    "/jobcentre/{job_centre_id}/faste-lukkedage": CENTRE_ADMINS,
     "/tilbud/{offer_id}/deltagere.xlsx": {
         ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 409, PLANNER_Y: 404, READER_X: 409, ADMIN_X: 409,
     },
@@ -240,6 +248,11 @@ OTHER_ROUTES = {
     "/tilbud/kladde/<uuid:draft_id>/trin/<int:number>",
     "/tilbud/kladde/<uuid:draft_id>/gem",
     "/tilbud/kladde/<uuid:draft_id>/slet",
+    "/jobcentre",
+    "/jobcentre/<uuid:job_centre_id>",
+    "/jobcentre/<uuid:job_centre_id>/lukkedage",
+    "/jobcentre/<uuid:job_centre_id>/lukkedage/<day>/fjern",
+    "/jobcentre/<uuid:job_centre_id>/faste-lukkedage",
 }
 
 
@@ -318,6 +331,7 @@ def world(
         headers[who] = Logins(oidc_provider, client_id).headers(sub)
     ids = {
         "job_centre_id": centre_x["id"],
+        "day": (today() + timedelta(days=40)).isoformat(),  # the closing day the matrix's POST adds
         "advisor_id": advisor["id"],
         "offer_id": offer["id"],
         "booking_offer_id": str(published.offer_id),

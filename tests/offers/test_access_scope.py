@@ -152,6 +152,7 @@ def test_every_route_refuses_an_anonymous_caller_with_401_and_changes_nothing(
         "advisor_id": x.id("advisor"),
         "offer_id": x.id("offer"),
         "kind": "contact_groups",
+        "day": "2030-01-02",
     }
     nobody = anonymous(client)
     walked = 0
@@ -167,7 +168,7 @@ def test_every_route_refuses_an_anonymous_caller_with_401_and_changes_nothing(
             assert response.get_json()["code"] == "unauthenticated", (method, path)
             assert response.headers["WWW-Authenticate"].startswith("Bearer "), (method, path)
             walked += 1
-    assert walked == 24
+    assert walked == 25
     assert row_counts(context) == before
 
 
@@ -530,6 +531,7 @@ ACTIONS = {
     ("get", "/reference-lists/{kind}"): "read admin data",
     ("put", "/reference-lists/{kind}"): "write admin data",
     ("post", "/access-log/search"): "read CPR access log",
+    ("delete", "/job-centres/{job_centre_id}/closing-days/{day}"): "write admin data",
 }
 """The action every operation is marked with (``x-planner-actions``)."""
 

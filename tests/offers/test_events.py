@@ -108,6 +108,27 @@ def test_a_new_closing_day_announces_every_advisor_of_that_centre(api: Api, cont
     assert all(e.type == ev.ADVISOR_CHANGED and day.isoformat() in e.payload["closed_days"] for e in new)
 
 
+def test_a_removed_closing_day_announces_the_advisors_working_that_day_again(
+    api: Api, client: FlaskClient, context: ServiceContext
+) -> None:
+    centre = api.centre()
+    anne = api.advisor(centre)
+    day = today() + timedelta(days=5)
+    api.post(f"/job-centres/{centre['id']}/closing-days", {"day": day.isoformat()})
+    before = len(outbox(context))
+
+    assert client.delete(f"/api/v1/job-centres/{centre['id']}/closing-days/{day.isoformat()}").status_code == 204
+
+    [event] = outbox(context)[before:]
+    assert event.payload["advisor_id"] == anne["id"] and day.isoformat() not in event.payload["closed_days"]
+    assert client.get(f"/api/v1/job-centres/{centre['id']}").get_json()["closing_days"] == []
+    for unknown in (day.isoformat(), "2030-13-01", "tomorrow"):
+        gone = client.delete(f"/api/v1/job-centres/{centre['id']}/closing-days/{unknown}")
+        assert gone.status_code == 404 and gone.mimetype == "application/problem+json"
+        assert gone.get_json()["code"] == "closing_day_unknown"
+    assert len(outbox(context)) == before + 1
+
+
 def test_sync_now_is_announced(api: Api, client: FlaskClient, context: ServiceContext) -> None:
     advisor = api.advisor(api.centre())
     response = client.post(f"/api/v1/advisors/{advisor['id']}/sync")

@@ -4,7 +4,7 @@ advisors with their calendars (and a calendar re-read on request)."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from services.offers.access import authorized, readable, scope
@@ -27,6 +27,7 @@ from services.offers.blueprint import (
 from services.offers.calendars.health import AdvisorView, advisor_view
 from services.offers.models import Advisor, JobCentre
 from shared.auth.web import requires
+from shared.errors import NotFound
 from shared.timeutil import utcnow
 
 
@@ -89,6 +90,32 @@ def add_closing_day(job_centre_id: uuid.UUID, body: dict[str, Any]) -> Any:
     with transaction() as session:
         authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
         return operations.add_closing_day(session, job_centre_id, body)
+
+
+@bp.delete("/job-centres/<uuid:job_centre_id>/closing-days/<day>")
+@bp.output({}, status_code=204)
+@bp.doc(
+    summary="Remove a closing day of the job centre (A-3)",
+    description="The day is given as YYYY-MM-DD; the advisors work that day again.",
+    tags=[CENTRES],
+    responses={404: "The centre has no closing day then"},
+)
+@requires(WRITE_ADMIN)
+def remove_closing_day(job_centre_id: uuid.UUID, day: str) -> Any:
+    with transaction() as session:
+        authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
+        operations.remove_closing_day(session, job_centre_id, closing_date(day))
+    return ""
+
+
+def closing_date(text: str) -> date:
+    """The closing day a path names, as YYYY-MM-DD (anything else: a 404 in Danish)."""
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise NotFound("Lukkedagen findes ikke (skriv datoen som ÅÅÅÅ-MM-DD).", code="closing_day_unknown")
 
 
 # --- teams and rooms ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -28,7 +29,7 @@ from services.offers.events import announce_advisor
 from services.offers.lookup import get_or_404
 from services.offers.models import Advisor, ClosingDay, JobCentre, Room, Team
 from services.offers.rules.reference import load_lists, lock_reference_lists
-from shared.errors import Conflict
+from shared.errors import Conflict, NotFound
 from shared.timeutil import DEFAULT_TIMEZONE, today_in, zone
 
 
@@ -125,6 +126,20 @@ def add_closing_day(session: Session, job_centre_id: uuid.UUID, data: Mapping[st
     for advisor in session.scalars(select(Advisor).where(Advisor.job_centre_id == centre.id)):
         announce_advisor(session, advisor)
     return closing
+
+
+def remove_closing_day(session: Session, job_centre_id: uuid.UUID, day: date) -> None:
+    """Remove the centre's own closing day on ``day`` (A-3): the advisors work that day
+    again, so each gets an ``advisor.changed``. Bookings are not touched (there are none on a
+    closed day)."""
+    centre = get_or_404(session, JobCentre, job_centre_id, "Jobcentret findes ikke.", lock=True)
+    closing = next((existing for existing in centre.closing_days if existing.day == day), None)
+    if closing is None:
+        raise NotFound(f"Jobcentret har ingen lukkedag den {day:%d-%m-%Y}.", code="closing_day_unknown")
+    centre.closing_days.remove(closing)
+    session.flush()
+    for advisor in session.scalars(select(Advisor).where(Advisor.job_centre_id == centre.id)):
+        announce_advisor(session, advisor)
 
 
 def job_centre_of(

@@ -1,0 +1,136 @@
+"""The staff's job-centre pages (A-1, A-3): the centres a person may read, with their
+sub-centres, and each centre's closing days: the optional ones (Grundlovsdag, 24 and 31
+December) and its own, added and removed by its administrators. Parse, check access, call
+the same operations as the JSON API, render."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from flask import Response, redirect, request, url_for
+from flask_babel import lazy_gettext
+
+from services.offers.access import authorized, readable
+from services.offers.admin import operations, queries
+from services.offers.admin.api import closing_date
+from services.offers.blueprint import NO_CENTRE, READ_ADMIN, WRITE_ADMIN, transaction
+from services.offers.models import JobCentre
+from services.offers.staff_site import staff_blueprint, staff_page
+from shared import formatting as fmt
+from shared.auth.web import job_centres_allowed, requires
+from shared.errors import Conflict, ValidationFailed
+from shared.pages import page_locale, page_text
+from shared.timeutil import today_in, zone
+from shared.working_time import OPTIONAL_DAYS
+
+bp = staff_blueprint("admin_pages", __name__, url_prefix="/jobcentre")
+
+OPTIONAL_DAY_NAMES = {
+    "constitution_day": lazy_gettext("Grundlovsdag (5. juni)"),
+    "christmas_eve": lazy_gettext("Juleaftensdag (24. december)"),
+    "new_years_eve": lazy_gettext("Nytårsaftensdag (31. december)"),
+}
+assert set(OPTIONAL_DAY_NAMES) == set(OPTIONAL_DAYS)
+SAVED = {
+    "tilfoejet": lazy_gettext("Lukkedagen er tilføjet. Borgerne kan ikke længere booke tider den dag."),
+    "fjernet": lazy_gettext("Lukkedagen er fjernet. Vejlederne kan igen få møder den dag."),
+    "faste": lazy_gettext("De faste lukkedage er gemt."),
+}
+
+
+@bp.get("")
+@requires(READ_ADMIN)
+def centres() -> Response:
+    """Jobcentre: every centre the person may read, sub-centres under their centre."""
+    with transaction() as session:
+        found = list(queries.list_job_centres(session, centres=readable(READ_ADMIN)))
+    ids = {centre.id for centre in found}
+    tops = [centre for centre in found if centre.parent_id not in ids]
+    subs = {centre.id: [sub for sub in found if sub.parent_id == centre.id] for centre in found}
+    return staff_page("admin/centres.html", tops=tops, subs=subs)
+
+
+@bp.get("/<uuid:job_centre_id>")
+@requires(READ_ADMIN)
+def centre_page(job_centre_id: uuid.UUID) -> Response:
+    """A job centre: its details, sub-centres and closing days."""
+    return _centre_response(job_centre_id)
+
+
+def _centre_response(
+    job_centre_id: uuid.UUID,
+    *,
+    status: int = 200,
+    errors: dict[str, list[str]] | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    with transaction() as session:
+        centre = authorized(session, JobCentre, job_centre_id, NO_CENTRE, READ_ADMIN)
+        parent = session.get(JobCentre, centre.parent_id) if centre.parent_id else None
+        seen = readable(READ_ADMIN)
+        subs = [c for c in queries.list_job_centres(session, centres=seen) if c.parent_id == centre.id]
+        today = today_in(zone(centre.timezone))
+        days = [(c.day, c.reason) for c in centre.closing_days]
+        values: dict[str, Any] = {
+            "centre": centre,
+            "parent": parent if parent is not None and (seen is None or parent.code in seen) else None,
+            "subs": subs,
+            "upcoming": [_day(day, reason) for day, reason in days if day >= today],
+            "past": len([day for day, _reason in days if day < today]),
+            "optional": [(key, OPTIONAL_DAY_NAMES[key], key in centre.closed_optional_days) for key in OPTIONAL_DAYS],
+            "closed": list(centre.closed_optional_days),
+            "choices": [(key, OPTIONAL_DAY_NAMES[key]) for key in OPTIONAL_DAYS],
+        }
+    allowed = job_centres_allowed(WRITE_ADMIN)
+    values["may_edit"] = allowed is None or values["centre"].code in allowed
+    message = SAVED.get(request.args.get("besked", ""))
+    values["error_links"] = [(f"#{field}", messages[0]) for field, messages in (errors or {}).items()]
+    return staff_page("admin/centre.html", status, **values, message=message, errors=errors or {}, form=form or {})
+
+
+def _day(day: date, reason: str) -> dict[str, Any]:
+    return {"iso": day.isoformat(), "shown": f"{fmt.day_title(day, page_locale())} {day.year}", "reason": reason}
+
+
+@bp.post("/<uuid:job_centre_id>/lukkedage")
+@requires(WRITE_ADMIN)
+def add_closing_day(job_centre_id: uuid.UUID) -> Response:
+    """Tilføj lukkedag: the same operation as ``POST /api/v1/job-centres/{id}/closing-days``."""
+    form = {"day": request.form.get("day", "").strip(), "reason": request.form.get("reason", "").strip()}
+    try:
+        with transaction() as session:
+            authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
+            operations.add_closing_day(session, job_centre_id, {k: v for k, v in form.items() if v})
+    except ValidationFailed as exc:
+        errors = {field: [page_text(m) for m in messages] for field, messages in exc.extra.get("errors", {}).items()}
+        return _centre_response(job_centre_id, status=422, errors=errors or {"day": [page_text(exc.detail)]}, form=form)
+    except Conflict as exc:
+        return _centre_response(job_centre_id, status=409, errors={"day": [page_text(exc.detail)]}, form=form)
+    return _back(job_centre_id, "tilfoejet")
+
+
+@bp.post("/<uuid:job_centre_id>/lukkedage/<day>/fjern")
+@requires(WRITE_ADMIN)
+def remove_closing_day(job_centre_id: uuid.UUID, day: str) -> Response:
+    """Fjern lukkedag: the same operation as ``DELETE /api/v1/job-centres/{id}/closing-days/{day}``."""
+    with transaction() as session:
+        authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
+        operations.remove_closing_day(session, job_centre_id, closing_date(day))
+    return _back(job_centre_id, "fjernet")
+
+
+@bp.post("/<uuid:job_centre_id>/faste-lukkedage")
+@requires(WRITE_ADMIN)
+def optional_closing_days(job_centre_id: uuid.UUID) -> Response:
+    """Faste lukkedage: which of Grundlovsdag, 24 and 31 December the centre is closed on."""
+    chosen = [key for key in request.form.getlist("closed") if key in OPTIONAL_DAYS]
+    with transaction() as session:
+        authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
+        operations.set_optional_closing_days(session, job_centre_id, chosen)
+    return _back(job_centre_id, "faste")
+
+
+def _back(job_centre_id: uuid.UUID, message: str) -> Response:
+    return redirect(url_for(".centre_page", job_centre_id=job_centre_id, besked=message), 303)  # type: ignore[return-value]
