@@ -150,3 +150,8 @@ def test_the_closing_days_page_in_chromium(page: Page, site: StaffSite, serve: A
     check(page, "staff-11-lukkedage")
     page.get_by_role("button", name=f"Fjern lukkedagen {shown(day)}").click()
     expect(page.get_by_role("status")).to_contain_text("Lukkedagen er fjernet.")
+    page.get_by_role("button", name="Log af").click()
+    page.goto(base + centre_path(site))  # the planner's read-only view
+    page.get_by_role("button", name=PIA).click()
+    expect(page.get_by_text("Kun jobcentrets administratorer kan ændre lukkedagene.")).to_be_visible()
+    check(page, "staff-12-lukkedage-laes")

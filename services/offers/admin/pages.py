@@ -79,9 +79,8 @@ def _centre_response(
             "subs": subs,
             "upcoming": [_day(day, reason) for day, reason in days if day >= today],
             "past": len([day for day, _reason in days if day < today]),
-            "optional": [(key, OPTIONAL_DAY_NAMES[key], key in centre.closed_optional_days) for key in OPTIONAL_DAYS],
-            "closed": list(centre.closed_optional_days),
             "choices": [(key, OPTIONAL_DAY_NAMES[key]) for key in OPTIONAL_DAYS],
+            "closed": list(centre.closed_optional_days),
         }
     allowed = job_centres_allowed(WRITE_ADMIN)
     values["may_edit"] = allowed is None or values["centre"].code in allowed
