@@ -5,10 +5,15 @@ event types or read another's queue. Checked against the names the code uses, an
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import os
 import re
+import secrets
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -218,42 +223,63 @@ def test_the_deploy_readme_names_every_unit_and_sets_every_users_password() -> N
 # --- against a real RabbitMQ, where this host's rabbitmqctl may change it ----------------------------
 
 
+REAL_CLOCK_ENV = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+"""rabbitmqctl keeps the real clock when the tests run a year ahead (an Erlang VM under
+libfaketime starts slowly); the broker it talks to keeps it too."""
+
+
 def rabbitmqctl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        ["rabbitmqctl", *args], capture_output=True, text=True, timeout=60, check=False, env=REAL_CLOCK_ENV
+    )
 
 
-@pytest.fixture
+def password_hash(password: str) -> str:
+    """RabbitMQ's stored form of ``password`` (``rabbit_password_hashing_sha256``: a 4-byte
+    salt, then SHA-256 of salt and password, in base64), for ``import_definitions``."""
+    salt = secrets.token_bytes(4)
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
+
+
+@pytest.fixture(scope="module")
 def definitions_applied(rabbitmq_url: str) -> Iterator[dict[str, str]]:
     """The definitions applied to a new vhost with users of their own (``<vhost>-<service>``,
-    password ``pw``); yields each service's broker URL. Removed afterwards."""
+    password ``pw``), in one ``import_definitions``; yields each service's broker URL.
+    Removed afterwards. (Each rabbitmqctl call starts an Erlang VM: seconds on a busy machine.)"""
     if shutil.which("rabbitmqctl") is None or rabbitmqctl("list_vhosts").returncode != 0:
         pytest.skip("rabbitmqctl is not usable on this host")
     vhost = f"planner-test-{uuid.uuid4().hex[:10]}"
     names = {service: f"{vhost}-{service}" for service in USERS}
-    made: list[str] = []
+    applied: dict[str, Any] = {
+        "vhosts": [{"name": vhost}],
+        "users": [
+            {
+                "name": name,
+                "password_hash": password_hash("pw"),
+                "hashing_algorithm": "rabbit_password_hashing_sha256",
+                "tags": [],
+            }
+            for name in names.values()
+        ],
+        "permissions": [
+            {**permissions(user), "user": names[service], "vhost": vhost} for service, user in USERS.items()
+        ],
+        "topic_permissions": [
+            {**topic_permissions(user), "user": names[service], "vhost": vhost} for service, user in USERS.items()
+        ],
+    }
     try:
-        assert rabbitmqctl("add_vhost", vhost).returncode == 0
-        for service, user in USERS.items():
-            assert rabbitmqctl("add_user", names[service], "pw").returncode == 0
-            made.append(names[service])
-            rights: dict[str, Any] = permissions(user)
-            assert (
-                rabbitmqctl(
-                    "set_permissions", "-p", vhost, names[service], rights["configure"], rights["write"], rights["read"]
-                ).returncode
-                == 0
-            )
-            topic = topic_permissions(user)
-            assert (
-                rabbitmqctl(
-                    "set_topic_permissions", "-p", vhost, names[service], EXCHANGE, topic["write"], topic["read"]
-                ).returncode
-                == 0
-            )
+        # rabbitmqctl may run as the broker's own user: the file must be readable by others.
+        with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as file:
+            file.write(json.dumps(applied))
+            file.flush()
+            os.chmod(file.name, 0o644)
+            done = rabbitmqctl("import_definitions", file.name)
+        assert done.returncode == 0, done.stderr
         yield {service: f"amqp://{names[service]}:pw@127.0.0.1:5672/{vhost}" for service in USERS}
     finally:
-        for user in made:
-            rabbitmqctl("delete_user", user)
+        for name in names.values():
+            rabbitmqctl("delete_user", name)
         rabbitmqctl("delete_vhost", vhost)
 
 
