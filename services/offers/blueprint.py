@@ -23,6 +23,7 @@ bp = APIBlueprint("offers", __name__, url_prefix="/api/v1")
 CENTRES, TEAMS, ROOMS, ADVISORS, OFFERS = "Jobcentre", "Teams", "Mødelokaler", "Vejledere", "Tilbud"
 REFERENCE, CALENDARS = "Referencelister", "Kalendere"
 NO_CENTRE, NO_ADVISOR, NO_OFFER = "Jobcentret findes ikke.", "Vejlederen findes ikke.", "Tilbuddet findes ikke."
+NO_TEAM, NO_ROOM = "Teamet findes ikke.", "Mødelokalet findes ikke."
 READ_ADMIN, WRITE_ADMIN = Action.READ_ADMIN_DATA, Action.WRITE_ADMIN_DATA
 READ_OFFERS, WRITE_OFFERS = Action.READ_OFFERS, Action.WRITE_OFFERS
 READ_CALENDARS, WRITE_CALENDARS = Action.READ_CALENDARS, Action.WRITE_CALENDARS

@@ -97,8 +97,10 @@ EXPECTED: dict[str, dict[str, dict[str, object]]] = {
         "DELETE /api/v1/job-centres/{job_centre_id}/closing-days/{day}": ADMIN_WRITE_X,  # the day the POST added
         "POST /api/v1/teams": ADMIN_WRITE_X,
         "GET /api/v1/teams": STAFF_READ,
+        "PATCH /api/v1/teams/{team_id}": ADMIN_WRITE_X,
         "POST /api/v1/rooms": ADMIN_WRITE_X,
         "GET /api/v1/rooms": STAFF_READ,
+        "PATCH /api/v1/rooms/{room_id}": ADMIN_WRITE_X,
         "POST /api/v1/advisors": ADMIN_WRITE_X,
         "GET /api/v1/advisors": STAFF_READ,
         "GET /api/v1/advisors/{advisor_id}": STAFF_READ_X,
@@ -310,7 +312,7 @@ def world(
     api = Api(offers.test_client())
     centre_x, centre_y = api.centre(code=X), api.centre(code=Y)
     team = api.team(centre_x)
-    api.room(centre_x)
+    room = api.room(centre_x)
     advisor = api.advisor(centre_x, team)
     api.advisor(centre_y, api.team(centre_y), email="bo@example.org")
     offer = api.offer(team, [advisor])
@@ -339,6 +341,7 @@ def world(
         "kind": "contact_groups",
         "offer_body": api.offer_body(team, [advisor], name="Nyt tilbud"),
         "team_id": team["id"],
+        "room_id": room["id"],
         "start": at(TODAY + timedelta(days=3), 10).isoformat(),
         "rebook_start": at(TODAY + timedelta(days=3), 11).isoformat(),
     }
@@ -361,6 +364,8 @@ def request_for(service: str, operation: str, ids: dict[str, Any], who: str) -> 
         "PATCH /api/v1/job-centres/{job_centre_id}": {"closed_optional_days": []},
         "POST /api/v1/job-centres/{job_centre_id}/closing-days": {"day": (today() + timedelta(days=40)).isoformat()},
         "POST /api/v1/teams": {"job_centre_id": ids["job_centre_id"], "name": "Team Nord", "phone": "70000002"},
+        "PATCH /api/v1/teams/{team_id}": {"phone": "70000005"},
+        "PATCH /api/v1/rooms/{room_id}": {"capacity": 5},
         "POST /api/v1/rooms": {
             "job_centre_id": ids["job_centre_id"],
             "name": "Lokale 2",

@@ -153,6 +153,8 @@ def test_every_route_refuses_an_anonymous_caller_with_401_and_changes_nothing(
         "offer_id": x.id("offer"),
         "kind": "contact_groups",
         "day": "2030-01-02",
+        "team_id": x.id("team"),
+        "room_id": x.id("room"),
     }
     nobody = anonymous(client)
     walked = 0
@@ -168,7 +170,7 @@ def test_every_route_refuses_an_anonymous_caller_with_401_and_changes_nothing(
             assert response.get_json()["code"] == "unauthenticated", (method, path)
             assert response.headers["WWW-Authenticate"].startswith("Bearer "), (method, path)
             walked += 1
-    assert walked == 25
+    assert walked == 27
     assert row_counts(context) == before
 
 
@@ -262,6 +264,8 @@ def test_an_administrator_of_x_cannot_change_ys_admin_data(
     )
     renamed = {"name": "Omdøbt"}
     as_unknown(client, context, ADMIN_X, "PATCH", lambda i: (f"/advisors/{i}", renamed), y.id("advisor"), 404)
+    as_unknown(client, context, ADMIN_X, "PATCH", lambda i: (f"/teams/{i}", renamed), y.id("team"), 404)
+    as_unknown(client, context, ADMIN_X, "PATCH", lambda i: (f"/rooms/{i}", renamed), y.id("room"), 404)
     assert call(client, IT_KEY, "GET", f"/advisors/{y.id('advisor')}").get_json()["name"] == "Yrsa fra Y"
 
 
@@ -513,8 +517,10 @@ ACTIONS = {
     ("post", "/job-centres/{job_centre_id}/closing-days"): "write admin data",
     ("post", "/teams"): "write admin data",
     ("get", "/teams"): "read admin data",
+    ("patch", "/teams/{team_id}"): "write admin data",
     ("post", "/rooms"): "write admin data",
     ("get", "/rooms"): "read admin data",
+    ("patch", "/rooms/{room_id}"): "write admin data",
     ("post", "/advisors"): "write admin data",
     ("get", "/advisors"): "read admin data",
     ("get", "/advisors/{advisor_id}"): "read admin data",

@@ -108,7 +108,7 @@ def test_openapi_documents_every_route(app: APIFlask, client: FlaskClient) -> No
     }
     documented = {(path, method) for path, ops in spec["paths"].items() for method in ops}
     assert documented == routes
-    assert len([r for r in routes if r[0].startswith("/api/v1/")]) == 26
+    assert len([r for r in routes if r[0].startswith("/api/v1/")]) == 28
     for path, method in routes:
         operation = spec["paths"][path][method]
         assert operation["summary"] and operation["tags"], (path, method)

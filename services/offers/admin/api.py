@@ -8,13 +8,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.offers.access import authorized, readable, scope
-from services.offers.admin import advisors, operations, queries
+from services.offers.admin import advisors, operations, queries, teams_rooms
 from services.offers.admin import schemas as s
 from services.offers.blueprint import (
     ADVISORS,
     CENTRES,
     NO_ADVISOR,
     NO_CENTRE,
+    NO_ROOM,
+    NO_TEAM,
     READ_ADMIN,
     ROOMS,
     TEAMS,
@@ -22,10 +24,11 @@ from services.offers.blueprint import (
     WRITE_CALENDARS,
     bp,
     context,
+    editor,
     transaction,
 )
 from services.offers.calendars.health import AdvisorView, advisor_view
-from services.offers.models import Advisor, JobCentre
+from services.offers.models import Advisor, JobCentre, Room, Team
 from shared.auth.web import requires
 from shared.errors import NotFound
 from shared.timeutil import utcnow
@@ -128,7 +131,7 @@ def closing_date(text: str) -> date:
 @requires(WRITE_ADMIN)
 def create_team(body: dict[str, Any]) -> Any:
     with transaction() as session:
-        return operations.create_team(session, body, scope=scope(WRITE_ADMIN))
+        return teams_rooms.create_team(session, body, scope=scope(WRITE_ADMIN))
 
 
 @bp.get("/teams")
@@ -141,6 +144,21 @@ def list_teams(query: dict[str, Any]) -> dict[str, Any]:
         return {"items": queries.list_teams(session, centres=readable(READ_ADMIN), **query)}
 
 
+@bp.patch("/teams/<uuid:team_id>")
+@bp.input(s.TeamPatch(partial=True), arg_name="body")
+@bp.output(s.TeamOut)
+@bp.doc(
+    summary="Change a team (only the fields given)",
+    description="Phone offers that were called from the team's number follow a new number.",
+    tags=[TEAMS],
+)
+@requires(WRITE_ADMIN)
+def update_team(team_id: uuid.UUID, body: dict[str, Any]) -> Team:
+    with transaction() as session:
+        authorized(session, Team, team_id, NO_TEAM, WRITE_ADMIN)
+        return teams_rooms.update_team(session, team_id, body, editor=editor())[0]
+
+
 @bp.post("/rooms")
 @bp.input(s.RoomIn, arg_name="body")
 @bp.output(s.RoomOut, status_code=201)
@@ -148,7 +166,7 @@ def list_teams(query: dict[str, Any]) -> dict[str, Any]:
 @requires(WRITE_ADMIN)
 def create_room(body: dict[str, Any]) -> Any:
     with transaction() as session:
-        return operations.create_room(session, body, scope=scope(WRITE_ADMIN))
+        return teams_rooms.create_room(session, body, scope=scope(WRITE_ADMIN))
 
 
 @bp.get("/rooms")
@@ -159,6 +177,21 @@ def create_room(body: dict[str, Any]) -> Any:
 def list_rooms(query: dict[str, Any]) -> dict[str, Any]:
     with transaction() as session:
         return {"items": queries.list_rooms(session, centres=readable(READ_ADMIN), **query)}
+
+
+@bp.patch("/rooms/<uuid:room_id>")
+@bp.input(s.RoomPatch(partial=True), arg_name="body")
+@bp.output(s.RoomOut)
+@bp.doc(
+    summary="Change a meeting room (only the fields given)",
+    description="In-person offers in the room whose place was its address follow a new address.",
+    tags=[ROOMS],
+)
+@requires(WRITE_ADMIN)
+def update_room(room_id: uuid.UUID, body: dict[str, Any]) -> Room:
+    with transaction() as session:
+        authorized(session, Room, room_id, NO_ROOM, WRITE_ADMIN)
+        return teams_rooms.update_room(session, room_id, body, editor=editor())[0]
 
 
 # --- advisors ------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The writes of the admin data: job centres and their closing days, teams and rooms, each in
-the caller's transaction (a Session); advisors' writes are in ``advisors``.
+"""The writes of the admin data: job centres and their closing days, each in the caller's
+transaction (a Session); teams' and rooms' writes are in ``teams_rooms``, advisors' in
+``advisors``.
 
 Each operation checks its input, raises ``shared.errors`` with Danish messages (field
 problems as one ``ValidationFailed`` listing every field), changes the rows and records
@@ -27,7 +28,7 @@ from services.offers import validation as check
 from services.offers.access import Scope
 from services.offers.events import announce_advisor
 from services.offers.lookup import get_or_404
-from services.offers.models import Advisor, ClosingDay, JobCentre, Room, Team
+from services.offers.models import Advisor, ClosingDay, JobCentre
 from services.offers.rules.reference import load_lists, lock_reference_lists
 from shared.errors import Conflict, NotFound
 from shared.timeutil import DEFAULT_TIMEZONE, today_in, zone
@@ -156,35 +157,3 @@ def job_centre_of(
     if centre is not None:
         scope.check(centre.code)
     return centre
-
-
-def create_team(session: Session, data: Mapping[str, Any], *, scope: Scope) -> Team:
-    """Create a team of a job centre: ``job_centre_id``, ``name`` and an optional ``phone``
-    (the fallback phone number of the team's phone offers, O-4)."""
-    problems = check.Problems()
-    centre = job_centre_of(problems, session, data, scope)
-    name = check.text(problems, data, "name", max_length=200, required=True)
-    phone = check.phone(problems, data, "phone")
-    problems.raise_if_any()
-    assert centre is not None
-    team = Team(job_centre_id=centre.id, name=name, phone=phone)
-    session.add(team)
-    session.flush()
-    return team
-
-
-def create_room(session: Session, data: Mapping[str, Any], *, scope: Scope) -> Room:
-    """Create a meeting room: ``job_centre_id``, ``name``, ``address`` and ``capacity`` (> 0)."""
-    problems = check.Problems()
-    centre = job_centre_of(problems, session, data, scope)
-    name = check.text(problems, data, "name", max_length=200, required=True)
-    address = check.text(problems, data, "address", max_length=300, required=True)
-    capacity = check.integer(problems, "capacity", data.get("capacity"), minimum=1, message="Skal være mindst 1.")
-    if "capacity" not in problems and capacity is None:
-        problems.add("capacity", check.REQUIRED)
-    problems.raise_if_any()
-    assert centre is not None
-    room = Room(job_centre_id=centre.id, name=name, address=address, capacity=capacity)
-    session.add(room)
-    session.flush()
-    return room

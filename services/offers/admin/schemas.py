@@ -87,6 +87,13 @@ class TeamOut(Schema):
     created_at = fields.DateTime()
 
 
+class TeamPatch(TeamIn):
+    """Only the fields given change (use with ``partial=True``); a null phone removes it."""
+
+    class Meta:
+        exclude = ("job_centre_id",)
+
+
 class TeamList(Schema):
     items = fields.List(fields.Nested(TeamOut))
 
@@ -105,6 +112,13 @@ class RoomOut(Schema):
     address = fields.String()
     capacity = fields.Integer()
     created_at = fields.DateTime()
+
+
+class RoomPatch(RoomIn):
+    """Only the fields given change (use with ``partial=True``)."""
+
+    class Meta:
+        exclude = ("job_centre_id",)
 
 
 class RoomList(Schema):

@@ -13,7 +13,7 @@ refused (403) at a centre they may only read. The offer in the path is checked b
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from services.offers.access import Scope
 from services.offers.events import announce_offer
 from services.offers.lookup import get_or_404
-from services.offers.models import JobCentre, Offer, OfferAdvisor, Team
-from services.offers.offers.fields import offer_fields, offer_state
+from services.offers.models import Advisor, JobCentre, Offer, OfferAdvisor, Room, Team
+from services.offers.offers.fields import default_phone, default_place, offer_fields, offer_state
 from services.offers.offers.revisions import Editor, offer_values, record_changes, record_creation
 from services.offers.offers.targets import refresh_targets
 from services.offers.rules.reference import lock_reference_lists
@@ -123,3 +123,45 @@ def update_offer(
     record_changes(session, offer, values, editor, offer.updated_at)
     announce_offer(session, offer, ev.OFFER_CHANGED)
     return offer
+
+
+Defaults = tuple[str | None, str | None]
+"""An offer's default place and phone (``defaults_of``)."""
+
+
+def defaults_of(session: Session, offer: Offer) -> Defaults:
+    """The place and phone ``offer`` has by default: its room's address (in person), its
+    first advisor's phone or else its team's (phone, O-4)."""
+    room = session.get(Room, offer.room_id) if offer.room_id else None
+    first = [a for a in (session.get(Advisor, i) for i in offer.advisor_ids[:1]) if a is not None]
+    return default_place(offer.channel, room), default_phone(offer.channel, first, session.get(Team, offer.team_id))
+
+
+def follow_defaults(
+    session: Session, offers: Sequence[Offer], before: Mapping[uuid.UUID, Defaults], *, editor: Editor | None = None
+) -> list[Offer]:
+    """After a room, team or advisor changed (its address or phone): each of ``offers``
+    whose place or phone was the default before the change (``before``: ``defaults_of``
+    each offer then) takes the new default, so citizens are sent to the new address or
+    called from the new number. A place or phone staff wrote themselves stays. Each change
+    is a line of the revision log, by ``editor``, and an ``offer.changed``; returns the
+    offers changed."""
+    changed: list[Offer] = []
+    for offer in offers:
+        session.refresh(offer, with_for_update=True)
+        old_place, old_phone = before[offer.id]
+        new_place, new_phone = defaults_of(session, offer)
+        values = offer_values(offer)
+        if old_place is not None and offer.place == old_place and new_place is not None:
+            offer.place = new_place
+        if old_phone is not None and offer.phone == old_phone and new_phone is not None:
+            offer.phone = new_phone
+        if offer_values(offer) == values:
+            continue
+        editor = editor or Editor()
+        offer.updated_at, offer.updated_by = utcnow(), editor.actor
+        session.flush()
+        record_changes(session, offer, values, editor, offer.updated_at)
+        announce_offer(session, offer, ev.OFFER_CHANGED)
+        changed.append(offer)
+    return changed
