@@ -1,6 +1,6 @@
 """Staff change teams and meeting rooms over HTTP (PATCH): only the fields given change,
 wrong input is refused in Danish and writes nothing, and the offers that used the team's
-phone number or the room's address follow the new one (revision log, ``offer.changed``),
+(or the first advisor's) phone number or the room's address follow the new one (revision log, ``offer.changed``),
 while a number or place staff wrote themselves stays."""
 
 from __future__ import annotations
@@ -98,3 +98,16 @@ def test_wrong_team_and_room_changes_are_refused_in_danish_and_change_nothing(
     assert client.get(f"/api/v1/rooms?job_centre_id={setup['centre']['id']}").get_json()["items"] == [room]
     listed = client.get(f"/api/v1/teams?job_centre_id={setup['centre']['id']}").get_json()["items"]
     assert listed == [team]
+
+
+def test_an_advisors_new_number_reaches_the_phone_offers_they_come_first_on(
+    api: Api, client: FlaskClient, context: ServiceContext, setup: dict[str, Any]
+) -> None:
+    team, anne, bo = setup["team"], setup["anne"], setup["bo"]
+    first = api.offer(team, [anne, bo], channel="phone", place=None, name="Anne først")
+    second = api.offer(team, [bo, anne], channel="phone", place=None, name="Bo først")
+    patch(client, f"/advisors/{anne['id']}", {"phone": "70123456"})
+    assert offer_of(client, first)["phone"] == "70123456"
+    assert offer_of(client, second)["phone"] == bo["phone"]
+    assert changed_offers(context) == [first["id"]]
+    assert log(context, first["id"])[-1] == ("phone", anne["phone"], "70123456", IT_ACTOR)

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.offers import validation as check
@@ -24,7 +25,9 @@ from services.offers.access import Scope
 from services.offers.admin.operations import job_centre_of
 from services.offers.events import announce_advisor, announce_sync_request
 from services.offers.lookup import get_or_404
-from services.offers.models import Advisor, JobCentre, Team
+from services.offers.models import Advisor, JobCentre, Offer, OfferAdvisor, Team
+from services.offers.offers.operations import defaults_of, follow_defaults
+from services.offers.offers.revisions import Editor
 from shared.errors import Conflict
 from shared.secrets import (
     CalendarPasswordRefused,
@@ -203,6 +206,7 @@ def update_advisor(
     scope: Scope,
     secret_keys: str,
     check_calendar_url: CheckUrl,
+    editor: Editor | None = None,
 ) -> Advisor:
     """Change the given fields of an advisor (PATCH: absent fields stay; a null
     ``caldav_password`` removes the stored password). A new ``caldav_url`` must pass
@@ -213,6 +217,8 @@ def update_advisor(
     Emits ``advisor.changed`` when anything the worker uses changed: name, time zone,
     working hours or calendar access. The route has checked the caller's right to change
     this advisor; teams of centres they cannot see (``scope``) are reported as absent.
+    Phone offers the advisor comes first on that were called from the advisor's number
+    follow a new one (O-4; revision log by ``editor``).
     """
     advisor = get_or_404(session, Advisor, advisor_id, "Vejlederen findes ikke.", lock=True)
     problems = check.Problems()
@@ -233,6 +239,10 @@ def update_advisor(
     elif encrypted is not None and fields["caldav_url"] != advisor.caldav_url:
         encrypted = _moved(encrypted, secret_keys, advisor, fields["caldav_url"])
     before = _calendar_state(advisor), advisor.email, advisor.phone, set(advisor.team_ids)
+    first_on = session.scalars(
+        select(Offer).join(OfferAdvisor).where(OfferAdvisor.advisor_id == advisor.id, OfferAdvisor.position == 0)
+    ).all()
+    defaults = {offer.id: defaults_of(session, offer) for offer in first_on}
     for key, value in fields.items():
         setattr(advisor, key, value)
     advisor.caldav_password_encrypted = encrypted
@@ -242,6 +252,8 @@ def update_advisor(
     session.flush()
     if _calendar_state(advisor) != before[0]:
         announce_advisor(session, advisor)
+    if advisor.phone != before[2]:
+        follow_defaults(session, first_on, defaults, editor=editor)
     return advisor
 
 

@@ -240,7 +240,13 @@ def update_advisor(advisor_id: uuid.UUID, body: dict[str, Any]) -> AdvisorView:
         authorized(session, Advisor, advisor_id, NO_ADVISOR, WRITE_ADMIN)
         keys, check_url = context().settings.secret_keys, context().check_calendar_url
         advisor = advisors.update_advisor(
-            session, advisor_id, body, scope=scope(WRITE_ADMIN), secret_keys=keys, check_calendar_url=check_url
+            session,
+            advisor_id,
+            body,
+            scope=scope(WRITE_ADMIN),
+            secret_keys=keys,
+            check_calendar_url=check_url,
+            editor=editor(),
         )
         return shown(advisor)
 
