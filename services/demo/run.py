@@ -424,7 +424,7 @@ jobcenter-planner demo kører / is running ({found} ledige tider beregnet)
   Medarbejdere (offers):      {stack.offers_url}/tilbud   (tilbudsliste, tilbudsside med deltagere, Excel)
       opret tilbud:           {stack.offers_url}/tilbud/ny   (guiden i 4 trin; kladder gemmes)
       kalenderkonflikter:     {stack.offers_url}/kalenderkonflikter
-      jobcentre, lukkedage:   {stack.offers_url}/jobcentre   (lukkedage ændres af Anne Administrator)
+      jobcentre, vejledere:   {stack.offers_url}/jobcentre   (Anne Administrator retter teams, vejledere m.m.)
       log ind:                {stack.offers_url}/login    (vælg en medarbejder på login-siden)
       OpenAPI:                {stack.offers_url}/docs
 {staff}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from apiflask import APIBlueprint
 from flask import current_app
@@ -31,6 +32,11 @@ READ_CALENDARS, WRITE_CALENDARS = Action.READ_CALENDARS, Action.WRITE_CALENDARS
 
 def context() -> ServiceContext:
     return current_app.extensions["planner"]  # type: ignore[no-any-return]
+
+
+def stale_after() -> timedelta:
+    """How old an advisor's last calendar read may be before their times are withdrawn."""
+    return timedelta(seconds=context().settings.calendar_stale_after_seconds)
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext
 
 from shared.auth.access import Action
 from shared.auth.web import current_principal, job_centres_allowed
-from shared.errors import DatabaseUnavailable, PlannerError, Unauthenticated
+from shared.errors import DatabaseUnavailable, PlannerError, Unauthenticated, ValidationFailed
 from shared.pages import page_text, render_page
 from shared.web import DATABASE_ERRORS, database_unavailable
 
@@ -39,6 +39,20 @@ def staff_page(template: str, status: int = 200, **values: Any) -> Response:
     page = render_page(template, status, wide=True, **values)
     page.headers["Cache-Control"] = "no-store"
     return page
+
+
+def field_errors(exc: ValidationFailed, field: str) -> dict[str, list[str]]:
+    """An operation's field problems in the page's language; one without fields (the whole
+    body) at ``field``."""
+    found = exc.extra.get("errors", {})
+    return {name: [page_text(m) for m in messages] for name, messages in found.items()} or {
+        field: [page_text(exc.detail)]
+    }
+
+
+def error_links(errors: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The error summary's links: each field's first message, to the field."""
+    return [(f"#{field}", messages[0]) for field, messages in errors.items()]
 
 
 def _log_in_first(exc: Unauthenticated) -> Response:
@@ -74,7 +88,9 @@ def staff_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
 
 def install_staff_site(app: Flask) -> None:
     """The staff pages of every feature package, and the templates they share."""
+    from services.offers.admin.advisor_pages import bp as advisor_pages
     from services.offers.admin.pages import bp as admin_pages
+    from services.offers.admin.team_room_pages import bp as team_room_pages
     from services.offers.calendars.pages import bp as calendar_pages
     from services.offers.offers.pages import bp as offer_pages
     from services.offers.participants.pages import bp as participant_pages
@@ -86,6 +102,8 @@ def install_staff_site(app: Flask) -> None:
     app.register_blueprint(wizard_pages)
     app.register_blueprint(calendar_pages)
     app.register_blueprint(admin_pages)
+    app.register_blueprint(team_room_pages)
+    app.register_blueprint(advisor_pages)
 
     @app.context_processor
     def _staff_menu() -> dict[str, Any]:

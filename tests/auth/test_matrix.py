@@ -159,6 +159,15 @@ BOOKING_PAGES = {
     "/mine-moedetilbud/kvittering/{booking_id}": CITIZEN_PAGE | {CITIZEN_B: 404},
     "/mine-moedetilbud/kvittering/{booking_id}/moede.ics": CITIZEN_PAGE | {CITIZEN_B: 404},
 }
+CENTRE_ADMIN_PAGE = {
+    ANON: 302,
+    CITIZEN_A: 403,
+    CITIZEN_B: 403,
+    PLANNER_X: 403,
+    PLANNER_Y: 403,
+    READER_X: 403,
+    ADMIN_X: 200,
+}
 STAFF_PAGE = {ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 200, PLANNER_Y: 200, READER_X: 200, ADMIN_X: 200}
 OFFERS_PAGES = {
     # The staff's pages (services/offers/*/pages.py): anyone with a role may read (a list shows
@@ -172,6 +181,12 @@ OFFERS_PAGES = {
     "/kalenderkonflikter?vis=alle": STAFF_PAGE,
     "/jobcentre": STAFF_PAGE,
     "/jobcentre/{job_centre_id}": STAFF_PAGE | {PLANNER_Y: 404},
+    # a centre's teams and rooms are changed by its administrators only; its advisors anyone reads
+    "/jobcentre/{job_centre_id}/teams/nyt": CENTRE_ADMIN_PAGE,
+    "/jobcentre/team/{team_id}": CENTRE_ADMIN_PAGE,
+    "/jobcentre/{job_centre_id}/lokaler/nyt": CENTRE_ADMIN_PAGE,
+    "/jobcentre/lokale/{room_id}": CENTRE_ADMIN_PAGE,
+    "/jobcentre/vejleder/{advisor_id}": STAFF_PAGE | {PLANNER_Y: 404},
     "/tilbud/kladde/{unknown_id}/trin/1": STAFF_PAGE | {PLANNER_X: 404, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
 }
 PLANNERS_DRAFT = {
@@ -212,6 +227,20 @@ OFFERS_PAGE_POSTS = {
     "/jobcentre/{job_centre_id}/lukkedage": CENTRE_ADMINS | {ADMIN_X: 422},
     "/jobcentre/{job_centre_id}/lukkedage/2030-01-02/fjern": CENTRE_ADMINS | {ADMIN_X: 404},
     "/jobcentre/{job_centre_id}/faste-lukkedage": CENTRE_ADMINS,
+    # teams, rooms and an advisor's forms: its administrators only (an empty form: 422; no such exception: 404)
+    "/jobcentre/{job_centre_id}/teams/nyt": CENTRE_ADMINS | {ADMIN_X: 422},
+    "/jobcentre/team/{team_id}": CENTRE_ADMINS | {ADMIN_X: 422},
+    "/jobcentre/{job_centre_id}/lokaler/nyt": CENTRE_ADMINS | {ADMIN_X: 422},
+    "/jobcentre/lokale/{room_id}": CENTRE_ADMINS | {ADMIN_X: 422},
+    "/jobcentre/vejleder/{advisor_id}/oplysninger": CENTRE_ADMINS | {ADMIN_X: 422},
+    "/jobcentre/vejleder/{advisor_id}/kalender": CENTRE_ADMINS | {ADMIN_X: 422},  # a password without an address
+    "/jobcentre/vejleder/{advisor_id}/undtagelser": CENTRE_ADMINS | {ADMIN_X: 422},
+    "/jobcentre/vejleder/{advisor_id}/undtagelser/2030-01-02/fjern": CENTRE_ADMINS | {ADMIN_X: 404},
+    "/jobcentre/vejleder/{advisor_id}/arbejdstid": CENTRE_ADMINS,  # no hours given: the advisor works no day
+    # "Læs kalenderen nu": those who write calendars (planners), as POST .../sync
+    "/jobcentre/vejleder/{advisor_id}/synk": {
+        ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 303, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403,
+    },
     "/tilbud/{offer_id}/deltagere.xlsx": {
         ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 409, PLANNER_Y: 404, READER_X: 409, ADMIN_X: 409,
     },
@@ -255,6 +284,17 @@ OTHER_ROUTES = {
     "/jobcentre/<uuid:job_centre_id>/lukkedage",
     "/jobcentre/<uuid:job_centre_id>/lukkedage/<day>/fjern",
     "/jobcentre/<uuid:job_centre_id>/faste-lukkedage",
+    "/jobcentre/<uuid:job_centre_id>/teams/nyt",
+    "/jobcentre/team/<uuid:team_id>",
+    "/jobcentre/<uuid:job_centre_id>/lokaler/nyt",
+    "/jobcentre/lokale/<uuid:room_id>",
+    "/jobcentre/vejleder/<uuid:advisor_id>",
+    "/jobcentre/vejleder/<uuid:advisor_id>/oplysninger",
+    "/jobcentre/vejleder/<uuid:advisor_id>/kalender",
+    "/jobcentre/vejleder/<uuid:advisor_id>/arbejdstid",
+    "/jobcentre/vejleder/<uuid:advisor_id>/undtagelser",
+    "/jobcentre/vejleder/<uuid:advisor_id>/undtagelser/<day>/fjern",
+    "/jobcentre/vejleder/<uuid:advisor_id>/synk",
 }
 
 

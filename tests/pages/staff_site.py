@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from services.offers.models import Base
@@ -63,7 +64,11 @@ def build_staff_site(build_browser_service: Callable[..., BrowserService]) -> St
     """The site with three centres (a team "Team Øst"/"Team Vest"/"Team Syd" and an advisor
     each) and no offers."""
     service = build_browser_service(
-        "offers", cookie_secure=False, clock=LiveClock(), calendar_hosts_allowed=CALENDAR_HOSTS_ALLOWED
+        "offers",
+        cookie_secure=False,
+        clock=LiveClock(),
+        calendar_hosts_allowed=CALENDAR_HOSTS_ALLOWED,
+        secret_keys=Fernet.generate_key().decode(),  # calendar passwords typed on the advisor's page
     )
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name != "offer_list_version")
     with service.context.db.engine.begin() as connection:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -28,14 +29,14 @@ from services.offers.lookup import get_or_404
 from services.offers.models import Advisor, JobCentre, Offer, OfferAdvisor, Team
 from services.offers.offers.operations import defaults_of, follow_defaults
 from services.offers.offers.revisions import Editor
-from shared.errors import Conflict
+from shared.errors import Conflict, NotFound
 from shared.secrets import (
     CalendarPasswordRefused,
     SecretsNotConfigured,
     encrypt_calendar_password,
     rebind_calendar_password,
 )
-from shared.timeutil import utcnow
+from shared.timeutil import today_in, utcnow, zone
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -264,3 +265,50 @@ def request_calendar_sync(session: Session, advisor_id: uuid.UUID) -> Advisor:
         raise Conflict("Vejlederen har ingen kalender tilknyttet; angiv kalenderens adresse først.", code="no_calendar")
     announce_sync_request(session, advisor)
     return advisor
+
+
+def set_working_exception(
+    session: Session,
+    advisor_id: uuid.UUID,
+    data: Mapping[str, Any],
+    *,
+    scope: Scope,
+    secret_keys: str,
+    check_calendar_url: CheckUrl,
+    editor: Editor | None = None,
+) -> Advisor:
+    """Set the advisor's working time on one date (a date exception): ``day`` (today or
+    later, in the advisor's time zone) and ``spans`` (``[["09:00", "11:00"]]``; empty: a
+    day off), replacing what that date had. The same change as a PATCH of
+    ``working_exceptions``, so the worker hears of it."""
+    advisor = get_or_404(session, Advisor, advisor_id, "Vejlederen findes ikke.", lock=True)
+    problems = check.Problems()
+    day = check.date_value(problems, data, "day", required=True)
+    if day is not None and day < today_in(zone(advisor.timezone)):
+        problems.add("day", "Datoen ligger i fortiden.")
+    problems.raise_if_any()
+    assert day is not None
+    exceptions = {**(advisor.working_exceptions or {}), day.isoformat(): list(data.get("spans") or [])}
+    changes = {"working_exceptions": exceptions}
+    keys = {"secret_keys": secret_keys, "check_calendar_url": check_calendar_url}
+    return update_advisor(session, advisor_id, changes, scope=scope, editor=editor, **keys)
+
+
+def remove_working_exception(
+    session: Session,
+    advisor_id: uuid.UUID,
+    day: date,
+    *,
+    scope: Scope,
+    secret_keys: str,
+    check_calendar_url: CheckUrl,
+    editor: Editor | None = None,
+) -> Advisor:
+    """Remove the advisor's date exception on ``day``: the weekly working hours apply again."""
+    advisor = get_or_404(session, Advisor, advisor_id, "Vejlederen findes ikke.", lock=True)
+    exceptions = dict(advisor.working_exceptions or {})
+    if exceptions.pop(day.isoformat(), None) is None:
+        raise NotFound(f"Vejlederen har ingen undtagelse den {day:%d-%m-%Y}.", code="working_exception_unknown")
+    changes = {"working_exceptions": exceptions}
+    keys = {"secret_keys": secret_keys, "check_calendar_url": check_calendar_url}
+    return update_advisor(session, advisor_id, changes, scope=scope, editor=editor, **keys)

@@ -4,7 +4,7 @@ advisors with their calendars (and a calendar re-read on request)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from services.offers.access import authorized, readable, scope
@@ -25,6 +25,7 @@ from services.offers.blueprint import (
     bp,
     context,
     editor,
+    stale_after,
     transaction,
 )
 from services.offers.calendars.health import AdvisorView, advisor_view
@@ -36,8 +37,7 @@ from shared.timeutil import utcnow
 
 def shown(advisor: Advisor) -> AdvisorView:
     """The advisor with its calendar health as of now."""
-    stale_after = timedelta(seconds=context().settings.calendar_stale_after_seconds)
-    return advisor_view(advisor, now=utcnow(), stale_after=stale_after)
+    return advisor_view(advisor, now=utcnow(), stale_after=stale_after())
 
 
 # --- job centres -------------------------------------------------------------------------------------------
@@ -113,12 +113,17 @@ def remove_closing_day(job_centre_id: uuid.UUID, day: str) -> Any:
 
 def closing_date(text: str) -> date:
     """The closing day a path names, as YYYY-MM-DD (anything else: a 404 in Danish)."""
+    return path_date(text, "Lukkedagen findes ikke (skriv datoen som ÅÅÅÅ-MM-DD).", "closing_day_unknown")
+
+
+def path_date(text: str, message: str, code: str) -> date:
+    """The date a path names, as YYYY-MM-DD; anything else is a 404 with ``message``."""
     try:
         if len(text) == 10:
             return date.fromisoformat(text)
     except ValueError:
         pass
-    raise NotFound("Lukkedagen findes ikke (skriv datoen som ÅÅÅÅ-MM-DD).", code="closing_day_unknown")
+    raise NotFound(message, code=code)
 
 
 # --- teams and rooms ---------------------------------------------------------------------------------------

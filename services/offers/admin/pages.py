@@ -14,10 +14,12 @@ from flask_babel import lazy_gettext
 
 from services.offers.access import authorized, readable
 from services.offers.admin import operations, queries
+from services.offers.admin.advisor_view import HEALTH_TEXT, advisor_rows
 from services.offers.admin.api import closing_date
-from services.offers.blueprint import NO_CENTRE, READ_ADMIN, WRITE_ADMIN, transaction
+from services.offers.admin.team_room_pages import saved_message
+from services.offers.blueprint import NO_CENTRE, READ_ADMIN, WRITE_ADMIN, stale_after, transaction
 from services.offers.models import JobCentre
-from services.offers.staff_site import staff_blueprint, staff_page
+from services.offers.staff_site import error_links, field_errors, staff_blueprint, staff_page
 from shared import formatting as fmt
 from shared.auth.web import job_centres_allowed, requires
 from shared.errors import Conflict, ValidationFailed
@@ -80,12 +82,19 @@ def _centre_response(
             "upcoming": [_day(day, reason) for day, reason in days if day >= today],
             "past": len([day for day, _reason in days if day < today]),
             "choices": [(key, OPTIONAL_DAY_NAMES[key]) for key in OPTIONAL_DAYS],
+            "health_text": HEALTH_TEXT,
             "closed": list(centre.closed_optional_days),
+            "teams": queries.list_teams(session, centres=seen, job_centre_id=centre.id),
+            "rooms": queries.list_rooms(session, centres=seen, job_centre_id=centre.id),
+            "advisors": advisor_rows(
+                queries.list_advisors(session, centres=seen, job_centre_id=centre.id), stale_after()
+            ),
         }
     allowed = job_centres_allowed(WRITE_ADMIN)
     values["may_edit"] = allowed is None or values["centre"].code in allowed
-    message = SAVED.get(request.args.get("besked", ""))
-    values["error_links"] = [(f"#{field}", messages[0]) for field, messages in (errors or {}).items()]
+    key = request.args.get("besked", "")
+    message = SAVED.get(key) or saved_message(key, request.args.get("fulgte", ""))
+    values["error_links"] = error_links(errors or {})
     return staff_page("admin/centre.html", status, **values, message=message, errors=errors or {}, form=form or {})
 
 
@@ -103,8 +112,7 @@ def add_closing_day(job_centre_id: uuid.UUID) -> Response:
             authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
             operations.add_closing_day(session, job_centre_id, {k: v for k, v in form.items() if v})
     except ValidationFailed as exc:
-        errors = {field: [page_text(m) for m in messages] for field, messages in exc.extra.get("errors", {}).items()}
-        return _centre_response(job_centre_id, status=422, errors=errors or {"day": [page_text(exc.detail)]}, form=form)
+        return _centre_response(job_centre_id, status=422, errors=field_errors(exc, "day"), form=form)
     except Conflict as exc:
         return _centre_response(job_centre_id, status=409, errors={"day": [page_text(exc.detail)]}, form=form)
     return _back(job_centre_id, "tilfoejet")
