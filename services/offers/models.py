@@ -104,6 +104,23 @@ class ClosingDay(Base):
     job_centre: Mapped[JobCentre] = relationship(back_populates="closing_days")
 
 
+class ConversationVariant(Base):
+    """A variant of a conversation type that a job centre offers (A-2), e.g. "Opstart" of
+    7 Jobsamtale; an offer names one of its centre's variants, or none."""
+
+    __tablename__ = "conversation_variant"
+    __table_args__ = (
+        UniqueConstraint("job_centre_id", "conversation_type", "name"),
+        CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    job_centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("job_centre.id", ondelete="CASCADE"))
+    conversation_type: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
 advisor_team = Table(
     "advisor_team",
     Base.metadata,

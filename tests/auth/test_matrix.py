@@ -95,6 +95,9 @@ EXPECTED: dict[str, dict[str, dict[str, object]]] = {
         "PATCH /api/v1/job-centres/{job_centre_id}": ADMIN_WRITE_X,
         "POST /api/v1/job-centres/{job_centre_id}/closing-days": ADMIN_WRITE_X,
         "DELETE /api/v1/job-centres/{job_centre_id}/closing-days/{day}": ADMIN_WRITE_X,  # the day the POST added
+        "GET /api/v1/job-centres/{job_centre_id}/conversation-variants": STAFF_READ_X,
+        "POST /api/v1/job-centres/{job_centre_id}/conversation-variants": ADMIN_WRITE_X,
+        "DELETE /api/v1/job-centres/{job_centre_id}/conversation-variants/{variant_id}": ADMIN_WRITE_X,
         "POST /api/v1/teams": ADMIN_WRITE_X,
         "GET /api/v1/teams": STAFF_READ,
         "PATCH /api/v1/teams/{team_id}": ADMIN_WRITE_X,
@@ -227,6 +230,8 @@ OFFERS_PAGE_POSTS = {
     "/jobcentre/{job_centre_id}/lukkedage": CENTRE_ADMINS | {ADMIN_X: 422},
     "/jobcentre/{job_centre_id}/lukkedage/2030-01-02/fjern": CENTRE_ADMINS | {ADMIN_X: 404},
     "/jobcentre/{job_centre_id}/faste-lukkedage": CENTRE_ADMINS,
+    "/jobcentre/{job_centre_id}/varianter": CENTRE_ADMINS | {ADMIN_X: 422},  # no type given
+    "/jobcentre/{job_centre_id}/varianter/{unknown_id}/fjern": CENTRE_ADMINS | {ADMIN_X: 404},
     # teams, rooms and an advisor's forms: its administrators only (an empty form: 422; no such exception: 404)
     "/jobcentre/{job_centre_id}/teams/nyt": CENTRE_ADMINS | {ADMIN_X: 422},
     "/jobcentre/team/{team_id}": CENTRE_ADMINS | {ADMIN_X: 422},
@@ -284,6 +289,8 @@ OTHER_ROUTES = {
     "/jobcentre/<uuid:job_centre_id>/lukkedage",
     "/jobcentre/<uuid:job_centre_id>/lukkedage/<day>/fjern",
     "/jobcentre/<uuid:job_centre_id>/faste-lukkedage",
+    "/jobcentre/<uuid:job_centre_id>/varianter",
+    "/jobcentre/<uuid:job_centre_id>/varianter/<uuid:variant_id>/fjern",
     "/jobcentre/<uuid:job_centre_id>/teams/nyt",
     "/jobcentre/team/<uuid:team_id>",
     "/jobcentre/<uuid:job_centre_id>/lokaler/nyt",
@@ -353,6 +360,9 @@ def world(
     centre_x, centre_y = api.centre(code=X), api.centre(code=Y)
     team = api.team(centre_x)
     room = api.room(centre_x)
+    variant = api.post(
+        f"/job-centres/{centre_x['id']}/conversation-variants", {"conversation_type": 7, "name": "Opstart"}
+    )
     advisor = api.advisor(centre_x, team)
     api.advisor(centre_y, api.team(centre_y), email="bo@example.org")
     offer = api.offer(team, [advisor])
@@ -382,6 +392,7 @@ def world(
         "offer_body": api.offer_body(team, [advisor], name="Nyt tilbud"),
         "team_id": team["id"],
         "room_id": room["id"],
+        "variant_id": variant["id"],
         "start": at(TODAY + timedelta(days=3), 10).isoformat(),
         "rebook_start": at(TODAY + timedelta(days=3), 11).isoformat(),
     }
@@ -405,6 +416,7 @@ def request_for(service: str, operation: str, ids: dict[str, Any], who: str) -> 
         "POST /api/v1/job-centres/{job_centre_id}/closing-days": {"day": (today() + timedelta(days=40)).isoformat()},
         "POST /api/v1/teams": {"job_centre_id": ids["job_centre_id"], "name": "Team Nord", "phone": "70000002"},
         "PATCH /api/v1/teams/{team_id}": {"phone": "70000005"},
+        "POST /api/v1/job-centres/{job_centre_id}/conversation-variants": {"conversation_type": 9, "name": "Ny"},
         "PATCH /api/v1/rooms/{room_id}": {"capacity": 5},
         "POST /api/v1/rooms": {
             "job_centre_id": ids["job_centre_id"],

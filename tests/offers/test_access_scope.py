@@ -155,6 +155,7 @@ def test_every_route_refuses_an_anonymous_caller_with_401_and_changes_nothing(
         "day": "2030-01-02",
         "team_id": x.id("team"),
         "room_id": x.id("room"),
+        "variant_id": x.id("room"),  # any id: the identity is asked for first
     }
     nobody = anonymous(client)
     walked = 0
@@ -170,7 +171,7 @@ def test_every_route_refuses_an_anonymous_caller_with_401_and_changes_nothing(
             assert response.get_json()["code"] == "unauthenticated", (method, path)
             assert response.headers["WWW-Authenticate"].startswith("Bearer "), (method, path)
             walked += 1
-    assert walked == 27
+    assert walked == 30
     assert row_counts(context) == before
 
 
@@ -266,6 +267,16 @@ def test_an_administrator_of_x_cannot_change_ys_admin_data(
     as_unknown(client, context, ADMIN_X, "PATCH", lambda i: (f"/advisors/{i}", renamed), y.id("advisor"), 404)
     as_unknown(client, context, ADMIN_X, "PATCH", lambda i: (f"/teams/{i}", renamed), y.id("team"), 404)
     as_unknown(client, context, ADMIN_X, "PATCH", lambda i: (f"/rooms/{i}", renamed), y.id("room"), 404)
+    variant = {"conversation_type": 7, "name": "Opstart"}
+    as_unknown(
+        client,
+        context,
+        ADMIN_X,
+        "POST",
+        lambda i: (f"/job-centres/{i}/conversation-variants", variant),
+        y.id("centre"),
+        404,
+    )
     assert call(client, IT_KEY, "GET", f"/advisors/{y.id('advisor')}").get_json()["name"] == "Yrsa fra Y"
 
 
@@ -515,6 +526,9 @@ ACTIONS = {
     ("get", "/job-centres/{job_centre_id}"): "read admin data",
     ("patch", "/job-centres/{job_centre_id}"): "write admin data",
     ("post", "/job-centres/{job_centre_id}/closing-days"): "write admin data",
+    ("get", "/job-centres/{job_centre_id}/conversation-variants"): "read admin data",
+    ("post", "/job-centres/{job_centre_id}/conversation-variants"): "write admin data",
+    ("delete", "/job-centres/{job_centre_id}/conversation-variants/{variant_id}"): "write admin data",
     ("post", "/teams"): "write admin data",
     ("get", "/teams"): "read admin data",
     ("patch", "/teams/{team_id}"): "write admin data",

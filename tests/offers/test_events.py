@@ -140,6 +140,9 @@ def test_sync_now_is_announced(api: Api, client: FlaskClient, context: ServiceCo
 def test_offer_published_on_create_and_changed_on_every_edit(
     api: Api, client: FlaskClient, context: ServiceContext, setup: dict[str, Any]
 ) -> None:
+    api.post(
+        f"/job-centres/{setup['centre']['id']}/conversation-variants", {"conversation_type": 7, "name": "Unge under 30"}
+    )
     before = len(outbox(context))  # the two advisors
     offer = api.offer(setup["team"], [setup["anne"], setup["bo"]], variant="Unge under 30")
     published = outbox(context)[before:]

@@ -20,7 +20,7 @@ from sqlalchemy import MetaData, create_engine, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from services.offers.db import MIGRATIONS, VERSION_TABLE, migrate
-from services.offers.models import Advisor, Base, JobCentre, Offer, ReferenceValue
+from services.offers.models import Advisor, Base, ConversationVariant, JobCentre, Offer, ReferenceValue
 from shared.migrations import alembic_config, downgrade, upgrade
 from tests.offers.conftest import Api, build_app, outbox
 from tests.schema import schema_objects, version_table_objects
@@ -48,7 +48,7 @@ def tables(url: str) -> set[str]:
 
 def test_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config(MIGRATIONS, "sqlite://"))
-    assert script.get_heads() == ["offers_0012"]
+    assert script.get_heads() == ["offers_0013"]
     assert all(Path(r.path).name.startswith("2026_") for r in script.walk_revisions())
 
 
@@ -108,7 +108,7 @@ def test_openapi_documents_every_route(app: APIFlask, client: FlaskClient) -> No
     }
     documented = {(path, method) for path, ops in spec["paths"].items() for method in ops}
     assert documented == routes
-    assert len([r for r in routes if r[0].startswith("/api/v1/")]) == 28
+    assert len([r for r in routes if r[0].startswith("/api/v1/")]) == 31
     for path, method in routes:
         operation = spec["paths"][path][method]
         assert operation["summary"] and operation["tags"], (path, method)
@@ -165,7 +165,7 @@ def test_offers_from_before_rules_survive_the_upgrade_without_rules(
                  "description": "", "conversation_type": 7, "meeting_form": "individual", "channel": "video",
                  "duration_minutes": 30, "reporting_minutes": 0, "start_minutes": [0], "first_meeting_date": day,
                  "opens_on": day, "citizen_may_choose_advisor": False, "accept_cancellation": True,
-                 "active": True, "created_at": now, "updated_at": now},
+                 "active": True, "created_at": now, "updated_at": now, "variant": " Unge under 30 "},
             )  # fmt: skip
         migrate(url)
         assert differences(url) == []
@@ -174,6 +174,8 @@ def test_offers_from_before_rules_survive_the_upgrade_without_rules(
             assert offer is not None and offer.rules is None and offer.marker_routes == {}
             assert session.get(JobCentre, ids[0]).region is None  # type: ignore[union-attr]
             assert session.scalar(select(func.count()).select_from(ReferenceValue)) == 51
+            [variant] = session.scalars(select(ConversationVariant))  # the offer's variant is on its centre's list
+            assert (variant.job_centre_id, variant.conversation_type, variant.name) == (ids[0], 7, "Unge under 30")
     finally:
         engine.dispose()
 

@@ -155,3 +155,24 @@ def test_the_closing_days_page_in_chromium(page: Page, site: StaffSite, serve: A
     page.get_by_role("button", name=PIA).click()
     expect(page.get_by_text("Kun jobcentrets administratorer kan ændre lukkedagene.")).to_be_visible()
     check(page, "staff-12-lukkedage-laes")
+
+
+def test_an_administrator_keeps_the_centres_list_of_variants(site: StaffSite) -> None:
+    client = site.logged_in(ADA)
+    refused = page(post(site, client, centre_path(site) + "/varianter", conversation_type="", name="Opstart"), 422)
+    assert 'id="conversation_type-fejl"' in refused and 'value="Opstart"' in refused
+    added = post(site, client, centre_path(site) + "/varianter", conversation_type="7", name="Opstart")
+    assert added.status_code == 303
+    after = texts(page(client.get(added.headers["Location"])))
+    assert "Varianten er tilføjet." in after and "7 Jobsamtale Opstart Fjern varianten Opstart" in after
+    again = page(post(site, client, centre_path(site) + "/varianter", conversation_type="7", name="Opstart"), 409)
+    assert "Jobcentret har allerede varianten Opstart af Jobsamtale." in texts(again)
+    [variant] = site.api.client.get(
+        f"/api/v1/job-centres/{site.centres['10101']['id']}/conversation-variants"
+    ).get_json()["items"]
+    removed = post(site, client, f"{centre_path(site)}/varianter/{variant['id']}/fjern")
+    assert "Varianten er fjernet." in texts(page(client.get(removed.headers["Location"])))
+    assert "Jobcentret har ingen varianter endnu." in texts(page(client.get(centre_path(site))))
+    pia = site.logged_in(PIA)
+    assert "Tilføj variant" not in texts(page(pia.get(centre_path(site))))
+    assert post(site, pia, centre_path(site) + "/varianter", conversation_type="7", name="Opstart").status_code == 403

@@ -202,11 +202,18 @@ def test_a_planner_sees_the_calendar_error_escaped_and_asks_for_a_read(site: Sta
 
 def test_teams_rooms_and_an_advisor_in_chromium(page: Page, site: StaffSite, serve: Any) -> None:
     site.api.room(site.centres["10101"], name="Lokale 1", address="Torvet 1, 9999 Demokøbing", capacity=6)
+    site.api.post(
+        f"/job-centres/{site.centres['10101']['id']}/conversation-variants", {"conversation_type": 7, "name": "Opstart"}
+    )
     base = serve(site.app)
     page.goto(base + centre_path(site))
     page.get_by_role("button", name=ADA).click()
     expect(page.get_by_role("heading", name="Teams")).to_be_visible()
     check(page, "staff-13-jobcenter-teams")
+    page.get_by_label("Variantens navn").fill("Opfølgning")
+    page.get_by_role("button", name="Tilføj variant").click()
+    expect(page.get_by_role("alert")).to_contain_text("Feltet skal udfyldes.")  # no type chosen
+    check(page, "staff-13b-variant-fejl")
     page.get_by_role("link", name="Opret team").click()
     page.get_by_role("button", name="Opret teamet").click()
     expect(page.get_by_role("alert")).to_contain_text("Feltet skal udfyldes.")

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from tests.auth.conftest import BuildBrowserService
 from tests.pages.staff_site import PIA, StaffSite, build_staff_site
 from tests.pages.test_citizen_booking_pages import check
+from tests.pages.test_english import in_english
 from tests.pages.test_staff_offer_pages import page, texts
 
 STEP1 = {"name": "Jobsamtale i Øst", "description": "Vi taler om dit næste job.", "conversation_type": "7",
@@ -258,3 +259,40 @@ def test_pia_edits_an_offer_and_reads_the_revision_log_in_chromium(page: Page, s
     expect(row).to_contain_text("Pia Planlægger")
     expect(row).to_contain_text("Jobsamtale om job")
     check(page, "wizard-6-revisionslog")
+
+
+def test_the_variant_is_chosen_from_the_centres_list_of_the_type(site: StaffSite) -> None:
+    variants = f"/job-centres/{site.centres['10101']['id']}/conversation-variants"
+    site.api.post(variants, {"conversation_type": 7, "name": "Opstart"})
+    site.api.post(variants, {"conversation_type": 4, "name": "Opfølgning"})
+    wizard = Wizard(site, site.logged_in())
+    html = page(wizard.client.get(f"{wizard.path}/trin/1"))
+    assert '<optgroup label="4 Opfølgningssamtale">' in html and '<option value="Opstart">Opstart</option>' in html
+    refused = page(wizard.step(1, **(STEP1 | {"variant": "Opfølgning"})), 422)
+    assert error_at(refused, "variant") == "Ukendt variant af Jobsamtale; jobcentrets varianter er: Opstart."
+    assert '<option value="Opfølgning" selected>' in refused  # the choice kept
+    located(wizard.step(1, **(STEP1 | {"variant": "Opstart"})), 2)
+    located(wizard.step(2, **wizard.time_fields()), 3)
+    located(wizard.rules(("contact_group", "eq", "Dagpengemodtager")), 4)
+    assert "Samtaletypevariant Opstart" in texts(page(wizard.client.get(f"{wizard.path}/trin/4")))
+    saved = wizard.post(f"{wizard.path}/gem", {"handling": "aktiv"})
+    offer_id = saved.headers["Location"].split("/tilbud/")[1].split("?")[0]
+    assert site.api.client.get(f"/api/v1/offers/{offer_id}").get_json()["variant"] == "Opstart"
+
+
+def test_without_variants_the_wizard_says_where_they_are_made(site: StaffSite) -> None:
+    wizard = Wizard(site, site.logged_in())
+    html = texts(page(wizard.client.get(f"{wizard.path}/trin/1")))
+    assert "Jobcentret har ingen varianter af samtaletyperne. En administrator kan oprette dem" in html
+
+
+def test_the_conversation_types_read_as_plain_text_in_english(site: StaffSite) -> None:
+    site.api.post(
+        f"/job-centres/{site.centres['10101']['id']}/conversation-variants", {"conversation_type": 7, "name": "Opstart"}
+    )
+    wizard = Wizard(site, site.logged_in())
+    in_english(wizard.client)
+    for path in (f"{wizard.path}/trin/1", "/tilbud"):
+        html = page(wizard.client.get(path))
+        assert '<option value="7">7 Jobsamtale</option>' in html and "&lt;span" not in html, path
+    assert '<optgroup label="7 Jobsamtale">' in page(wizard.client.get(f"{wizard.path}/trin/1"))

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from services.offers.access import authorized, readable, scope
-from services.offers.admin import advisors, operations, queries, teams_rooms
+from services.offers.admin import advisors, operations, queries, teams_rooms, variants
 from services.offers.admin import schemas as s
 from services.offers.blueprint import (
     ADVISORS,
@@ -108,6 +108,47 @@ def remove_closing_day(job_centre_id: uuid.UUID, day: str) -> Any:
     with transaction() as session:
         authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
         operations.remove_closing_day(session, job_centre_id, closing_date(day))
+    return ""
+
+
+@bp.get("/job-centres/<uuid:job_centre_id>/conversation-variants")
+@bp.output(s.VariantList)
+@bp.doc(summary="The job centre's conversation type variants (A-2)", tags=[CENTRES])
+@requires(READ_ADMIN)
+def list_variants(job_centre_id: uuid.UUID) -> dict[str, Any]:
+    with transaction() as session:
+        authorized(session, JobCentre, job_centre_id, NO_CENTRE, READ_ADMIN)
+        return {"items": variants.variants_of(session, job_centre_id)}
+
+
+@bp.post("/job-centres/<uuid:job_centre_id>/conversation-variants")
+@bp.input(s.VariantIn, arg_name="body")
+@bp.output(s.VariantOut, status_code=201)
+@bp.doc(
+    summary="Add a conversation type variant to the job centre's list (A-2)",
+    tags=[CENTRES],
+    responses={409: "The centre has the variant"},
+)
+@requires(WRITE_ADMIN)
+def add_variant(job_centre_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    with transaction() as session:
+        authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
+        return variants.add_variant(session, job_centre_id, body)
+
+
+@bp.delete("/job-centres/<uuid:job_centre_id>/conversation-variants/<uuid:variant_id>")
+@bp.output({}, status_code=204)
+@bp.doc(
+    summary="Remove a conversation type variant from the job centre's list",
+    description="Offers that name it keep it until they are changed.",
+    tags=[CENTRES],
+    responses={404: "The centre has no such variant"},
+)
+@requires(WRITE_ADMIN)
+def remove_variant(job_centre_id: uuid.UUID, variant_id: uuid.UUID) -> Any:
+    with transaction() as session:
+        authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
+        variants.remove_variant(session, job_centre_id, variant_id)
     return ""
 
 

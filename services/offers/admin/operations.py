@@ -34,7 +34,7 @@ from shared.errors import Conflict, NotFound
 from shared.timeutil import DEFAULT_TIMEZONE, today_in, zone
 
 
-def _flush_unique(session: Session, message: str, code: str) -> None:
+def flush_unique(session: Session, message: str, code: str) -> None:
     """Flush; a unique constraint hit by a concurrent request becomes a 409 with ``message``."""
     try:
         session.flush()
@@ -85,7 +85,7 @@ def create_job_centre(session: Session, data: Mapping[str, Any], *, scope: Scope
     if data.get("closed_optional_days") is not None:
         centre.closed_optional_days = sorted(set(data["closed_optional_days"]))
     session.add(centre)
-    _flush_unique(session, taken, "job_centre_code_taken")
+    flush_unique(session, taken, "job_centre_code_taken")
     return centre
 
 
@@ -123,7 +123,7 @@ def add_closing_day(session: Session, job_centre_id: uuid.UUID, data: Mapping[st
         raise Conflict(taken, code="closing_day_exists")
     closing = ClosingDay(day=day, reason=reason)
     centre.closing_days.append(closing)
-    _flush_unique(session, taken, "closing_day_exists")
+    flush_unique(session, taken, "closing_day_exists")
     for advisor in session.scalars(select(Advisor).where(Advisor.job_centre_id == centre.id)):
         announce_advisor(session, advisor)
     return closing

@@ -13,12 +13,12 @@ from flask import Response, redirect, request, url_for
 from flask_babel import lazy_gettext
 
 from services.offers.access import authorized, readable
-from services.offers.admin import operations, queries
+from services.offers.admin import operations, queries, variants
 from services.offers.admin.advisor_view import HEALTH_TEXT, advisor_rows
 from services.offers.admin.api import closing_date
 from services.offers.admin.team_room_pages import saved_message
 from services.offers.blueprint import NO_CENTRE, READ_ADMIN, WRITE_ADMIN, stale_after, transaction
-from services.offers.models import JobCentre
+from services.offers.models import CONVERSATION_TYPES, JobCentre
 from services.offers.staff_site import error_links, field_errors, staff_blueprint, staff_page
 from shared import formatting as fmt
 from shared.auth.web import job_centres_allowed, requires
@@ -39,6 +39,8 @@ SAVED = {
     "tilfoejet": lazy_gettext("Lukkedagen er tilføjet. Borgerne kan ikke længere booke tider den dag."),
     "fjernet": lazy_gettext("Lukkedagen er fjernet. Vejlederne kan igen få møder den dag."),
     "faste": lazy_gettext("De faste lukkedage er gemt."),
+    "variant": lazy_gettext("Varianten er tilføjet. Planlæggerne kan vælge den på nye tilbud."),
+    "variant-fjernet": lazy_gettext("Varianten er fjernet. Tilbud, der bruger den, beholder den, til de ændres."),
 }
 
 
@@ -83,6 +85,12 @@ def _centre_response(
             "past": len([day for day, _reason in days if day < today]),
             "choices": [(key, OPTIONAL_DAY_NAMES[key]) for key in OPTIONAL_DAYS],
             "health_text": HEALTH_TEXT,
+            "variants": [
+                {"id": v.id, "type": f"{v.conversation_type} {CONVERSATION_TYPES[v.conversation_type]}", "name": v.name}
+                for v in variants.variants_of(session, centre.id)
+                if v.conversation_type in CONVERSATION_TYPES
+            ],
+            "conversation_types": [(code, f"{code} {name}") for code, name in CONVERSATION_TYPES.items()],
             "closed": list(centre.closed_optional_days),
             "teams": queries.list_teams(session, centres=seen, job_centre_id=centre.id),
             "rooms": queries.list_rooms(session, centres=seen, job_centre_id=centre.id),
@@ -128,6 +136,34 @@ def remove_closing_day(job_centre_id: uuid.UUID, day: str) -> Response:
     return _back(job_centre_id, "fjernet")
 
 
+@bp.post("/<uuid:job_centre_id>/varianter")
+@requires(WRITE_ADMIN)
+def add_variant(job_centre_id: uuid.UUID) -> Response:
+    """Tilføj variant: the same operation as ``POST /api/v1/job-centres/{id}/conversation-variants``."""
+    form = {"conversation_type": request.form.get("conversation_type", ""), "name": request.form.get("name", "")}
+    kind = form["conversation_type"]
+    body = {"conversation_type": int(kind) if kind.isdigit() else kind or None, "name": form["name"]}
+    try:
+        with transaction() as session:
+            authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
+            variants.add_variant(session, job_centre_id, body)
+    except ValidationFailed as exc:
+        return _centre_response(job_centre_id, status=422, errors=field_errors(exc, "name"), form=form)
+    except Conflict as exc:
+        return _centre_response(job_centre_id, status=409, errors={"name": [page_text(exc.detail)]}, form=form)
+    return _back(job_centre_id, "variant", "#samtaletyper")
+
+
+@bp.post("/<uuid:job_centre_id>/varianter/<uuid:variant_id>/fjern")
+@requires(WRITE_ADMIN)
+def remove_variant(job_centre_id: uuid.UUID, variant_id: uuid.UUID) -> Response:
+    """Fjern variant: offers that name it keep it until they are changed."""
+    with transaction() as session:
+        authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
+        variants.remove_variant(session, job_centre_id, variant_id)
+    return _back(job_centre_id, "variant-fjernet", "#samtaletyper")
+
+
 @bp.post("/<uuid:job_centre_id>/faste-lukkedage")
 @requires(WRITE_ADMIN)
 def optional_closing_days(job_centre_id: uuid.UUID) -> Response:
@@ -139,5 +175,6 @@ def optional_closing_days(job_centre_id: uuid.UUID) -> Response:
     return _back(job_centre_id, "faste")
 
 
-def _back(job_centre_id: uuid.UUID, message: str) -> Response:
-    return redirect(url_for(".centre_page", job_centre_id=job_centre_id, besked=message), 303)  # type: ignore[return-value]
+def _back(job_centre_id: uuid.UUID, message: str, anchor: str = "") -> Response:
+    target = url_for(".centre_page", job_centre_id=job_centre_id, besked=message) + anchor
+    return redirect(target, 303)  # type: ignore[return-value]

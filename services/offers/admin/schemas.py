@@ -3,10 +3,13 @@ rooms and advisors (Danish descriptions; the rules are checked by the operations
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import Schema, fields
 from apiflask.validators import OneOf
 
 from services.offers.calendars.schemas import CalendarHealthOut
+from services.offers.models import CONVERSATION_TYPES
 from services.offers.schemas import DanishSchema, date_field, id_field, int_field, text_field
 from shared.working_time import OPTIONAL_DAYS
 
@@ -48,6 +51,36 @@ class CentreClosingDay(Schema):
 class ClosingDayOut(CentreClosingDay):
     id = fields.UUID()
     job_centre_id = fields.UUID()
+
+
+class VariantIn(DanishSchema):
+    conversation_type = fields.Integer(
+        strict=True,
+        required=True,
+        metadata={
+            "description": "Conversation type code: "
+            + ", ".join(f"{k} = {v}" for k, v in CONVERSATION_TYPES.items())
+            + ".",
+            "enum": sorted(CONVERSATION_TYPES),
+        },
+    )
+    name = text_field("The variant's name, e.g. 'Opstart' (one per type and centre).", required=True, max_length=100)
+
+
+class VariantOut(Schema):
+    id = fields.UUID()
+    job_centre_id = fields.UUID()
+    conversation_type = fields.Integer()
+    conversation_type_name = fields.Method("_type_name")
+    name = fields.String()
+    created_at = fields.DateTime()
+
+    def _type_name(self, variant: Any) -> str | None:
+        return CONVERSATION_TYPES.get(variant.conversation_type)
+
+
+class VariantList(Schema):
+    items = fields.List(fields.Nested(VariantOut))
 
 
 class JobCentreOut(Schema):

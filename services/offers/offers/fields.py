@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from services.offers import validation as check
+from services.offers.admin.variants import variant_names
 from services.offers.models import CHANNELS, CONVERSATION_TYPES, Advisor, JobCentre, Offer, Room, Team
 from services.offers.rules.participant_rules import check_participants
 from shared.availability import ALLOWED_START_MINUTES
@@ -160,6 +161,35 @@ def _resources(
     return centre, team, room, advisors
 
 
+def _variant(
+    problems: check.Problems,
+    session: Session,
+    centre: JobCentre | None,
+    conversation_type: Any,
+    values: Mapping[str, Any],
+    previous: Offer | None,
+) -> str | None:
+    """The offer's variant: one of its centre's variants of the conversation type (A-2), or
+    none. An offer keeps a variant its centre has since removed, while type and variant stay."""
+    name = check.text(problems, values, "variant", max_length=100, required=False)
+    if name is None or centre is None or "variant" in problems or conversation_type not in CONVERSATION_TYPES:
+        return name
+    if previous is not None and (previous.variant, previous.conversation_type) == (name, conversation_type):
+        return name
+    known = variant_names(session, centre.id, conversation_type)
+    if name not in known:
+        kind = CONVERSATION_TYPES[conversation_type]
+        if known:
+            problems.add("variant", f"Ukendt variant af {kind}; jobcentrets varianter er: {', '.join(known)}.")
+        else:
+            problems.add(
+                "variant",
+                f"Jobcentret har ingen varianter af {kind}. Lad feltet stå tomt, eller få en administrator "
+                "til at oprette varianten på jobcentrets side.",
+            )
+    return name
+
+
 def offer_fields(
     session: Session,
     data: Mapping[str, Any],
@@ -241,7 +271,7 @@ def offer_fields(
         "name": check.text(problems, values, "name", max_length=200, required=True),
         "description": description,
         "conversation_type": conversation_type,
-        "variant": check.text(problems, values, "variant", max_length=100, required=False),
+        "variant": _variant(problems, session, centre, conversation_type, values, previous),
         "meeting_form": "individual",
         "channel": channel,
         "place": place,

@@ -46,8 +46,10 @@ class Names:
 
 
 def conversation_type(code: int) -> str:
+    """``7 Jobsamtale``: the code and its name in the national code list, which is Danish in
+    every language (as plain text: it also labels options, which cannot hold markup)."""
     name = CONVERSATION_TYPES.get(code)
-    return f"{code} {page_text(name)}" if name else str(code)
+    return f"{code} {name}" if name else str(code)
 
 
 def local_time(moment: datetime, timezone: str) -> str:

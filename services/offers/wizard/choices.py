@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.offers.admin.variants import variants_of
 from services.offers.models import CONVERSATION_TYPES, Advisor, JobCentre, Room, Team
 from services.offers.offers.fields import default_phone
 from services.offers.rules.reference import reference_for, scope_of
@@ -58,6 +59,8 @@ class Choices:
     rule_types: list[tuple[str, str]]
     reference: Any
     markers: list[tuple[str, str]]
+    variants: dict[int, list[str]]
+    """The centre's conversation type variants by type code (A-2)."""
 
     def conditions(self, rule_type: str) -> list[tuple[str, str]]:
         """The conditions a rule type allows (all of them for a type not known)."""
@@ -119,6 +122,7 @@ def choices_for(session: Session, job_centre_id: Any) -> Choices:
     rooms: list[Room] = []
     advisors: list[Advisor] = []
     markers: list[tuple[str, str]] = []
+    variants: dict[int, list[str]] = {}
     reference = None
     if centre is not None:
         teams = list(session.scalars(select(Team).where(Team.job_centre_id == centre.id).order_by(Team.name)))
@@ -126,6 +130,8 @@ def choices_for(session: Session, job_centre_id: Any) -> Choices:
         advisors = list(
             session.scalars(select(Advisor).where(Advisor.job_centre_id == centre.id).order_by(Advisor.name))
         )
+        for variant in variants_of(session, centre.id):
+            variants.setdefault(variant.conversation_type, []).append(variant.name)
         reference = reference_for(session, centre)
         markers = [(m.code, m.name) for m in reference.markers_visible_to(scope_of(session, centre))]
     return Choices(
@@ -138,5 +144,6 @@ def choices_for(session: Session, job_centre_id: Any) -> Choices:
         start_minutes=sorted(ALLOWED_START_MINUTES),
         rule_types=[(t.value, TYPE_LABELS[t]) for t in RuleType],
         reference=reference,
+        variants=variants,
         markers=markers,
     )

@@ -94,6 +94,19 @@ def _options(choices: Choices) -> dict[str, list[tuple[Any, str]]]:
     }
 
 
+def _variant_groups(choices: Choices, data: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The centre's variants grouped by conversation type for the variant's select; a variant
+    the draft names that the centre has since removed stays choosable (an edited offer keeps it)."""
+    groups = [
+        (views.conversation_type(code), [(name, name) for name in names])
+        for code, names in sorted(choices.variants.items())
+    ]
+    chosen = data.get("variant")
+    if chosen and all(chosen != value for _label, options in groups for value, _text in options):
+        groups.append((gettext("Ikke længere på jobcentrets liste"), [(chosen, chosen)]))
+    return groups
+
+
 def _phone_hint(choices: Choices, data: dict[str, Any]) -> str:
     """O-4: the number a phone meeting gets when the field is left empty."""
     number, whose = choices.phone_fallback(data)
@@ -129,6 +142,7 @@ def _render(draft: OfferDraft, step: int, errors: dict[str, list[Any]] | None = 
         choices=choices,
         options=_options(choices),
         phone_hint=_phone_hint(choices, data),
+        variant_groups=_variant_groups(choices, data),
         errors=shown,
         error_links=_error_links(draft, step, shown),
         labels={k: page_text(v) for k, v in LABELS.items()},
