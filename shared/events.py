@@ -144,6 +144,9 @@ class OfferPayload(Contract):
     from before rules existed (booking shows such an offer to nobody)."""
     marker_routes: dict[str, list[str]] = {}
     """R-5: person-group marker code -> the advisor ids a citizen with that marker may book."""
+    caller: Literal["advisor", "citizen"] | None = None
+    """Phone meetings (O-4): the advisor calls the citizen, or the citizen calls ``phone``; None
+    in events from before it was asked (the citizen called the number then)."""
 
 
 class BookableSlot(Contract):
@@ -182,6 +185,8 @@ class BookingPayload(Contract):
     channel: Literal["video", "in_person", "phone"]
     place: str | None
     phone: str | None
+    caller: Literal["advisor", "citizen"] | None = None
+    """Phone meetings: who calls (``OfferPayload.caller``)."""
     start: AwareDatetime
     end: AwareDatetime
     occupied_until: AwareDatetime

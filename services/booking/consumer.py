@@ -55,6 +55,7 @@ def apply_offer(session: Session, envelope: Envelope) -> None:
     offer.channel = payload.channel
     offer.place = payload.place
     offer.phone = payload.phone
+    offer.caller = payload.caller
     offer.duration_minutes = payload.duration_minutes
     offer.reporting_minutes = payload.reporting_minutes
     offer.start_minutes = list(payload.start_minutes)

@@ -83,6 +83,8 @@ class OfferView(Base):
     channel: Mapped[str] = mapped_column(String(20))
     place: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(40))
+    caller: Mapped[str | None] = mapped_column(String(10))
+    """Phone meetings: "advisor" calls the citizen, the "citizen" calls ``phone``; None: not told."""
     duration_minutes: Mapped[int] = mapped_column(Integer)
     reporting_minutes: Mapped[int] = mapped_column(Integer)
     start_minutes: Mapped[list[int]] = mapped_column(JSON)

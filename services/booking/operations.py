@@ -356,6 +356,7 @@ def booking_payload(booking: Booking, offer: OfferView) -> ev.BookingPayload:
         channel=offer.channel,  # type: ignore[arg-type]
         place=offer.place,
         phone=offer.phone,
+        caller=offer.caller,  # type: ignore[arg-type]
         start=booking.start_at,
         end=booking.end_at,
         occupied_until=booking.occupied_until,

@@ -26,6 +26,11 @@ class OfferOut(Schema):
     channel = String(required=True, metadata={"enum": ["video", "in_person", "phone"]})
     place = String(allow_none=True)
     phone = String(allow_none=True)
+    caller = String(
+        allow_none=True,
+        metadata={"description": "Phone meetings: 'advisor' calls the citizen, the 'citizen' calls phone.",
+                  "enum": ["advisor", "citizen"]},
+    )  # fmt: skip
     duration_minutes = Integer(required=True)
     reporting_minutes = Integer(required=True)
     first_meeting_date = Date(required=True)

@@ -34,6 +34,10 @@ def meeting_description(booking: BookingPayload) -> str:
     lines = [f"Afholdelsesform: {CHANNEL_TEXT[booking.channel]}"]
     if booking.place:
         lines.append(f"Sted: {booking.place}")
+    if booking.channel == "phone" and booking.caller == "advisor":
+        lines.append("Vejlederen ringer til borgeren (find borgeren på deltagerlisten via bookingreferencen).")
+    elif booking.channel == "phone" and booking.caller == "citizen":
+        lines.append("Borgeren ringer til nummeret.")
     if booking.phone:
         lines.append(f"Telefon: {booking.phone}")
     lines.append(f"Bookingreference: {booking.reference}")

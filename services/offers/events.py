@@ -57,6 +57,7 @@ def offer_payload(offer: Offer) -> ev.OfferPayload:
         channel=offer.channel,  # type: ignore[arg-type]
         place=offer.place,
         phone=offer.phone,
+        caller=offer.caller,  # type: ignore[arg-type]
         duration_minutes=offer.duration_minutes,
         reporting_minutes=offer.reporting_minutes,
         start_minutes=list(offer.start_minutes),

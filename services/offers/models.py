@@ -55,6 +55,8 @@ CONVERSATION_TYPES: dict[int, str] = {
 
 MEETING_FORMS = ("individual", "group")
 CHANNELS = ("video", "in_person", "phone")
+CALLERS = ("advisor", "citizen")
+"""Who calls at a phone meeting (O-4): the advisor calls the citizen, or the citizen calls the number."""
 
 
 class Base(DeclarativeBase):
@@ -263,6 +265,10 @@ class Offer(Base):
         CheckConstraint(
             "rebooking_days_before IS NULL OR rebooking_days_before >= 0", name="rebooking_days_not_negative"
         ),
+        CheckConstraint(
+            "(channel = 'phone' AND caller IN ('advisor', 'citizen')) OR (channel <> 'phone' AND caller IS NULL)",
+            name="caller_of_phone_meetings",
+        ),
     )
 
     id: Mapped[uuid.UUID] = _id()
@@ -275,6 +281,8 @@ class Offer(Base):
     channel: Mapped[str] = mapped_column(String(20))
     place: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(30))
+    caller: Mapped[str | None] = mapped_column(String(10))
+    """Phone meetings (O-4): "advisor" calls the citizen, or the "citizen" calls ``phone``."""
     duration_minutes: Mapped[int] = mapped_column(Integer)
     reporting_minutes: Mapped[int] = mapped_column(Integer, default=0)
     start_minutes: Mapped[list[int]] = mapped_column(JSON)

@@ -54,6 +54,7 @@ LABELS = {
     "meeting_form": N_("Mødeform"),
     "channel": N_("Afholdelsesform"),
     "place": N_("Mødested"),
+    "caller": N_("Hvem ringer op"),
     "duration_minutes": N_("Varighed"),
     "reporting_minutes": N_("Afrapportering"),
     "start_minutes": N_("Mulige starttider"),

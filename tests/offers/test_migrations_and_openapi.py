@@ -48,7 +48,7 @@ def tables(url: str) -> set[str]:
 
 def test_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config(MIGRATIONS, "sqlite://"))
-    assert script.get_heads() == ["offers_0013"]
+    assert script.get_heads() == ["offers_0014"]
     assert all(Path(r.path).name.startswith("2026_") for r in script.walk_revisions())
 
 
@@ -162,7 +162,7 @@ def test_offers_from_before_rules_survive_the_upgrade_without_rules(
             connection.execute(
                 insert(tables.tables["offer"]),
                 {"id": key(ids[2]), "job_centre_id": key(ids[0]), "team_id": key(ids[1]), "name": "Gammelt tilbud",
-                 "description": "", "conversation_type": 7, "meeting_form": "individual", "channel": "video",
+                 "description": "", "conversation_type": 7, "meeting_form": "individual", "channel": "phone",
                  "duration_minutes": 30, "reporting_minutes": 0, "start_minutes": [0], "first_meeting_date": day,
                  "opens_on": day, "citizen_may_choose_advisor": False, "accept_cancellation": True,
                  "active": True, "created_at": now, "updated_at": now, "variant": " Unge under 30 "},
@@ -172,6 +172,7 @@ def test_offers_from_before_rules_survive_the_upgrade_without_rules(
         with Session(engine) as session:
             offer = session.get(Offer, ids[2])
             assert offer is not None and offer.rules is None and offer.marker_routes == {}
+            assert offer.caller == "citizen"  # citizens were told to call the number themselves
             assert session.get(JobCentre, ids[0]).region is None  # type: ignore[union-attr]
             assert session.scalar(select(func.count()).select_from(ReferenceValue)) == 51
             [variant] = session.scalars(select(ConversationVariant))  # the offer's variant is on its centre's list

@@ -205,8 +205,25 @@ def test_phone_offer_without_any_number_is_refused(
 ) -> None:
     silent_team = api.team(setup["centre"], name="Team Tavs", phone=None)
     silent = api.advisor(setup["centre"], silent_team, name="Tavs", phone=None)
-    body = api.offer_body(silent_team, [silent], channel="phone", place=None)
-    assert "telefonnummer" in assert_refused(client, context, "POST", "/offers", body, "phone")["detail"]
+    body = api.offer_body(silent_team, [silent], channel="phone", place=None, caller="citizen")
+    problem = assert_refused(client, context, "POST", "/offers", body, "phone")
+    assert problem["errors"]["phone"] == [
+        "Angiv det nummer, borgeren skal ringe til; hverken den første vejleder eller teamet har et."
+    ]
+    called = api.offer(silent_team, [silent], channel="phone", place=None)  # the advisor calls: no number needed
+    assert (called["caller"], called["phone"]) == ("advisor", None)
+
+
+def test_who_calls_is_asked_of_phone_meetings_only(
+    api: Api, client: FlaskClient, context: ServiceContext, setup: dict[str, Any]
+) -> None:
+    body = api.offer_body(setup["team"], [setup["anne"]], channel="phone", place=None, caller="nobody")
+    assert "Hvem ringer op" in assert_refused(client, context, "POST", "/offers", body, "caller")["errors"]["caller"][0]
+    offer = api.offer(setup["team"], [setup["anne"]], channel="phone", place=None, caller="citizen")
+    assert (offer["caller"], offer["phone"]) == ("citizen", setup["anne"]["phone"])
+    moved = client.patch(f"/api/v1/offers/{offer['id']}", json={"channel": "video"})
+    assert moved.status_code == 200 and moved.get_json()["caller"] is None
+    assert api.offer(setup["team"], [setup["anne"]], caller="citizen")["caller"] is None  # in person: no caller
 
 
 def test_patch_is_checked_against_the_whole_offer(

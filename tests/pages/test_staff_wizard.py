@@ -49,7 +49,7 @@ class Wizard:
     def time_fields(self, **overrides: Any) -> dict[str, Any]:
         values = {
             "team_id": self.site.teams["10101"]["id"], "advisor_ids": [self.site.advisors["10101"]["id"]],
-            "citizen_may_choose_advisor": "nej", "room_id": "", "place": "Torvet 1", "phone": "",
+            "citizen_may_choose_advisor": "nej", "room_id": "", "place": "Torvet 1", "phone": "", "caller": "advisor",
             "duration_minutes": "45", "reporting_minutes": "15", "start_minutes": ["0", "30"],
             "first_meeting_date": "2027-01-04", "end_date": "", "rolling_weeks": "6", "opens_on": "",
             "accept_cancellation": "ja", "rebooking": "ja", "rebooking_days_before": "2",
@@ -296,3 +296,27 @@ def test_the_conversation_types_read_as_plain_text_in_english(site: StaffSite) -
         html = page(wizard.client.get(path))
         assert '<option value="7">7 Jobsamtale</option>' in html and "&lt;span" not in html, path
     assert '<optgroup label="7 Jobsamtale">' in page(wizard.client.get(f"{wizard.path}/trin/1"))
+
+
+def test_a_phone_meeting_asks_who_calls(site: StaffSite) -> None:
+    silent_team = site.api.team(site.centres["10101"], name="Team Uden Nummer", phone=None)
+    silent = site.api.advisor(site.centres["10101"], silent_team, name="Uden Telefon", phone=None, caldav_url=None,
+                              caldav_username=None, caldav_password=None)  # fmt: skip
+    wizard = Wizard(site, site.logged_in())
+    located(wizard.step(1, **(STEP1 | {"channel": "phone"})), 2)
+    fields = wizard.time_fields(team_id=silent_team["id"], advisor_ids=[silent["id"]], place="")
+    located(wizard.step(2, "gem", **fields), 2)
+    html = page(wizard.client.get(f"{wizard.path}/trin/2"))
+    assert 'value="advisor" checked' in html and "Valgfrit, når vejlederen ringer op" in texts(html)
+    refused = page(wizard.step(2, **(fields | {"caller": "citizen"})), 422)
+    assert error_at(refused, "phone").startswith("Angiv det nummer, borgeren skal ringe til")
+    assert 'value="citizen" checked' in refused
+    located(wizard.step(2, **(fields | {"caller": "advisor"})), 3)
+    located(wizard.rules(("contact_group", "eq", "Dagpengemodtager")), 4)
+    assert "Hvem ringer op Vejlederen ringer til borgeren" in texts(page(wizard.client.get(f"{wizard.path}/trin/4")))
+    saved = wizard.post(f"{wizard.path}/gem", {"handling": "aktiv"})
+    offer_id = saved.headers["Location"].split("/tilbud/")[1].split("?")[0]
+    offer = site.api.client.get(f"/api/v1/offers/{offer_id}").get_json()
+    assert (offer["caller"], offer["phone"]) == ("advisor", None)
+    shown = texts(page(wizard.client.get(f"/tilbud/{offer_id}")))
+    assert "Hvem ringer op Vejlederen ringer til borgeren" in shown

@@ -37,8 +37,13 @@ def channel_text(offer: OfferView, locale: str = DANISH) -> str:
     if offer.channel == "video":
         return tr.gettext("Videomøde. Du får et link til mødet.")
     if offer.channel == "phone":
-        if offer.phone:
+        citizen_calls = offer.caller == "citizen" or (offer.caller is None and offer.phone)
+        if citizen_calls and offer.phone:
             return tr.gettext("Telefonmøde. Du ringer selv til %(phone)s på tidspunktet.") % {"phone": offer.phone}
+        if offer.phone:
+            return tr.gettext("Telefonmøde. Din rådgiver ringer til dig fra %(phone)s på tidspunktet.") % {
+                "phone": offer.phone
+            }
         return tr.gettext("Telefonmøde. Din rådgiver ringer til dig på tidspunktet.")
     if offer.place:
         return tr.gettext("Fremmøde på %(place)s.") % {"place": offer.place}

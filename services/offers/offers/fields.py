@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.offers import validation as check
 from services.offers.admin.variants import variant_names
-from services.offers.models import CHANNELS, CONVERSATION_TYPES, Advisor, JobCentre, Offer, Room, Team
+from services.offers.models import CALLERS, CHANNELS, CONVERSATION_TYPES, Advisor, JobCentre, Offer, Room, Team
 from services.offers.rules.participant_rules import check_participants
 from shared.availability import ALLOWED_START_MINUTES
 from shared.timeutil import today_in, zone
@@ -29,6 +29,7 @@ OFFER_COLUMNS = (
     "channel",
     "place",
     "phone",
+    "caller",
     "duration_minutes",
     "reporting_minutes",
     "start_minutes",
@@ -161,6 +162,23 @@ def _resources(
     return centre, team, room, advisors
 
 
+def _caller(problems: check.Problems, channel: Any, value: Any) -> str | None:
+    """Who calls at a phone meeting (O-4): the advisor (the default) or the citizen; none for
+    other channels (what a changed channel leaves behind is dropped)."""
+    if channel != "phone":
+        return None
+    if value is None or value == "":
+        return "advisor"
+    if value not in CALLERS:
+        problems.add(
+            "caller",
+            "Hvem ringer op: 'advisor' (vejlederen ringer til borgeren) "
+            "eller 'citizen' (borgeren ringer til nummeret).",
+        )
+        return None
+    return str(value)
+
+
 def _variant(
     problems: check.Problems,
     session: Session,
@@ -265,8 +283,11 @@ def offer_fields(
     if channel == "in_person" and not place:
         problems.add("place", "Angiv mødestedets adresse, eller vælg et mødelokale.")
     phone = check.phone(problems, values, "phone") or default_phone(channel, advisors, team)
-    if channel == "phone" and not phone and "phone" not in problems:
-        problems.add("phone", "Angiv et telefonnummer; hverken den første vejleder eller teamet har et.")
+    caller = _caller(problems, channel, values.get("caller"))
+    if caller == "citizen" and not phone and "phone" not in problems:
+        problems.add(
+            "phone", "Angiv det nummer, borgeren skal ringe til; hverken den første vejleder eller teamet har et."
+        )
     fields = {
         "name": check.text(problems, values, "name", max_length=200, required=True),
         "description": description,
@@ -276,6 +297,7 @@ def offer_fields(
         "channel": channel,
         "place": place,
         "phone": phone,
+        "caller": caller,
         "duration_minutes": duration,
         "reporting_minutes": reporting or 0,
         "start_minutes": start_minutes(problems, values.get("start_minutes")),

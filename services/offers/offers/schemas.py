@@ -6,7 +6,7 @@ from __future__ import annotations
 from apiflask import Schema, fields
 from apiflask.validators import Length, OneOf
 
-from services.offers.models import CHANNELS, CONVERSATION_TYPES, MEETING_FORMS
+from services.offers.models import CALLERS, CHANNELS, CONVERSATION_TYPES, MEETING_FORMS
 from services.offers.offers.queries import OFFER_SORTS
 from services.offers.rules.schemas import routes_field, rules_field
 from services.offers.schemas import DanishSchema, date_field, id_field, int_field, text_field
@@ -30,6 +30,14 @@ class OfferIn(DanishSchema):
     )
     place = text_field("Address of an in-person meeting (default: the room's address).", max_length=300)
     phone = text_field("Phone number of a phone meeting (default: first advisor's, else team's, O-4).", max_length=30)
+    caller = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Phone meetings (O-4): 'advisor' calls the citizen (default; the number is the one they "
+            "call from) or the 'citizen' calls the number. Ignored for other channels.",
+            "enum": list(CALLERS),
+        },
+    )
     duration_minutes = int_field("Meeting length in minutes (O-6).", required=True, minimum=1)
     reporting_minutes = int_field("Reporting time after the meeting, minutes (O-6; default 0).", minimum=0)
     start_minutes = fields.List(
@@ -73,6 +81,7 @@ class OfferOut(Schema):
     channel = fields.String()
     place = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
+    caller = fields.String(allow_none=True, metadata={"enum": list(CALLERS)})
     duration_minutes = fields.Integer()
     reporting_minutes = fields.Integer()
     start_minutes = fields.List(fields.Integer())

@@ -27,6 +27,10 @@ from shared.timeutil import zone
 CHANNEL_LABELS = {"video": N_("Video"), "in_person": N_("Personligt fremmøde"), "phone": N_("Telefon")}
 FORM_LABELS = {"individual": N_("Individuel samtale"), "group": N_("Fællesmøde")}
 STATUS_LABELS = {True: N_("Aktiv"), False: N_("Inaktiv")}
+CALLER_LABELS = {
+    "advisor": N_("Vejlederen ringer til borgeren"),
+    "citizen": N_("Borgeren ringer til nummeret"),
+}
 NONE = "–"
 
 
@@ -117,6 +121,8 @@ def field_text(field: str, value: Any, names: Names) -> str:
         return gettext(FORM_LABELS.get(value, value))
     if field == "channel":
         return gettext(CHANNEL_LABELS.get(value, value))
+    if field == "caller":
+        return NONE if value is None else gettext(CALLER_LABELS.get(value, value))
     if field in ("first_meeting_date", "end_date", "opens_on"):
         return _day(value)
     if field in ("duration_minutes", "reporting_minutes"):
@@ -161,7 +167,7 @@ def details(offer: Offer, names: Names) -> list[dict[str, Any]]:
     def shown(*fields: str) -> list[tuple[str, str]]:
         return [(field_label(f), field_text(f, getattr(offer, f), names)) for f in fields]
 
-    place = ("place",) if offer.channel == "in_person" else ("phone",) if offer.channel == "phone" else ()
+    place = ("place",) if offer.channel == "in_person" else ("caller", "phone") if offer.channel == "phone" else ()
     end = "end_date" if offer.end_date is not None else "rolling_weeks"
     return [
         {"title": gettext("Type"), "fields": shown(

@@ -72,6 +72,7 @@ def offer_data(session: Session, offer: Offer) -> dict[str, Any]:
         "job_centre_id": str(offer.job_centre_id),
         "place": place,
         "phone": phone,
+        "caller": offer.caller or "advisor",
         "advisor_ids": [str(i) for i in offer.advisor_ids],
         "start_minutes": [str(m) for m in offer.start_minutes],
         "citizen_may_choose_advisor": "ja" if offer.citizen_may_choose_advisor else "nej",

@@ -20,7 +20,8 @@ STEPS = (
 STEP_FIELDS: dict[int, tuple[str, ...]] = {
     1: ("job_centre_id", "name", "description", "conversation_type", "variant", "meeting_form", "channel"),
     2: (
-        "team_id", "advisor_ids", "citizen_may_choose_advisor", "room_id", "place", "phone", "duration_minutes",
+        "team_id", "advisor_ids", "citizen_may_choose_advisor", "room_id", "place", "caller", "phone",
+        "duration_minutes",
         "reporting_minutes", "start_minutes", "first_meeting_date", "end_date", "rolling_weeks", "opens_on",
         "accept_cancellation", "rebooking", "rebooking_days_before",
     ),
@@ -28,7 +29,7 @@ STEP_FIELDS: dict[int, tuple[str, ...]] = {
 }  # fmt: skip
 TEXTS = {
     "job_centre_id", "name", "description", "conversation_type", "variant", "meeting_form", "channel", "team_id",
-    "room_id", "place", "phone", "duration_minutes", "reporting_minutes", "first_meeting_date", "end_date",
+    "room_id", "place", "caller", "phone", "duration_minutes", "reporting_minutes", "first_meeting_date", "end_date",
     "rolling_weeks", "opens_on", "citizen_may_choose_advisor", "accept_cancellation", "rebooking",
     "rebooking_days_before",
 }  # fmt: skip
@@ -44,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "reporting_minutes": "0",
     "start_minutes": ["0", "30"],
     "citizen_may_choose_advisor": "nej",
+    "caller": "advisor",
     "accept_cancellation": "ja",
     "rebooking": "ja",
     "rebooking_days_before": "1",
@@ -80,7 +82,7 @@ def offer_body(data: Mapping[str, Any]) -> dict[str, Any]:
     """The offer ``data`` describes, as ``POST /api/v1/offers`` takes it (empty fields left out)."""
     body: dict[str, Any] = {}
     for field in ("job_centre_id", "name", "description", "variant", "meeting_form", "channel", "team_id",
-                  "room_id", "place", "phone", "first_meeting_date", "end_date", "opens_on"):  # fmt: skip
+                  "room_id", "place", "phone", "caller", "first_meeting_date", "end_date", "opens_on"):  # fmt: skip
         value = str(data.get(field) or "").strip()
         if value:
             body[field] = value
@@ -100,6 +102,7 @@ def offer_body(data: Mapping[str, Any]) -> dict[str, Any]:
         body.pop("place", None)
     if body.get("channel") != "phone":
         body.pop("phone", None)
+        body.pop("caller", None)
     body["rules"] = data.get("rules") or EMPTY_RULES
     if data.get("marker_routes"):
         body["marker_routes"] = data["marker_routes"]

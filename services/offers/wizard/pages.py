@@ -85,6 +85,7 @@ def _options(choices: Choices) -> dict[str, list[tuple[Any, str]]]:
         "rooms": [(room.id, f"{room.name}, {room.address}") for room in choices.rooms],
         "advisors": [(a.id, f"{a.name} ({a.phone})" if a.phone else a.name) for a in choices.advisors],
         "yes_no": [("ja", yes), ("nej", no)],
+        "callers": [(k, gettext(v)) for k, v in views.CALLER_LABELS.items()],
         "minutes": [(minute, f":{minute:02d}") for minute in choices.start_minutes],
         "joins": [("and", gettext("Og: alle grupper skal være opfyldt")), ("or", gettext("Eller: mindst én gruppe"))],
         "matches": [
@@ -114,10 +115,12 @@ def _phone_hint(choices: Choices, data: dict[str, Any]) -> str:
         return gettext(
             "Tomt: den første vejleders nummer, ellers teamets. Vælg team og vejledere: nummeret står i opsummeringen."
         )
-    if number is None:
+    if number is None and data.get("caller") == "citizen":
         return gettext(
             "Hverken den første vejleder eller teamet har et telefonnummer: skriv det nummer, borgeren skal bruge."
         )
+    if number is None:
+        return gettext("Valgfrit, når vejlederen ringer op: borgeren ser det nummer, der bliver ringet fra.")
     return gettext("Tomt: %(number)s (%(whose)s).", number=number, whose=gettext(whose))
 
 
@@ -175,7 +178,7 @@ def _summary(session: Any, draft: OfferDraft) -> list[dict[str, Any]]:
         time_rows.append(row("place", place))
     if channel == "phone":
         number = body.get("phone") or choices.phone_fallback(data)[0]
-        time_rows.append(row("phone", number))
+        time_rows += [row("caller", body.get("caller")), row("phone", number)]
     time_rows += [row(f, body.get(f)) for f in ("duration_minutes", "reporting_minutes", "start_minutes",
                   "first_meeting_date", "end_date", "rolling_weeks", "opens_on", "accept_cancellation",
                   "rebooking_days_before")]  # fmt: skip
