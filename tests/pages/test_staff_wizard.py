@@ -320,3 +320,40 @@ def test_a_phone_meeting_asks_who_calls(site: StaffSite) -> None:
     assert (offer["caller"], offer["phone"]) == ("advisor", None)
     shown = texts(page(wizard.client.get(f"/tilbud/{offer_id}")))
     assert "Hvem ringer op Vejlederen ringer til borgeren" in shown
+
+
+def test_a_marker_routes_its_citizens_to_chosen_advisors(site: StaffSite) -> None:
+    anne = site.advisors["10101"]
+    bo = site.api.advisor(site.centres["10101"], site.teams["10101"], name="Bo Nielsen", caldav_url=None,
+                          caldav_username=None, caldav_password=None)  # fmt: skip
+    wizard = Wizard(site, site.logged_in())
+    located(wizard.step(1, **STEP1), 2)
+    located(wizard.step(2, **wizard.time_fields(advisor_ids=[anne["id"], bo["id"]])), 3)
+    rules = {"groups": "1", "g0-match": "all", "g0-rules": "1", "join": "and", "g0-r0-type": "contact_group",
+             "g0-r0-condition": "eq", "g0-r0-value": "Dagpengemodtager"}  # fmt: skip
+    html = page(wizard.client.get(f"{wizard.path}/trin/3"))
+    assert "Persongruppemarkeringer med egne vejledere" in html and '<option value="STAT-SENIOR">' in html
+    added = wizard.step(3, "add_route", **rules, routes="0", **{"new-route-marker": "STAT-SENIOR",
+                        "new-route-advisors": [bo["id"]]})  # fmt: skip
+    assert added.headers["Location"].endswith("/trin/3#ruter")
+    html = page(wizard.client.get(f"{wizard.path}/trin/3"))
+    assert f'name="route-0-advisors" value="{bo["id"]}" checked' in html
+    assert 'name="route-0-marker" value="STAT-SENIOR"' in html and '<option value="STAT-SENIOR">' not in html
+    route = {"routes": "1", "route-0-marker": "STAT-SENIOR"}
+    wizard.step(3, "opdater", **rules, **route, **{"route-0-advisors": []})  # every advisor unticked
+    assert 'name="route-0-marker"' not in page(wizard.client.get(f"{wizard.path}/trin/3"))  # the route went
+    wizard.step(3, "add_route", **rules, routes="0", **{"new-route-marker": "STAT-SENIOR", "new-route-advisors": []})
+    assert 'name="route-0-marker"' not in page(wizard.client.get(f"{wizard.path}/trin/3"))  # no advisors: no route
+    wizard.step(3, "add_route", **rules, routes="0", **{"new-route-marker": "STAT-SENIOR",
+                "new-route-advisors": [anne["id"]]})  # fmt: skip
+    located(wizard.step(3, **rules, **route, **{"route-0-advisors": [anne["id"]]}), 4)
+    located(wizard.step(2, **wizard.time_fields(advisor_ids=[bo["id"]])), 3)  # Anne taken off the offer
+    assert error_at(page(wizard.step(3, **rules, **route, **{"route-0-advisors": [anne["id"]]}), 422), "marker_routes")
+    located(wizard.step(3, **rules, **route, **{"route-0-advisors": [bo["id"]]}), 4)
+    summary = texts(page(wizard.client.get(f"{wizard.path}/trin/4")))
+    assert "Persongruppemarkeringer med egne vejledere" in summary and "Bo Nielsen" in summary
+    saved = wizard.post(f"{wizard.path}/gem", {"handling": "aktiv"})
+    offer_id = saved.headers["Location"].split("/tilbud/")[1].split("?")[0]
+    assert site.api.client.get(f"/api/v1/offers/{offer_id}").get_json()["marker_routes"] == {"STAT-SENIOR": [bo["id"]]}
+    shown = texts(page(wizard.client.get(f"/tilbud/{offer_id}")))
+    assert "Persongruppemarkeringer med egne vejledere" in shown and "Bo Nielsen" in shown.split("egne vejledere")[1]

@@ -145,6 +145,7 @@ def offer_page_response(
             "centre": centre,
             "sections": views.details(offer, names),
             "rules": views.describe_rules(offer.rules, reference_for(session, centre)),
+            "routes": views.routes_shown(offer.marker_routes or {}, reference_for(session, centre), names),
             "status_label": gettext(views.STATUS_LABELS[offer.active]),
             "updated": views.local_time(offer.updated_at, centre.timezone),
             "updated_by": log[0].actor_name if log else None,

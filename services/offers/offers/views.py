@@ -109,6 +109,15 @@ def describe_rules(rules: Mapping[str, Any] | None, reference: ReferenceData) ->
     ]
 
 
+def routes_shown(routes: dict[str, list[str]], reference: Any, names: Names) -> list[tuple[str, str]]:
+    """R-5 routes as ``(marker's name, the advisors' names)``."""
+    shown = []
+    for code, ids in routes.items():
+        marker = reference.marker(code) if reference is not None else None
+        shown.append((marker.name if marker else code, ", ".join(names.of(names.advisors, i) for i in ids)))
+    return shown
+
+
 def field_text(field: str, value: Any, names: Names) -> str:
     """A field's value as the offer page and its log show it."""
     if field in ("team_id", "room_id"):

@@ -21,7 +21,7 @@ from services.offers.offers import views
 from services.offers.participants.view import participant_section
 from services.offers.staff_site import staff_blueprint, staff_page
 from services.offers.validation import LABELS, REQUIRED
-from services.offers.wizard import drafts, form, rule_builder
+from services.offers.wizard import drafts, form, route_builder, rule_builder
 from services.offers.wizard.choices import Choices, choices_for
 from shared.auth.web import current_actor, requires
 from shared.errors import ValidationFailed
@@ -108,6 +108,22 @@ def _variant_groups(choices: Choices, data: dict[str, Any]) -> list[tuple[str, l
     return groups
 
 
+def _routes(choices: Choices, data: dict[str, Any]) -> dict[str, Any]:
+    """Step 3's marker routes (R-5): each route with its marker's name and the offer's
+    advisors to tick, and the markers not routed yet."""
+    names = dict(choices.markers)
+    advisors = [(str(a.id), a.name) for a in choices.chosen_advisors(list(data.get("advisor_ids") or []))]
+    routes = dict(data.get("marker_routes") or {})
+    return {
+        "rows": [
+            {"code": code, "name": names.get(code, code), "chosen": [str(a) for a in ids]}
+            for code, ids in routes.items()
+        ],
+        "advisors": advisors,
+        "markers": [(code, name) for code, name in choices.markers if code not in routes],
+    }
+
+
 def _phone_hint(choices: Choices, data: dict[str, Any]) -> str:
     """O-4: the number a phone meeting gets when the field is left empty."""
     number, whose = choices.phone_fallback(data)
@@ -146,6 +162,7 @@ def _render(draft: OfferDraft, step: int, errors: dict[str, list[Any]] | None = 
         options=_options(choices),
         phone_hint=_phone_hint(choices, data),
         variant_groups=_variant_groups(choices, data),
+        routes=_routes(choices, data) if step == 3 else None,
         errors=shown,
         error_links=_error_links(draft, step, shown),
         labels={k: page_text(v) for k, v in LABELS.items()},
@@ -188,10 +205,15 @@ def _summary(session: Any, draft: OfferDraft) -> list[dict[str, Any]]:
             rules = views.describe_rules(body["rules"], choices.reference)
         except ValueError:
             rules = []
+    markers = dict(choices.markers)
+    routes = [
+        (markers.get(code, code), ", ".join(names.of(names.advisors, ident) for ident in ids))
+        for code, ids in (body.get("marker_routes") or {}).items()
+    ]
     return [
         {"step": 1, "title": page_text("Type"), "rows": type_rows},
         {"step": 2, "title": page_text("Tid"), "rows": time_rows},
-        {"step": 3, "title": page_text("Deltagere"), "rules": rules},
+        {"step": 3, "title": page_text("Deltagere"), "rules": rules, "routes": routes},
     ]
 
 
@@ -244,6 +266,7 @@ def save_step(draft_id: uuid.UUID, number: int) -> Response:
         data = form.take_form(draft.data, sent, number)
         if number == 3:
             data["rules"] = rule_builder.rules_from_form(sent)
+            data["marker_routes"] = route_builder.apply(route_builder.routes_from_form(sent), action, sent)
             if action not in ("naeste", "tilbage", "opdater"):
                 data["rules"] = rule_builder.apply(data["rules"], action)
         if number == 1:
@@ -258,7 +281,14 @@ def save_step(draft_id: uuid.UUID, number: int) -> Response:
     if errors:
         return _render(draft, number, errors, status=422)
     target = number + 1 if advance else number - 1 if action == "tilbage" else number
-    anchor = "#regler" if number == 3 and action not in ("naeste", "tilbage") else ""
+    routing = action == "add_route" or action.startswith("remove_route:")
+    anchor = (
+        "#ruter"
+        if number == 3 and routing
+        else "#regler"
+        if number == 3 and action not in ("naeste", "tilbage")
+        else ""
+    )
     path = url_for(".step", draft_id=draft_id, number=max(target, 1))
     return redirect(path + anchor, 303)  # type: ignore[return-value]
 
