@@ -27,12 +27,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.offers.lookup import get_or_404
-from services.offers.models import Advisor, JobCentre, Offer, Room, Team
+from services.offers.models import Advisor, JobCentre, Offer, OfferTemplate, Room, Team
 from shared.auth.access import Action
 from shared.auth.web import NOT_ALLOWED, authorize, job_centres_allowed
 from shared.errors import Forbidden, NotFound
 
-Owned = TypeVar("Owned", JobCentre, Advisor, Offer)
+Owned = TypeVar("Owned", JobCentre, Team, Room, Advisor, Offer, OfferTemplate)
 
 READ_OF = {
     Action.WRITE_ADMIN_DATA: Action.READ_ADMIN_DATA,
@@ -53,7 +53,7 @@ def authorize_at(action: Action, job_centre_code: str, not_found: str) -> None:
     authorize(action, job_centre_code, not_found=not_found)
 
 
-def centre_code(session: Session, row: JobCentre | Team | Room | Advisor | Offer) -> str:
+def centre_code(session: Session, row: JobCentre | Team | Room | Advisor | Offer | OfferTemplate) -> str:
     """The code of the job centre ``row`` belongs to."""
     if isinstance(row, JobCentre):
         return row.code

@@ -123,6 +123,22 @@ class ConversationVariant(Base):
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
 
+class OfferTemplate(Base):
+    """A template of offers (A-4, O-2): any of an offer's fields but its dates, in the form
+    of the offers API, to pre-fill the wizard; every field stays editable there."""
+
+    __tablename__ = "offer_template"
+    __table_args__ = (UniqueConstraint("job_centre_id", "name"),)
+
+    id: Mapped[uuid.UUID] = _id()
+    job_centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("job_centre.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_by_name: Mapped[str | None] = mapped_column(String(200))
+
+
 advisor_team = Table(
     "advisor_team",
     Base.metadata,

@@ -93,11 +93,13 @@ def install_staff_site(app: Flask) -> None:
     from services.offers.admin.team_room_pages import bp as team_room_pages
     from services.offers.calendars.pages import bp as calendar_pages
     from services.offers.offers.pages import bp as offer_pages
+    from services.offers.offers.template_pages import bp as template_pages
     from services.offers.participants.pages import bp as participant_pages
     from services.offers.wizard.pages import bp as wizard_pages
 
     app.register_blueprint(Blueprint("staff", __name__, template_folder=str(HERE / "templates")))
     app.register_blueprint(offer_pages)
+    app.register_blueprint(template_pages)
     app.register_blueprint(participant_pages)
     app.register_blueprint(wizard_pages)
     app.register_blueprint(calendar_pages)

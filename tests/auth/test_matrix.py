@@ -116,6 +116,9 @@ EXPECTED: dict[str, dict[str, dict[str, object]]] = {
         "GET /api/v1/offers/{offer_id}": STAFF_READ_X,
         "PATCH /api/v1/offers/{offer_id}": PLANNER_WRITE_X,
         "POST /api/v1/offers/{offer_id}/explain": STAFF_READ_X,
+        "GET /api/v1/offer-templates": STAFF_READ,
+        "POST /api/v1/offer-templates": answers(403, planner_x=OK, planner_y=404),  # X's centre: absent to Y
+        "DELETE /api/v1/offer-templates/{template_id}": PLANNER_WRITE_X,
         "GET /api/v1/reference-lists": STAFF_READ,
         "GET /api/v1/reference-lists/{kind}": STAFF_READ,
         "PUT /api/v1/reference-lists/{kind}": EVERY_CENTRE_ONLY,
@@ -181,6 +184,8 @@ OFFERS_PAGES = {
     # the wizard: planners only; a draft is its owner's (anyone else's, like an unknown one, is 404)
     "/tilbud/ny": STAFF_PAGE | {READER_X: 403, ADMIN_X: 403},
     "/kalenderkonflikter": STAFF_PAGE,
+    "/tilbud/skabeloner": STAFF_PAGE,
+    "/tilbud/{offer_id}/skabelon": STAFF_PAGE | {PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},  # planners'
     "/kalenderkonflikter?vis=alle": STAFF_PAGE,
     "/jobcentre": STAFF_PAGE,
     "/jobcentre/{job_centre_id}": STAFF_PAGE | {PLANNER_Y: 404},
@@ -246,6 +251,11 @@ OFFERS_PAGE_POSTS = {
     "/jobcentre/vejleder/{advisor_id}/synk": {
         ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 303, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403,
     },
+    # "Gem som skabelon" (no name given: 422) and removing one (no such template: 404): the centre's planners
+    "/tilbud/{offer_id}/skabelon": {
+        ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 422, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403,
+    },
+    "/tilbud/skabeloner/{unknown_id}/slet": PLANNERS_DRAFT,
     "/tilbud/{offer_id}/deltagere.xlsx": {
         ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 409, PLANNER_Y: 404, READER_X: 409, ADMIN_X: 409,
     },
@@ -279,6 +289,9 @@ OTHER_ROUTES = {
     "/tilbud/<uuid:offer_id>/deltagere.xlsx",
     "/tilbud/ny",
     "/tilbud/<uuid:offer_id>/rediger",
+    "/tilbud/skabeloner",
+    "/tilbud/<uuid:offer_id>/skabelon",
+    "/tilbud/skabeloner/<uuid:template_id>/slet",
     "/kalenderkonflikter",
     "/kalenderkonflikter/<uuid:booking_id>/haandteret",
     "/tilbud/kladde/<uuid:draft_id>/trin/<int:number>",
@@ -360,6 +373,7 @@ def world(
     centre_x, centre_y = api.centre(code=X), api.centre(code=Y)
     team = api.team(centre_x)
     room = api.room(centre_x)
+    template = api.post("/offer-templates", {"job_centre_id": centre_x["id"], "name": "Skabelon", "fields": {}})
     variant = api.post(
         f"/job-centres/{centre_x['id']}/conversation-variants", {"conversation_type": 7, "name": "Opstart"}
     )
@@ -393,6 +407,7 @@ def world(
         "team_id": team["id"],
         "room_id": room["id"],
         "variant_id": variant["id"],
+        "template_id": template["id"],
         "start": at(TODAY + timedelta(days=3), 10).isoformat(),
         "rebook_start": at(TODAY + timedelta(days=3), 11).isoformat(),
     }
@@ -417,6 +432,7 @@ def request_for(service: str, operation: str, ids: dict[str, Any], who: str) -> 
         "POST /api/v1/teams": {"job_centre_id": ids["job_centre_id"], "name": "Team Nord", "phone": "70000002"},
         "PATCH /api/v1/teams/{team_id}": {"phone": "70000005"},
         "POST /api/v1/job-centres/{job_centre_id}/conversation-variants": {"conversation_type": 9, "name": "Ny"},
+        "POST /api/v1/offer-templates": {"job_centre_id": ids["job_centre_id"], "name": "Skabelon", "fields": {}},
         "PATCH /api/v1/rooms/{room_id}": {"capacity": 5},
         "POST /api/v1/rooms": {
             "job_centre_id": ids["job_centre_id"],

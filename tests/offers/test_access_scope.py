@@ -156,6 +156,7 @@ def test_every_route_refuses_an_anonymous_caller_with_401_and_changes_nothing(
         "team_id": x.id("team"),
         "room_id": x.id("room"),
         "variant_id": x.id("room"),  # any id: the identity is asked for first
+        "template_id": x.id("room"),
     }
     nobody = anonymous(client)
     walked = 0
@@ -171,7 +172,7 @@ def test_every_route_refuses_an_anonymous_caller_with_401_and_changes_nothing(
             assert response.get_json()["code"] == "unauthenticated", (method, path)
             assert response.headers["WWW-Authenticate"].startswith("Bearer "), (method, path)
             walked += 1
-    assert walked == 30
+    assert walked == 33
     assert row_counts(context) == before
 
 
@@ -547,6 +548,9 @@ ACTIONS = {
     ("get", "/offers/{offer_id}"): "read offers",
     ("patch", "/offers/{offer_id}"): "write offers",
     ("post", "/offers/{offer_id}/explain"): "read participants",
+    ("get", "/offer-templates"): "read offers",
+    ("post", "/offer-templates"): "write offers",
+    ("delete", "/offer-templates/{template_id}"): "write offers",
     ("get", "/reference-lists"): "read admin data",
     ("get", "/reference-lists/{kind}"): "read admin data",
     ("put", "/reference-lists/{kind}"): "write admin data",

@@ -8,9 +8,19 @@ from typing import Any
 from flask import Response, current_app
 
 from services.offers.access import authorized, readable, scope
-from services.offers.blueprint import NO_OFFER, OFFERS, READ_OFFERS, WRITE_OFFERS, bp, context, editor, transaction
-from services.offers.models import Offer
-from services.offers.offers import operations
+from services.offers.blueprint import (
+    NO_CENTRE,
+    NO_OFFER,
+    OFFERS,
+    READ_OFFERS,
+    WRITE_OFFERS,
+    bp,
+    context,
+    editor,
+    transaction,
+)
+from services.offers.models import JobCentre, Offer, OfferTemplate
+from services.offers.offers import offer_templates, operations
 from services.offers.offers import schemas as so
 from services.offers.offers.offer_list import PreparedOfferLists
 from shared.auth.web import requires
@@ -57,3 +67,40 @@ def update_offer(offer_id: uuid.UUID, body: dict[str, Any]) -> Offer:
     with transaction() as session:
         authorized(session, Offer, offer_id, NO_OFFER, WRITE_OFFERS)
         return operations.update_offer(session, offer_id, body, scope=scope(WRITE_OFFERS), editor=editor())
+
+
+# --- templates (A-4) --------------------------------------------------------------------------------------------
+
+
+@bp.get("/offer-templates")
+@bp.input(so.TemplateQuery, location="query", arg_name="query")
+@bp.output(so.TemplateList)
+@bp.doc(summary="List the templates of offers of the caller's job centres (A-4)", tags=[OFFERS])
+@requires(READ_OFFERS)
+def list_templates(query: dict[str, Any]) -> dict[str, Any]:
+    with transaction() as session:
+        found = offer_templates.templates_of(session, readable(READ_OFFERS))
+        wanted = query.get("job_centre_id")
+        return {"items": [t for t in found if wanted is None or t.job_centre_id == wanted]}
+
+
+@bp.post("/offer-templates")
+@bp.input(so.TemplateIn, arg_name="body")
+@bp.output(so.TemplateOut, status_code=201)
+@bp.doc(summary="Create a template of offers (A-4)", tags=[OFFERS], responses={409: "The name is taken"})
+@requires(WRITE_OFFERS)
+def create_template(body: dict[str, Any]) -> OfferTemplate:
+    with transaction() as session:
+        authorized(session, JobCentre, body["job_centre_id"], NO_CENTRE, WRITE_OFFERS)
+        return offer_templates.create_template(session, body["job_centre_id"], body, editor=editor())
+
+
+@bp.delete("/offer-templates/<uuid:template_id>")
+@bp.output({}, status_code=204)
+@bp.doc(summary="Remove a template (offers made from it stay as they are)", tags=[OFFERS])
+@requires(WRITE_OFFERS)
+def remove_template(template_id: uuid.UUID) -> Any:
+    with transaction() as session:
+        authorized(session, OfferTemplate, template_id, offer_templates.NOT_FOUND, WRITE_OFFERS)
+        offer_templates.remove_template(session, template_id)
+    return ""

@@ -144,3 +144,34 @@ class OfferQuery(DanishSchema):
         validate=Length(max=200, error="Højst 200 tegn."),
         metadata={"description": "Only offers for this contact group: their rules name it with 'lig med' (V-2)."},
     )
+
+
+class TemplateIn(DanishSchema):
+    job_centre_id = id_field("The job centre whose planners use the template.", required=True)
+    name = text_field("The template's name (unique at the centre).", required=True, max_length=200)
+    template_fields = fields.Dict(
+        required=True,
+        data_key="fields",
+        attribute="fields",
+        metadata={
+            "description": "Any of an offer's fields as POST /offers takes them, but its dates and 'active'; "
+            "every field optional (A-4)."
+        },
+    )
+
+
+class TemplateOut(Schema):
+    id = fields.UUID()
+    job_centre_id = fields.UUID()
+    name = fields.String()
+    template_fields = fields.Dict(data_key="fields", attribute="fields")
+    created_at = fields.DateTime()
+    created_by_name = fields.String(allow_none=True)
+
+
+class TemplateList(Schema):
+    items = fields.List(fields.Nested(TemplateOut))
+
+
+class TemplateQuery(Schema):
+    job_centre_id = fields.UUID(metadata={"description": "Only this job centre's templates."})

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.offers.admin.variants import variants_of
-from services.offers.models import CONVERSATION_TYPES, Advisor, JobCentre, Room, Team
+from services.offers.models import CONVERSATION_TYPES, Advisor, JobCentre, OfferTemplate, Room, Team
 from services.offers.offers.fields import default_phone
+from services.offers.offers.offer_templates import templates_at
 from services.offers.rules.reference import reference_for, scope_of
 from shared.auth.access import Action
 from shared.auth.web import job_centres_allowed
@@ -61,6 +62,8 @@ class Choices:
     markers: list[tuple[str, str]]
     variants: dict[int, list[str]]
     """The centre's conversation type variants by type code (A-2)."""
+    templates: list[OfferTemplate]
+    """The centre's templates of offers (A-4)."""
 
     def conditions(self, rule_type: str) -> list[tuple[str, str]]:
         """The conditions a rule type allows (all of them for a type not known)."""
@@ -123,6 +126,7 @@ def choices_for(session: Session, job_centre_id: Any) -> Choices:
     advisors: list[Advisor] = []
     markers: list[tuple[str, str]] = []
     variants: dict[int, list[str]] = {}
+    templates: list[OfferTemplate] = []
     reference = None
     if centre is not None:
         teams = list(session.scalars(select(Team).where(Team.job_centre_id == centre.id).order_by(Team.name)))
@@ -130,6 +134,7 @@ def choices_for(session: Session, job_centre_id: Any) -> Choices:
         advisors = list(
             session.scalars(select(Advisor).where(Advisor.job_centre_id == centre.id).order_by(Advisor.name))
         )
+        templates = list(templates_at(session, centre.id))
         for variant in variants_of(session, centre.id):
             variants.setdefault(variant.conversation_type, []).append(variant.name)
         reference = reference_for(session, centre)
@@ -145,5 +150,6 @@ def choices_for(session: Session, job_centre_id: Any) -> Choices:
         rule_types=[(t.value, TYPE_LABELS[t]) for t in RuleType],
         reference=reference,
         variants=variants,
+        templates=templates,
         markers=markers,
     )

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.offers.access import Scope
-from services.offers.models import Advisor, Offer, OfferDraft, Room, Team
+from services.offers.models import Advisor, Offer, OfferDraft, OfferTemplate, Room, Team
 from services.offers.offers import operations
 from services.offers.offers.fields import default_phone, default_place, offer_fields
 from services.offers.offers.revisions import Editor
 from services.offers.rules.reference import lock_reference_lists
-from services.offers.wizard.form import DEFAULTS, EMPTY_RULES, offer_body
+from services.offers.wizard.form import DEFAULTS, EMPTY_RULES, draft_from_fields, offer_body
 from shared.errors import NotFound, ValidationFailed
 from shared.i18n import N_
 
@@ -147,3 +147,16 @@ def publish_draft(session: Session, draft: OfferDraft, *, active: bool, scope: S
     session.delete(draft)
     session.flush()
     return offer
+
+
+def with_template(session: Session, data: Mapping[str, Any], template_id: str) -> dict[str, Any]:
+    """``data`` with the fields of the template ``template_id`` of the draft's job centre
+    (O-2): what the template has replaces what was typed, the rest stays. Another centre's
+    template, or none chosen, changes nothing."""
+    try:
+        template = session.get(OfferTemplate, uuid.UUID(template_id))
+    except ValueError:
+        template = None
+    if template is None or str(template.job_centre_id) != str(data.get("job_centre_id") or ""):
+        return dict(data)
+    return {**data, **draft_from_fields(template.fields), "template_name": template.name}

@@ -118,3 +118,29 @@ def step_errors(errors: Mapping[str, list[Any]], step: int) -> dict[str, list[An
 def first_step_with_errors(errors: Mapping[str, list[Any]]) -> int | None:
     steps = sorted({step_of(field) for field in errors})
     return steps[0] if steps else None
+
+
+def draft_from_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A template's fields (the offers API's form, ``offer_body``'s inverse) as the wizard's
+    fields; a field the template leaves out is not in the result."""
+    data: dict[str, Any] = {}
+    for key in ("name", "description", "variant", "meeting_form", "channel", "place", "phone", "caller", "team_id",
+                "room_id", "conversation_type", "duration_minutes", "reporting_minutes", "rolling_weeks"):  # fmt: skip
+        if fields.get(key) is not None:
+            data[key] = str(fields[key])
+    for key in ("start_minutes", "advisor_ids"):
+        if isinstance(fields.get(key), list):
+            data[key] = [str(v) for v in fields[key]]
+    for key in ("citizen_may_choose_advisor", "accept_cancellation"):
+        if isinstance(fields.get(key), bool):
+            data[key] = "ja" if fields[key] else "nej"
+    if "rebooking_days_before" in fields:
+        days = fields["rebooking_days_before"]
+        data["rebooking"] = "nej" if days is None else "ja"
+        if days is not None:
+            data["rebooking_days_before"] = str(days)
+    if isinstance(fields.get("rules"), dict):
+        data["rules"] = fields["rules"]
+    if isinstance(fields.get("marker_routes"), dict):
+        data["marker_routes"] = fields["marker_routes"]
+    return data

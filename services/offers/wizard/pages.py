@@ -162,6 +162,8 @@ def _render(draft: OfferDraft, step: int, errors: dict[str, list[Any]] | None = 
         options=_options(choices),
         phone_hint=_phone_hint(choices, data),
         variant_groups=_variant_groups(choices, data),
+        templates=[(str(t.id), t.name) for t in choices.templates],
+        template_used=data.get("template_name") if request.args.get("besked") == "skabelon" else None,
         routes=_routes(choices, data) if step == 3 else None,
         errors=shown,
         error_links=_error_links(draft, step, shown),
@@ -273,6 +275,8 @@ def save_step(draft_id: uuid.UUID, number: int) -> Response:
             centres = choices_for(session, data.get("job_centre_id")).centres
             if len(centres) == 1:
                 data["job_centre_id"] = str(centres[0].id)
+        if number == 1 and action == "use_template":
+            data = drafts.with_template(session, data, sent.get("template_id", ""))
         check = action == "naeste"
         problems = drafts.problems_of(session, data, scope(WRITE_OFFERS), draft.offer_id) if check else {}
         errors = form.step_errors(problems, number)
@@ -281,6 +285,9 @@ def save_step(draft_id: uuid.UUID, number: int) -> Response:
     if errors:
         return _render(draft, number, errors, status=422)
     target = number + 1 if advance else number - 1 if action == "tilbage" else number
+    if action == "use_template":
+        path = url_for(".step", draft_id=draft_id, number=1, besked="skabelon")
+        return redirect(path, 303)  # type: ignore[return-value]
     routing = action == "add_route" or action.startswith("remove_route:")
     anchor = (
         "#ruter"
