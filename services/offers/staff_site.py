@@ -95,6 +95,7 @@ def install_staff_site(app: Flask) -> None:
     from services.offers.offers.pages import bp as offer_pages
     from services.offers.offers.template_pages import bp as template_pages
     from services.offers.participants.pages import bp as participant_pages
+    from services.offers.rules.pages import bp as reference_pages
     from services.offers.wizard.pages import bp as wizard_pages
 
     app.register_blueprint(Blueprint("staff", __name__, template_folder=str(HERE / "templates")))
@@ -106,6 +107,7 @@ def install_staff_site(app: Flask) -> None:
     app.register_blueprint(admin_pages)
     app.register_blueprint(team_room_pages)
     app.register_blueprint(advisor_pages)
+    app.register_blueprint(reference_pages)
 
     @app.context_processor
     def _staff_menu() -> dict[str, Any]:

@@ -46,7 +46,10 @@ CPR_CLAIM = "https://data.gov.dk/model/core/eid/cprNumber"
 ANNA_CPR = "1502893427"  # fictitious; 15 February 1989
 BO_CPR = "0101904002"  # fictitious; tests.booking.conftest.fictitious_cpr(2)
 API_AUDIENCE = "jobcenter-planner-api"
-GROUP_ROLES = "grp-planners-x=planner:10101;grp-readers-y=reader:20202;grp-admins-x=administrator:10101"
+GROUP_ROLES = (
+    "grp-planners-x=planner:10101;grp-readers-y=reader:20202;grp-admins-x=administrator:10101;"
+    "grp-national=administrator:*"
+)
 
 USERS = [
     User(sub="citizen-anna", claims={CPR_CLAIM: ANNA_CPR, "name": "Anna Borger"}),
@@ -55,6 +58,7 @@ USERS = [
     User(sub="staff-pia", claims={"name": "Pia Planlægger", "groups": ["grp-planners-x", "grp-readers-y", "other"]}),
     User(sub="staff-nogroups", claims={"name": "Ny Medarbejder"}),
     User(sub="staff-ada", claims={"name": "Ada Administrator", "groups": ["grp-admins-x", "grp-readers-y"]}),
+    User(sub="staff-nina", claims={"name": "Nina National", "groups": ["grp-national"]}),  # every centre's lists
 ]
 
 

@@ -185,6 +185,8 @@ OFFERS_PAGES = {
     "/tilbud/ny": STAFF_PAGE | {READER_X: 403, ADMIN_X: 403},
     "/kalenderkonflikter": STAFF_PAGE,
     "/tilbud/skabeloner": STAFF_PAGE,
+    "/referencelister": STAFF_PAGE,
+    "/referencelister/contact_groups": STAFF_PAGE | {PLANNER_X: 403, PLANNER_Y: 403, READER_X: 403, ADMIN_X: 403},
     "/tilbud/{offer_id}/skabelon": STAFF_PAGE | {PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},  # planners'
     "/kalenderkonflikter?vis=alle": STAFF_PAGE,
     "/jobcentre": STAFF_PAGE,
@@ -256,6 +258,8 @@ OFFERS_PAGE_POSTS = {
         ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 422, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403,
     },
     "/tilbud/skabeloner/{unknown_id}/slet": PLANNERS_DRAFT,
+    # replacing a reference list: administrators of every job centre only (nobody here)
+    "/referencelister/contact_groups": CENTRE_ADMINS | {ADMIN_X: 403},
     "/tilbud/{offer_id}/deltagere.xlsx": {
         ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 409, PLANNER_Y: 404, READER_X: 409, ADMIN_X: 409,
     },
@@ -290,6 +294,8 @@ OTHER_ROUTES = {
     "/tilbud/ny",
     "/tilbud/<uuid:offer_id>/rediger",
     "/tilbud/skabeloner",
+    "/referencelister",
+    "/referencelister/<kind>",
     "/tilbud/<uuid:offer_id>/skabelon",
     "/tilbud/skabeloner/<uuid:template_id>/slet",
     "/kalenderkonflikter",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from services.offers.models import JobCentre, PersonGroupMarkerRow, ReferenceAlias, ReferenceValue
 from shared.eligibility import JobCentreScope, MarkerLevel, PersonGroupMarker, ReferenceData, ReferenceList
+from shared.i18n import N_
 
 VALUE_KINDS = (
     "contact_groups",
@@ -33,13 +34,13 @@ RULE_LIST_KINDS = VALUE_KINDS[:-1]
 """The lists ``ReferenceData`` checks rule criteria against (regions only place job centres)."""
 
 LABELS = {
-    "contact_groups": "Kontaktgrupper",
-    "assessment_groups": "Visitationsgrupper",
-    "sick_pay_categories": "Sygedagpengekategorier",
-    "other_actors": "Andre aktører",
-    "unemployment_funds": "A-kasser",
-    "regions": "Regioner (arbejdsmarkedskontorer)",
-    MARKERS: "Persongruppemarkeringer",
+    "contact_groups": N_("Kontaktgrupper"),
+    "assessment_groups": N_("Visitationsgrupper"),
+    "sick_pay_categories": N_("Sygedagpengekategorier"),
+    "other_actors": N_("Andre aktører"),
+    "unemployment_funds": N_("A-kasser"),
+    "regions": N_("Regioner (arbejdsmarkedskontorer)"),
+    MARKERS: N_("Persongruppemarkeringer"),
 }
 """The Danish names of the lists, as an administrator knows them."""
 
