@@ -246,14 +246,17 @@ DEMO_STAFF_GROUPS = {
     "demo-planlaeggere": "planner:10101",
     "demo-laesere": "reader:10101",
     "demo-administratorer": "administrator:10101",
+    "demo-landsadministratorer": "administrator:*",
 }
 """The demo provider's groups and the grants they map to (``PLANNER_STAFF_GROUP_ROLES``)."""
 
 
 def demo_staff() -> list[dict[str, object]]:
-    """The demo's staff users at its identity provider: one per role at Jobcenter Demokøbing."""
+    """The demo's staff users at its identity provider: one per role at Jobcenter Demokøbing,
+    and an administrator of every job centre (the reference lists are theirs)."""
     return [
         {"sub": "pia.planlaegger", "name": "Pia Planlægger", "groups": ["demo-planlaeggere"]},
         {"sub": "lars.laeser", "name": "Lars Læser", "groups": ["demo-laesere"]},
         {"sub": "anne.administrator", "name": "Anne Administrator", "groups": ["demo-administratorer"]},
+        {"sub": "niels.national", "name": "Niels National", "groups": ["demo-landsadministratorer"]},
     ]

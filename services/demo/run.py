@@ -425,6 +425,8 @@ jobcenter-planner demo kører / is running ({found} ledige tider beregnet)
       opret tilbud:           {stack.offers_url}/tilbud/ny   (guiden i 4 trin; kladder gemmes)
       kalenderkonflikter:     {stack.offers_url}/kalenderkonflikter
       jobcentre, vejledere:   {stack.offers_url}/jobcentre   (Anne Administrator retter teams, vejledere m.m.)
+      referencelister:        {stack.offers_url}/referencelister   (rettes af Niels National)
+      skabeloner:             {stack.offers_url}/tilbud/skabeloner
       log ind:                {stack.offers_url}/login    (vælg en medarbejder på login-siden)
       OpenAPI:                {stack.offers_url}/docs
 {staff}

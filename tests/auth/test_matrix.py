@@ -197,6 +197,7 @@ OFFERS_PAGES = {
     "/jobcentre/{job_centre_id}/lokaler/nyt": CENTRE_ADMIN_PAGE,
     "/jobcentre/lokale/{room_id}": CENTRE_ADMIN_PAGE,
     "/jobcentre/vejleder/{advisor_id}": STAFF_PAGE | {PLANNER_Y: 404},
+    "/jobcentre/{job_centre_id}/vejledere/ny": CENTRE_ADMIN_PAGE,
     "/tilbud/kladde/{unknown_id}/trin/1": STAFF_PAGE | {PLANNER_X: 404, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
 }
 PLANNERS_DRAFT = {
@@ -244,6 +245,7 @@ OFFERS_PAGE_POSTS = {
     "/jobcentre/team/{team_id}": CENTRE_ADMINS | {ADMIN_X: 422},
     "/jobcentre/{job_centre_id}/lokaler/nyt": CENTRE_ADMINS | {ADMIN_X: 422},
     "/jobcentre/lokale/{room_id}": CENTRE_ADMINS | {ADMIN_X: 422},
+    "/jobcentre/{job_centre_id}/vejledere/ny": CENTRE_ADMINS | {ADMIN_X: 422},  # no name given
     "/jobcentre/vejleder/{advisor_id}/oplysninger": CENTRE_ADMINS | {ADMIN_X: 422},
     "/jobcentre/vejleder/{advisor_id}/kalender": CENTRE_ADMINS | {ADMIN_X: 422},  # a password without an address
     "/jobcentre/vejleder/{advisor_id}/undtagelser": CENTRE_ADMINS | {ADMIN_X: 422},
@@ -315,6 +317,7 @@ OTHER_ROUTES = {
     "/jobcentre/<uuid:job_centre_id>/lokaler/nyt",
     "/jobcentre/lokale/<uuid:room_id>",
     "/jobcentre/vejleder/<uuid:advisor_id>",
+    "/jobcentre/<uuid:job_centre_id>/vejledere/ny",
     "/jobcentre/vejleder/<uuid:advisor_id>/oplysninger",
     "/jobcentre/vejleder/<uuid:advisor_id>/kalender",
     "/jobcentre/vejleder/<uuid:advisor_id>/arbejdstid",

@@ -23,5 +23,5 @@ def test_citizens_log_in_with_their_cpr_number_in_the_claim_and_never_in_their_n
 
 def test_every_staff_member_has_a_role() -> None:
     staff = [user.claims for user in demo_identity_users(TODAY) if "groups" in user.claims]
-    assert len(staff) == 3
+    assert len(staff) == 4  # planner, reader and administrator at Demokøbing; an administrator of all centres
     assert all(set(claims["groups"]) <= set(DEMO_STAFF_GROUPS) for claims in staff)

@@ -229,6 +229,11 @@ def test_teams_rooms_and_an_advisor_in_chromium(page: Page, site: StaffSite, ser
     page.get_by_label("Antal pladser").fill("10")
     page.get_by_role("button", name="Gem mødelokalet").click()
     expect(page.get_by_role("status")).to_contain_text("Mødelokalet er gemt.")
+    page.get_by_role("link", name="Opret vejleder").click()
+    page.get_by_role("button", name="Opret vejlederen").click()
+    expect(page.get_by_role("alert")).to_contain_text("Feltet skal udfyldes.")
+    check(page, "staff-15b-opret-vejleder-fejl")
+    page.get_by_role("link", name="Tilbage til Jobcenter 10101").click()
     page.get_by_role("link", name="Vejleder 10101").click()
     page.get_by_label("Tirsdag").fill("08:00-17:00, 16:00-18:00")
     page.get_by_role("button", name="Gem arbejdstid").click()
@@ -260,3 +265,28 @@ def test_the_advisor_page_and_its_errors_read_in_english(site: StaffSite) -> Non
     )
     centre = texts(page(client.get(centre_path(site))))
     assert "Create team" in centre and "No calendar connected" in centre
+
+
+def test_an_administrator_creates_an_advisor(site: StaffSite) -> None:
+    client = site.logged_in(ADA)
+    new = centre_path(site) + "/vejledere/ny"
+    form = page(client.get(new))
+    assert (
+        'name="hours-mon" type="text" value="08:00-16:00"' in form and 'name="hours-sat" type="text" value=""' in form
+    )
+    hours = {f"hours-{d}": "08:00-16:00" for d in ("mon", "tue")}
+    fields = {"name": "Cecilie Holm", "email": "cecilie@", "phone": "", "team_ids": [site.teams["10101"]["id"]],
+              "caldav_url": "", "caldav_username": "", **hours}  # fmt: skip
+    refused = page(post(site, client, new, **fields), 422)
+    assert 'id="email-fejl"' in refused and 'value="Cecilie Holm"' in refused
+    made = post(site, client, new, **(fields | {"email": "cecilie@example.org", "hours-wed": "9-12"}))
+    assert 'id="hours-wed-fejl"' in page(made, 422)
+    made = post(site, client, new, **(fields | {"email": "cecilie@example.org"}))
+    assert made.status_code == 303
+    html = texts(page(client.get(made.headers["Location"])))
+    assert "Vejlederen er oprettet." in html and "Ingen kalender tilknyttet" in html
+    listed = site.api.client.get(f"/api/v1/advisors?job_centre_id={site.centres['10101']['id']}").get_json()["items"]
+    [cecilie] = [a for a in listed if a["name"] == "Cecilie Holm"]
+    assert cecilie["working_hours"] == {"mon": [["08:00", "16:00"]], "tue": [["08:00", "16:00"]]}
+    assert cecilie["team_ids"] == [site.teams["10101"]["id"]] and cecilie["email"] == "cecilie@example.org"
+    assert site.logged_in(PIA).get(new).status_code == 403

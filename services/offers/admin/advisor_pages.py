@@ -30,6 +30,7 @@ from services.offers.admin.advisor_view import (
 from services.offers.admin.api import path_date
 from services.offers.blueprint import (
     NO_ADVISOR,
+    NO_CENTRE,
     READ_ADMIN,
     WRITE_ADMIN,
     WRITE_CALENDARS,
@@ -47,7 +48,7 @@ from shared.pages import page_locale, page_text
 from shared.timeutil import today_in, zone
 from shared.working_time import WEEKDAYS
 
-bp = staff_blueprint("advisor_pages", __name__, url_prefix="/jobcentre/vejleder")
+bp = staff_blueprint("advisor_pages", __name__, url_prefix="/jobcentre")
 
 SAVED = {
     "oplysninger": lazy_gettext("Vejlederens oplysninger er gemt."),
@@ -56,6 +57,7 @@ SAVED = {
     "undtagelse": lazy_gettext("Undtagelsen er gemt."),
     "undtagelse-fjernet": lazy_gettext("Undtagelsen er fjernet. Den almindelige arbejdstid gælder igen den dag."),
     "synk": lazy_gettext("Kalenderen læses igen om lidt. Genindlæs siden for at se resultatet."),
+    "oprettet": lazy_gettext("Vejlederen er oprettet. Borgerne kan booke vejlederens tider, når kalenderen er læst."),
 }
 DETAILS = ("name", "email", "phone")
 CALENDAR = ("caldav_url", "caldav_username")
@@ -73,7 +75,7 @@ def _may(action: Any, code: str) -> bool:
     return allowed is None or code in allowed
 
 
-@bp.get("/<uuid:advisor_id>")
+@bp.get("/vejleder/<uuid:advisor_id>")
 @requires(READ_ADMIN)
 def advisor_page(advisor_id: uuid.UUID) -> Response:
     """Vejleder: details, calendar health, working hours and date exceptions."""
@@ -165,7 +167,65 @@ def _writes() -> dict[str, Any]:
     }
 
 
-@bp.post("/<uuid:advisor_id>/oplysninger")
+NEW_HOURS = {f"hours-{day}": "08:00-16:00" for day in WEEKDAYS[:5]}
+"""A new advisor's working hours until staff change them: weekdays 08:00-16:00."""
+
+
+@bp.route("/<uuid:job_centre_id>/vejledere/ny", methods=["GET", "POST"])
+@requires(WRITE_ADMIN)
+def new_advisor(job_centre_id: uuid.UUID) -> Response:
+    """Opret vejleder: the same operation as ``POST /api/v1/advisors``."""
+    with transaction() as session:
+        centre = authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
+        teams = team_choices(queries.list_teams(session, centres=None, job_centre_id=centre.id))
+    values = {"centre": centre, "teams": teams, "weekdays": [(f"hours-{d}", WEEKDAY_NAMES[d]) for d in WEEKDAYS]}
+    if request.method == "GET":
+        return _new_page(values, {"team_ids": [], **NEW_HOURS})
+    fields = (*DETAILS, *CALENDAR, *(f"hours-{day}" for day in WEEKDAYS))
+    form: dict[str, Any] = {field: request.form.get(field, "").strip() for field in fields}
+    form["team_ids"] = request.form.getlist("team_ids")
+    hours, errors = _hours_from(form)
+    if errors:
+        return _new_page(values, form, errors, 422)
+    body: dict[str, Any] = {field: form[field] or None for field in (*DETAILS, *CALENDAR)}
+    team_ids = chosen_team_ids(form["team_ids"], teams)
+    body |= {"job_centre_id": str(job_centre_id), "working_hours": hours, "team_ids": team_ids}
+    if request.form.get("caldav_password"):
+        body["caldav_password"] = request.form["caldav_password"]
+    try:
+        with transaction() as session:
+            advisor = advisors.create_advisor(session, body, **_writes())
+            advisor_id = advisor.id
+    except ValidationFailed as exc:
+        found = field_errors(exc, "name")
+        if "working_hours" in found:
+            found["hours-mon"] = found.pop("working_hours")
+        return _new_page(values, form, found, 422)
+    return _back(advisor_id, "oprettet")
+
+
+def _new_page(
+    values: dict[str, Any], form: dict[str, Any], errors: dict[str, list[str]] | None = None, status: int = 200
+) -> Response:
+    errors = errors or {}
+    links = error_links(errors)
+    return staff_page("admin/new_advisor.html", status, **values, form=form, errors=errors, error_links=links)
+
+
+def _hours_from(form: dict[str, Any]) -> tuple[dict[str, list[list[str]]], dict[str, list[str]]]:
+    """The weekly hours of the form's ``hours-mon`` ... fields, and each day's problem."""
+    errors: dict[str, list[str]] = {}
+    hours: dict[str, list[list[str]]] = {}
+    for day in WEEKDAYS:
+        read = read_spans(form.get(f"hours-{day}", ""))
+        if read.problem:
+            errors[f"hours-{day}"] = [Markup("%s: %s") % (WEEKDAY_NAMES[day], page_text(read.problem))]
+        elif read.spans:
+            hours[day] = read.spans
+    return hours, errors
+
+
+@bp.post("/vejleder/<uuid:advisor_id>/oplysninger")
 @requires(WRITE_ADMIN)
 def details(advisor_id: uuid.UUID) -> Response:
     """Name, e-mail, phone and teams."""
@@ -180,7 +240,7 @@ def details(advisor_id: uuid.UUID) -> Response:
     return _change(advisor_id, changes, form, "name", "oplysninger")
 
 
-@bp.post("/<uuid:advisor_id>/kalender")
+@bp.post("/vejleder/<uuid:advisor_id>/kalender")
 @requires(WRITE_ADMIN)
 def calendar(advisor_id: uuid.UUID) -> Response:
     """The calendar's address, user name and password (left empty: the stored one stays)."""
@@ -194,25 +254,18 @@ def calendar(advisor_id: uuid.UUID) -> Response:
     return _change(advisor_id, changes, form, "caldav_url", "kalender")
 
 
-@bp.post("/<uuid:advisor_id>/arbejdstid")
+@bp.post("/vejleder/<uuid:advisor_id>/arbejdstid")
 @requires(WRITE_ADMIN)
 def working_hours(advisor_id: uuid.UUID) -> Response:
     """The weekly working hours, one field per weekday ("08:00-12:00, 12:30-15:30")."""
     form = {f"hours-{day}": request.form.get(f"hours-{day}", "").strip() for day in WEEKDAYS}
-    errors: dict[str, list[str]] = {}
-    hours: dict[str, list[list[str]]] = {}
-    for day in WEEKDAYS:
-        read = read_spans(form[f"hours-{day}"])
-        if read.problem:
-            errors[f"hours-{day}"] = [Markup("%s: %s") % (WEEKDAY_NAMES[day], page_text(read.problem))]
-        elif read.spans:
-            hours[day] = read.spans
+    hours, errors = _hours_from(form)
     if errors:
         return _advisor_response(advisor_id, status=422, errors=errors, form=form)
     return _change(advisor_id, {"working_hours": hours}, form, "hours-mon", "arbejdstid")
 
 
-@bp.post("/<uuid:advisor_id>/undtagelser")
+@bp.post("/vejleder/<uuid:advisor_id>/undtagelser")
 @requires(WRITE_ADMIN)
 def add_exception(advisor_id: uuid.UUID) -> Response:
     """A date exception: other working hours on one date, or a day off (the hours left empty)."""
@@ -233,7 +286,7 @@ def add_exception(advisor_id: uuid.UUID) -> Response:
     return _back(advisor_id, "undtagelse")
 
 
-@bp.post("/<uuid:advisor_id>/undtagelser/<day>/fjern")
+@bp.post("/vejleder/<uuid:advisor_id>/undtagelser/<day>/fjern")
 @requires(WRITE_ADMIN)
 def remove_exception(advisor_id: uuid.UUID, day: str) -> Response:
     """Fjern undtagelse: the weekly hours apply again that day."""
@@ -244,7 +297,7 @@ def remove_exception(advisor_id: uuid.UUID, day: str) -> Response:
     return _back(advisor_id, "undtagelse-fjernet")
 
 
-@bp.post("/<uuid:advisor_id>/synk")
+@bp.post("/vejleder/<uuid:advisor_id>/synk")
 @requires(WRITE_CALENDARS)
 def sync_now(advisor_id: uuid.UUID) -> Response:
     """Læs kalenderen nu: the same operation as ``POST /api/v1/advisors/{id}/sync``."""
