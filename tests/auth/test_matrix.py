@@ -198,6 +198,7 @@ OFFERS_PAGES = {
     "/jobcentre/lokale/{room_id}": CENTRE_ADMIN_PAGE,
     "/jobcentre/vejleder/{advisor_id}": STAFF_PAGE | {PLANNER_Y: 404},
     "/jobcentre/{job_centre_id}/vejledere/ny": CENTRE_ADMIN_PAGE,
+    "/jobcentre/nyt": CENTRE_ADMIN_PAGE,
     "/tilbud/kladde/{unknown_id}/trin/1": STAFF_PAGE | {PLANNER_X: 404, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
 }
 PLANNERS_DRAFT = {
@@ -246,6 +247,7 @@ OFFERS_PAGE_POSTS = {
     "/jobcentre/{job_centre_id}/lokaler/nyt": CENTRE_ADMINS | {ADMIN_X: 422},
     "/jobcentre/lokale/{room_id}": CENTRE_ADMINS | {ADMIN_X: 422},
     "/jobcentre/{job_centre_id}/vejledere/ny": CENTRE_ADMINS | {ADMIN_X: 422},  # no name given
+    "/jobcentre/nyt": CENTRE_ADMINS | {ADMIN_X: 422},  # no code given
     "/jobcentre/vejleder/{advisor_id}/oplysninger": CENTRE_ADMINS | {ADMIN_X: 422},
     "/jobcentre/vejleder/{advisor_id}/kalender": CENTRE_ADMINS | {ADMIN_X: 422},  # a password without an address
     "/jobcentre/vejleder/{advisor_id}/undtagelser": CENTRE_ADMINS | {ADMIN_X: 422},
@@ -318,6 +320,7 @@ OTHER_ROUTES = {
     "/jobcentre/lokale/<uuid:room_id>",
     "/jobcentre/vejleder/<uuid:advisor_id>",
     "/jobcentre/<uuid:job_centre_id>/vejledere/ny",
+    "/jobcentre/nyt",
     "/jobcentre/vejleder/<uuid:advisor_id>/oplysninger",
     "/jobcentre/vejleder/<uuid:advisor_id>/kalender",
     "/jobcentre/vejleder/<uuid:advisor_id>/arbejdstid",

@@ -176,3 +176,40 @@ def test_an_administrator_keeps_the_centres_list_of_variants(site: StaffSite) ->
     pia = site.logged_in(PIA)
     assert "Tilføj variant" not in texts(page(pia.get(centre_path(site))))
     assert post(site, pia, centre_path(site) + "/varianter", conversation_type="7", name="Opstart").status_code == 403
+
+
+def test_an_administrator_of_every_centre_creates_a_centre_and_a_sub_centre(site: StaffSite) -> None:
+    nina = site.logged_in("staff-nina")
+    assert "Opret jobcenter" in texts(page(nina.get("/jobcentre")))
+    made = post(site, nina, "/jobcentre/nyt", code="40404", name="Jobcenter Nordby", region="AMK Øst",
+                timezone="Europe/Copenhagen", parent_id="")  # fmt: skip
+    assert made.status_code == 303
+    assert "Jobcentret er oprettet." in texts(page(nina.get(made.headers["Location"])))
+    parent = made.headers["Location"].split("/jobcentre/")[1].split("?")[0]
+    sub = post(site, nina, "/jobcentre/nyt", code="40405", name="Nordby Syd", parent_id=parent, region="",
+               timezone="Europe/Copenhagen")  # fmt: skip
+    html = texts(page(nina.get(sub.headers["Location"])))
+    assert "Underjobcenter af Jobcenter Nordby" in html and "Region AMK Øst" in html  # the parent's region
+    taken = page(post(site, nina, "/jobcentre/nyt", code="40404", name="Igen", timezone="Europe/Copenhagen"), 409)
+    assert "Der findes allerede et jobcenter med koden 40404." in texts(taken) and 'id="code-fejl"' in taken
+    wrong = page(post(site, nina, "/jobcentre/nyt", code="4040", name="Kort", timezone="Europe/Copenhagen"), 422)
+    assert "Jobcenterkoden skal være 5 cifre" in texts(wrong) and 'value="Kort"' in wrong
+
+
+def test_a_centres_administrator_may_create_no_other_centre(site: StaffSite) -> None:
+    ada = site.logged_in(ADA)
+    refused = page(post(site, ada, "/jobcentre/nyt", code="40404", name="Nyt", timezone="Europe/Copenhagen"), 403)
+    assert 'id="code-fejl"' in refused and "du er ikke administrator for den" in texts(refused)
+    assert "Opret jobcenter" not in texts(page(ada.get("/jobcentre")))  # her one code has its centre
+    assert site.logged_in(PIA).get("/jobcentre/nyt").status_code == 403
+    assert "Opret jobcenter" not in texts(page(site.logged_in(PIA).get("/jobcentre")))
+
+
+def test_the_new_centre_page_in_chromium(page: Page, site: StaffSite, serve: Any) -> None:
+    base = serve(site.app)
+    page.goto(base + "/jobcentre")
+    page.get_by_role("button", name="staff-nina").click()
+    page.get_by_role("link", name="Opret jobcenter").click()
+    page.get_by_role("button", name="Opret jobcentret").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    check(page, "staff-24-opret-jobcenter-fejl")

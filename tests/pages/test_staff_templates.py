@@ -5,12 +5,14 @@ the new offer), and the templates page lists and removes them; a reader only rea
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.auth.conftest import BuildBrowserService
+from tests.offers.conftest import today
 from tests.pages.staff_site import PIA, SICK_PAY, StaffSite, build_staff_site
 from tests.pages.test_citizen_booking_pages import check
 from tests.pages.test_staff_job_centres import ADA, post
@@ -29,7 +31,7 @@ def saved_template(site: StaffSite, client: Any, offer: dict[str, Any], name: st
 
 def test_an_offer_saved_as_a_template_fills_the_wizard(site: StaffSite) -> None:
     offer = site.offer("10101", name="Jobsamtale for nyledige", duration_minutes=45, rules=SICK_PAY,
-                       end_date="2027-06-30")  # fmt: skip
+                       end_date=(today() + timedelta(days=200)).isoformat())  # fmt: skip
     pia = site.logged_in(PIA)
     form = page(pia.get(f"/tilbud/{offer['id']}/skabelon"))
     assert 'value="Jobsamtale for nyledige"' in form and "undtagen datoerne" in texts(form)

@@ -12,19 +12,20 @@ from typing import Any
 from flask import Response, redirect, request, url_for
 from flask_babel import lazy_gettext
 
-from services.offers.access import authorized, readable
+from services.offers.access import authorized, readable, scope
 from services.offers.admin import operations, queries, variants
 from services.offers.admin.advisor_view import HEALTH_TEXT, advisor_rows
 from services.offers.admin.api import closing_date
 from services.offers.admin.team_room_pages import saved_message
 from services.offers.blueprint import NO_CENTRE, READ_ADMIN, WRITE_ADMIN, stale_after, transaction
 from services.offers.models import CONVERSATION_TYPES, JobCentre
+from services.offers.rules.reference import load_lists
 from services.offers.staff_site import error_links, field_errors, staff_blueprint, staff_page
 from shared import formatting as fmt
 from shared.auth.web import job_centres_allowed, requires
-from shared.errors import Conflict, ValidationFailed
+from shared.errors import Conflict, Forbidden, ValidationFailed
 from shared.pages import page_locale, page_text
-from shared.timeutil import today_in, zone
+from shared.timeutil import DEFAULT_TIMEZONE, today_in, zone
 from shared.working_time import OPTIONAL_DAYS
 
 bp = staff_blueprint("admin_pages", __name__, url_prefix="/jobcentre")
@@ -39,6 +40,7 @@ SAVED = {
     "tilfoejet": lazy_gettext("Lukkedagen er tilføjet. Borgerne kan ikke længere booke tider den dag."),
     "fjernet": lazy_gettext("Lukkedagen er fjernet. Vejlederne kan igen få møder den dag."),
     "faste": lazy_gettext("De faste lukkedage er gemt."),
+    "oprettet": lazy_gettext("Jobcentret er oprettet. Opret nu dets teams, mødelokaler og vejledere."),
     "variant": lazy_gettext("Varianten er tilføjet. Planlæggerne kan vælge den på nye tilbud."),
     "variant-fjernet": lazy_gettext("Varianten er fjernet. Tilbud, der bruger den, beholder den, til de ændres."),
 }
@@ -53,7 +55,61 @@ def centres() -> Response:
     ids = {centre.id for centre in found}
     tops = [centre for centre in found if centre.parent_id not in ids]
     subs = {centre.id: [sub for sub in found if sub.parent_id == centre.id] for centre in found}
-    return staff_page("admin/centres.html", tops=tops, subs=subs)
+    return staff_page("admin/centres.html", tops=tops, subs=subs, may_create=_may_create_centres())
+
+
+def _may_create_centres() -> bool:
+    """Whether the person administers a code no centre has yet (every code, for IT)."""
+    allowed = job_centres_allowed(WRITE_ADMIN)
+    if allowed is None:
+        return True
+    with transaction() as session:
+        taken = {centre.code for centre in queries.list_job_centres(session, centres=allowed)}
+    return bool(allowed - taken)
+
+
+CENTRE_FORM = ("code", "name", "parent_id", "region", "timezone")
+
+
+@bp.route("/nyt", methods=["GET", "POST"])
+@requires(WRITE_ADMIN)
+def new_centre() -> Response:
+    """Opret jobcenter: the same operation as ``POST /api/v1/job-centres`` (the person needs
+    the administrator's role at the new code, and at the parent for a sub-centre)."""
+    form = {field: request.form.get(field, "").strip() for field in CENTRE_FORM}
+    if request.method == "GET":
+        return _new_centre_page({"timezone": DEFAULT_TIMEZONE, "parent_id": request.args.get("under", "")})
+    try:
+        with transaction() as session:
+            centre = operations.create_job_centre(
+                session, {k: v for k, v in form.items() if v}, scope=scope(WRITE_ADMIN)
+            )
+            centre_id = centre.id
+    except ValidationFailed as exc:
+        return _new_centre_page(form, field_errors(exc, "code"), 422)
+    except Forbidden:
+        message = lazy_gettext("Du kan ikke oprette et jobcenter med den kode: du er ikke administrator for den.")
+        return _new_centre_page(form, {"code": [str(message)]}, 403)
+    except Conflict as exc:
+        return _new_centre_page(form, {"code": [page_text(exc.detail)]}, 409)
+    return _back(centre_id, "oprettet")
+
+
+def _new_centre_page(form: dict[str, str], errors: dict[str, list[str]] | None = None, status: int = 200) -> Response:
+    allowed = job_centres_allowed(WRITE_ADMIN)
+    with transaction() as session:
+        parents = [(str(c.id), f"{c.name} ({c.code})") for c in queries.list_job_centres(session, centres=allowed)]
+        regions = [(value, value) for value in load_lists(session).regions.values]
+    errors = errors or {}
+    return staff_page(
+        "admin/new_centre.html",
+        status,
+        form=form,
+        parents=parents,
+        regions=regions,
+        errors=errors,
+        error_links=error_links(errors),
+    )
 
 
 @bp.get("/<uuid:job_centre_id>")
