@@ -248,6 +248,13 @@ def job_centres_allowed(action: Action) -> frozenset[str] | None:
     return None if EVERY_JOB_CENTRE in centres else centres
 
 
+def may_at(action: Action, job_centre_code: str) -> bool:
+    """Whether the caller may ``action`` at the centre ``job_centre_code`` (a page shows a
+    form only to those who may send it)."""
+    allowed = job_centres_allowed(action)
+    return allowed is None or job_centre_code in allowed
+
+
 def may_somewhere(principal: Principal, actions: Iterable[Action]) -> bool:
     """Whether ``principal`` could do one of ``actions`` at some job centre (or as a citizen)."""
     if isinstance(principal, Citizen):

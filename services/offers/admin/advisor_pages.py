@@ -42,7 +42,7 @@ from services.offers.blueprint import (
 from services.offers.models import Advisor, JobCentre
 from services.offers.staff_site import error_links, field_errors, staff_blueprint, staff_page
 from shared import formatting as fmt
-from shared.auth.web import job_centres_allowed, requires
+from shared.auth.web import may_at, requires
 from shared.errors import Conflict, ValidationFailed
 from shared.pages import page_locale, page_text
 from shared.timeutil import today_in, zone
@@ -68,11 +68,6 @@ def _moment(value: Any, timezone: str) -> str | None:
         return None
     local = value.astimezone(zone(timezone))
     return f"{fmt.long_date(local.date(), page_locale())} {fmt.clock(local, page_locale())}"
-
-
-def _may(action: Any, code: str) -> bool:
-    allowed = job_centres_allowed(action)
-    return allowed is None or code in allowed
 
 
 @bp.get("/vejleder/<uuid:advisor_id>")
@@ -125,8 +120,8 @@ def _advisor_response(
             ],
         }
         code = centre.code
-    values["may_edit"] = _may(WRITE_ADMIN, code)
-    values["may_sync"] = _may(WRITE_CALENDARS, code) and bool(values["advisor"].caldav_url)
+    values["may_edit"] = may_at(WRITE_ADMIN, code)
+    values["may_sync"] = may_at(WRITE_CALENDARS, code) and bool(values["advisor"].caldav_url)
     message = SAVED.get(request.args.get("besked", ""))
     errors = errors or {}
     return staff_page(

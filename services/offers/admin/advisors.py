@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -240,9 +240,11 @@ def update_advisor(
     elif encrypted is not None and fields["caldav_url"] != advisor.caldav_url:
         encrypted = _moved(encrypted, secret_keys, advisor, fields["caldav_url"])
     before = _calendar_state(advisor), advisor.email, advisor.phone, set(advisor.team_ids)
-    first_on = session.scalars(
-        select(Offer).join(OfferAdvisor).where(OfferAdvisor.advisor_id == advisor.id, OfferAdvisor.position == 0)
-    ).all()
+    first_on: Sequence[Offer] = []
+    if fields["phone"] != advisor.phone:  # the offers whose default number is the advisor's
+        first_on = session.scalars(
+            select(Offer).join(OfferAdvisor).where(OfferAdvisor.advisor_id == advisor.id, OfferAdvisor.position == 0)
+        ).all()
     defaults = {offer.id: defaults_of(session, offer) for offer in first_on}
     for key, value in fields.items():
         setattr(advisor, key, value)
@@ -253,8 +255,7 @@ def update_advisor(
     session.flush()
     if _calendar_state(advisor) != before[0]:
         announce_advisor(session, advisor)
-    if advisor.phone != before[2]:
-        follow_defaults(session, first_on, defaults, editor=editor)
+    follow_defaults(session, first_on, defaults, editor=editor)
     return advisor
 
 

@@ -22,7 +22,7 @@ from services.offers.models import CONVERSATION_TYPES, JobCentre
 from services.offers.rules.reference import load_lists
 from services.offers.staff_site import error_links, field_errors, staff_blueprint, staff_page
 from shared import formatting as fmt
-from shared.auth.web import job_centres_allowed, requires
+from shared.auth.web import job_centres_allowed, may_at, requires
 from shared.errors import Conflict, Forbidden, ValidationFailed
 from shared.pages import page_locale, page_text
 from shared.timeutil import DEFAULT_TIMEZONE, today_in, zone
@@ -154,8 +154,7 @@ def _centre_response(
                 queries.list_advisors(session, centres=seen, job_centre_id=centre.id), stale_after()
             ),
         }
-    allowed = job_centres_allowed(WRITE_ADMIN)
-    values["may_edit"] = allowed is None or values["centre"].code in allowed
+    values["may_edit"] = may_at(WRITE_ADMIN, values["centre"].code)
     key = request.args.get("besked", "")
     message = SAVED.get(key) or saved_message(key, request.args.get("fulgte", ""))
     values["error_links"] = error_links(errors or {})

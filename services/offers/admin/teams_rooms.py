@@ -11,7 +11,7 @@ The route has checked the caller's right to change the team or room in the path.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -47,6 +47,11 @@ def _room_values(problems: check.Problems, data: Mapping[str, Any]) -> dict[str,
     }
 
 
+def _following(session: Session, condition: Any) -> Sequence[Offer]:
+    """The offers that may follow a changed number or address (only those using the default do)."""
+    return session.scalars(select(Offer).where(condition).order_by(Offer.id)).all()
+
+
 def _only(problems: check.Problems, changes: Mapping[str, Any], allowed: frozenset[str]) -> None:
     for key in sorted(set(changes) - allowed):
         problems.add(key, "Feltet kan ikke ændres her.")
@@ -78,7 +83,7 @@ def update_team(
     _only(problems, changes, TEAM_FIELDS)
     values = _team_values(problems, {"name": team.name, "phone": team.phone} | dict(changes))
     problems.raise_if_any()
-    offers = session.scalars(select(Offer).where(Offer.team_id == team.id).order_by(Offer.id)).all()
+    offers = _following(session, Offer.team_id == team.id) if values["phone"] != team.phone else []
     before = {offer.id: defaults_of(session, offer) for offer in offers}
     team.name, team.phone = values["name"], values["phone"]
     session.flush()
@@ -110,7 +115,7 @@ def update_room(
     current = {"name": room.name, "address": room.address, "capacity": room.capacity}
     values = _room_values(problems, current | dict(changes))
     problems.raise_if_any()
-    offers = session.scalars(select(Offer).where(Offer.room_id == room.id).order_by(Offer.id)).all()
+    offers = _following(session, Offer.room_id == room.id) if values["address"] != room.address else []
     before = {offer.id: defaults_of(session, offer) for offer in offers}
     room.name, room.address, room.capacity = values["name"], values["address"], values["capacity"]
     session.flush()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +22,7 @@ from services.offers.admin.operations import flush_unique
 from services.offers.lookup import get_or_404
 from services.offers.models import JobCentre, Offer, OfferTemplate
 from services.offers.offers.fields import OFFER_COLUMNS
-from services.offers.offers.revisions import Editor
+from services.offers.offers.revisions import Editor, offer_values
 from shared.errors import Conflict
 from shared.timeutil import utcnow
 
@@ -107,15 +106,13 @@ def create_template(
 
 
 def fields_of_offer(offer: Offer) -> dict[str, Any]:
-    """An offer's fields as a template keeps them (all but its dates and status)."""
-    values = {key: getattr(offer, key) for key in TEMPLATE_FIELDS if key != "advisor_ids"}
-    values["advisor_ids"] = [str(a) for a in offer.advisor_ids]
-    plain = {
-        k: str(v) if isinstance(v, uuid.UUID) else v
-        for k, v in values.items()
-        if v is not None or k == "rebooking_days_before"
+    """An offer's fields as a template keeps them (all but its dates and status, as JSON;
+    no rebooking is kept as such, other empty fields are left out)."""
+    return {
+        key: value
+        for key, value in offer_values(offer).items()
+        if key in TEMPLATE_FIELDS and (value is not None or key == "rebooking_days_before")
     }
-    return {k: v for k, v in plain.items() if not isinstance(v, date)}
 
 
 def remove_template(session: Session, template_id: uuid.UUID) -> None:

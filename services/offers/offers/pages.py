@@ -23,7 +23,7 @@ from services.offers.offers.schemas import OfferQuery
 from services.offers.participants.view import participant_section
 from services.offers.rules.reference import load_lists, reference_for
 from services.offers.staff_site import staff_blueprint, staff_page
-from shared.auth.web import job_centres_allowed, requires
+from shared.auth.web import may_at, requires
 from shared.errors import ValidationFailed
 from shared.pages import page_text
 
@@ -120,8 +120,7 @@ def offer_list() -> Response:
 
 def _may_write_at(job_centre_code: str) -> bool:
     """Whether the person may change offers of this centre (else the page only shows them)."""
-    allowed = job_centres_allowed(WRITE_OFFERS)
-    return allowed is None or job_centre_code in allowed
+    return may_at(WRITE_OFFERS, job_centre_code)
 
 
 def offer_page_response(

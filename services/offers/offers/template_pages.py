@@ -15,7 +15,7 @@ from services.offers.blueprint import NO_OFFER, READ_OFFERS, WRITE_OFFERS, edito
 from services.offers.models import JobCentre, Offer, OfferTemplate
 from services.offers.offers import offer_templates
 from services.offers.staff_site import error_links, field_errors, staff_blueprint, staff_page
-from shared.auth.web import job_centres_allowed, requires
+from shared.auth.web import may_at, requires
 from shared.errors import Conflict, ValidationFailed
 from shared.pages import page_text
 
@@ -31,7 +31,6 @@ SAVED = {
 @requires(READ_OFFERS)
 def templates() -> Response:
     """Skabeloner: the templates of the person's job centres."""
-    allowed = job_centres_allowed(WRITE_OFFERS)
     with transaction() as session:
         rows = [
             {
@@ -44,7 +43,7 @@ def templates() -> Response:
             for t in offer_templates.templates_of(session, readable(READ_OFFERS))
         ]
     for row in rows:
-        row["may_remove"] = allowed is None or row["centre"].code in allowed
+        row["may_remove"] = may_at(WRITE_OFFERS, row["centre"].code)
     return staff_page("offers/templates.html", rows=rows, message=SAVED.get(request.args.get("besked", "")))
 
 

@@ -17,7 +17,7 @@ from services.offers.participants.weeks import Bar, chart_bars, weekly_seats
 from shared import formatting as fmt
 from shared.audit import log_cpr_accesses
 from shared.auth.access import Action
-from shared.auth.web import current_actor, current_route, job_centres_allowed
+from shared.auth.web import current_actor, current_route, may_at
 from shared.cpr import Cpr, InvalidCpr, parse_cpr
 from shared.i18n import N_
 from shared.pages import page_locale
@@ -50,8 +50,7 @@ def booking_api() -> BookingApi | None:
 
 
 def may_see_participants(job_centre_code: str) -> bool:
-    allowed = job_centres_allowed(Action.READ_PARTICIPANTS)
-    return allowed is None or job_centre_code in allowed
+    return may_at(Action.READ_PARTICIPANTS, job_centre_code)
 
 
 def searched_cpr(search: str | None) -> Cpr | None:

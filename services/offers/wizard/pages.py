@@ -207,11 +207,7 @@ def _summary(session: Any, draft: OfferDraft) -> list[dict[str, Any]]:
             rules = views.describe_rules(body["rules"], choices.reference)
         except ValueError:
             rules = []
-    markers = dict(choices.markers)
-    routes = [
-        (markers.get(code, code), ", ".join(names.of(names.advisors, ident) for ident in ids))
-        for code, ids in (body.get("marker_routes") or {}).items()
-    ]
+    routes = views.routes_shown(body.get("marker_routes") or {}, choices.reference, names)
     return [
         {"step": 1, "title": page_text("Type"), "rows": type_rows},
         {"step": 2, "title": page_text("Tid"), "rows": time_rows},

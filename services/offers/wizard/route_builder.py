@@ -12,17 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from services.offers.wizard.rule_builder import form_count
+
 MAX_ROUTES = 50
 """More routes than any centre has markers; the form says how many it has, bounded here."""
 
 Routes = dict[str, list[str]]
-
-
-def _count(form: Any) -> int:
-    try:
-        return max(0, min(int(str(form.get("routes", "0"))), MAX_ROUTES))
-    except ValueError:
-        return 0
 
 
 def _ids(form: Any, field: str) -> list[str]:
@@ -33,7 +28,7 @@ def _ids(form: Any, field: str) -> list[str]:
 def routes_from_form(form: Any) -> Routes:
     """The routes the form's fields describe; a route whose advisors were all unticked goes."""
     routes: Routes = {}
-    for i in range(_count(form)):
+    for i in range(form_count(form, "routes", MAX_ROUTES)):
         marker = str(form.get(f"route-{i}-marker", ""))[:100]
         advisors = _ids(form, f"route-{i}-advisors")
         if marker and advisors:

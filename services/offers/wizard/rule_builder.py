@@ -20,7 +20,8 @@ MAX_GROUPS = MAX_RULES
 _POINTER = re.compile(r"^/groups/(\d+)(?:/rules/(\d+)(?:/(type|condition|value))?)?")
 
 
-def _count(form: Mapping[str, Any], key: str, limit: int) -> int:
+def form_count(form: Mapping[str, Any], key: str, limit: int) -> int:
+    """How many of something the form says it has (``groups``, ``g0-rules``), at most ``limit``."""
     try:
         return max(0, min(int(str(form.get(key, "0"))), limit))
     except ValueError:
@@ -43,9 +44,9 @@ def _value(rule_type: str, text: str) -> Any:
 def rules_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
     """The rules the form's fields describe (as many groups and rules as it says it has)."""
     groups = []
-    for g in range(_count(form, "groups", MAX_GROUPS)):
+    for g in range(form_count(form, "groups", MAX_GROUPS)):
         rules = []
-        for r in range(_count(form, f"g{g}-rules", MAX_RULES)):
+        for r in range(form_count(form, f"g{g}-rules", MAX_RULES)):
             rule_type = str(form.get(f"g{g}-r{r}-type", ""))[:50]
             text = str(form.get(f"g{g}-r{r}-value", ""))[:200]
             condition = str(form.get(f"g{g}-r{r}-condition", ""))[:20]
