@@ -15,8 +15,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, redirect, request
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 
+from services.offers.validation import LABELS, REQUIRED
 from shared.auth.access import Action
 from shared.auth.web import current_principal, job_centres_allowed
 from shared.errors import DatabaseUnavailable, PlannerError, Unauthenticated, ValidationFailed
@@ -43,11 +44,18 @@ def staff_page(template: str, status: int = 200, **values: Any) -> Response:
 
 def field_errors(exc: ValidationFailed, field: str) -> dict[str, list[str]]:
     """An operation's field problems in the page's language; one without fields (the whole
-    body) at ``field``."""
+    body) at ``field``. A required field is named ("Navn skal udfyldes."), so the error
+    summary says which field it means."""
     found = exc.extra.get("errors", {})
-    return {name: [page_text(m) for m in messages] for name, messages in found.items()} or {
+    return {name: [_message(name, m) for m in messages] for name, messages in found.items()} or {
         field: [page_text(exc.detail)]
     }
+
+
+def _message(field: str, message: str) -> str:
+    if message == REQUIRED and field in LABELS:
+        return gettext("%(field)s skal udfyldes.", field=gettext(LABELS[field]))
+    return page_text(message)
 
 
 def error_links(errors: dict[str, list[str]]) -> list[tuple[str, str]]:

@@ -87,7 +87,7 @@ def test_an_administrator_adds_and_removes_a_closing_day(site: StaffSite) -> Non
     ("day", "status", "message"),
     [
         (lambda: (today() - timedelta(days=1)).isoformat(), 422, "Lukkedagen ligger i fortiden."),
-        (lambda: "", 422, "Feltet skal udfyldes."),
+        (lambda: "", 422, "Lukkedag skal udfyldes."),
         (lambda: "24-12-2026", 422, "Skal være en dato (ÅÅÅÅ-MM-DD)."),
         (lambda: (today() + timedelta(days=5)).isoformat(), 409, "Jobcentret har allerede en lukkedag den"),
     ],

@@ -66,6 +66,7 @@ def test_a_wrong_list_is_explained_at_its_field(site: StaffSite) -> None:
     nina = site.logged_in(NINA)
     refused = page(post(site, nina, "/referencelister/sick_pay_categories", values="1\n1", aliases=""), 422)
     assert 'id="values-fejl"' in refused and 'aria-invalid="true"' in refused
+    assert "Linje 2: '1' står flere gange i listen." in texts(refused)  # the line, counted as staff count
     markers = page(post(site, nina, "/referencelister/person_group_markers", markers="X1; Navn; planet"), 422)
     assert 'id="markers-fejl"' in markers
     assert "Listen findes ikke. Brug en af: contact_groups" in texts(page(nina.get("/referencelister/farver"), 404))

@@ -53,7 +53,7 @@ def test_an_administrator_creates_and_changes_a_team_and_its_phone_offers_follow
     client = site.logged_in(ADA)
     new = centre_path(site) + "/teams/nyt"
     refused = page(post(site, client, new, name=" ", phone="ring"), 422)
-    assert '<p class="error-message" id="name-fejl">' in refused and "Feltet skal udfyldes." in texts(refused)
+    assert '<p class="error-message" id="name-fejl">' in refused and "Navn skal udfyldes." in texts(refused)
     assert 'id="phone-fejl"' in refused and 'value="ring"' in refused
     created = post(site, client, new, name="Team Nord", phone="")
     assert created.status_code == 303
@@ -212,11 +212,11 @@ def test_teams_rooms_and_an_advisor_in_chromium(page: Page, site: StaffSite, ser
     check(page, "staff-13-jobcenter-teams")
     page.get_by_label("Variantens navn").fill("Opfølgning")
     page.get_by_role("button", name="Tilføj variant").click()
-    expect(page.get_by_role("alert")).to_contain_text("Feltet skal udfyldes.")  # no type chosen
+    expect(page.get_by_role("alert")).to_contain_text("Samtaletype skal udfyldes.")  # no type chosen
     check(page, "staff-13b-variant-fejl")
     page.get_by_role("link", name="Opret team").click()
     page.get_by_role("button", name="Opret teamet").click()
-    expect(page.get_by_role("alert")).to_contain_text("Feltet skal udfyldes.")
+    expect(page.get_by_role("alert")).to_contain_text("Navn skal udfyldes.")
     check(page, "staff-14-team-fejl")
     page.get_by_label("Teamets navn").fill("Team Nord")
     page.get_by_role("button", name="Opret teamet").click()
@@ -231,7 +231,7 @@ def test_teams_rooms_and_an_advisor_in_chromium(page: Page, site: StaffSite, ser
     expect(page.get_by_role("status")).to_contain_text("Mødelokalet er gemt.")
     page.get_by_role("link", name="Opret vejleder").click()
     page.get_by_role("button", name="Opret vejlederen").click()
-    expect(page.get_by_role("alert")).to_contain_text("Feltet skal udfyldes.")
+    expect(page.get_by_role("alert")).to_contain_text("Navn skal udfyldes.")
     check(page, "staff-15b-opret-vejleder-fejl")
     page.get_by_role("link", name="Tilbage til Jobcenter 10101").click()
     page.get_by_role("link", name="Vejleder 10101").click()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, redirect, request, url_for
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 
 from services.offers.blueprint import READ_ADMIN, WRITE_ADMIN, editor, transaction
 from services.offers.models import REFERENCE_KINDS
@@ -83,12 +83,18 @@ def _problems(exc: ValidationFailed, field: str) -> dict[str, list[str]]:
     for messages in exc.extra.get("errors", {}).values():
         for message in messages:
             if isinstance(message, dict):
-                where = str(message.get("path", "")).strip("/")
-                text = page_text(str(message.get("message", "")))
-                found.append(f"{where}: {text}" if where else str(text))
+                found.append(_located(str(message.get("path", "")), page_text(str(message.get("message", "")))))
             else:
                 found.append(str(page_text(message)))
     return {field: found or [str(page_text(exc.detail))]}
+
+
+def _located(path: str, text: str) -> str:
+    """A problem with the line of the form it is on (``/values/1``: "Linje 2"), else as it is."""
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    if last.isdigit():
+        return str(gettext("Linje %(line)s: %(problem)s", line=int(last) + 1, problem=text))
+    return str(text)
 
 
 @bp.route("/<kind>", methods=["GET", "POST"])
