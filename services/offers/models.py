@@ -27,9 +27,10 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     false,
+    select,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from shared.audit import CprAccessLogMixin
 from shared.auth.session_tables import PendingLoginMixin, RateLimitMixin, WebSessionMixin
@@ -38,20 +39,8 @@ from shared.outbox import OutboxMixin, ProcessedEventMixin
 from shared.timeutil import DEFAULT_TIMEZONE, utcnow
 from shared.working_time import OPTIONAL_DAYS
 
-CONVERSATION_TYPES: dict[int, str] = {
-    4: "Opfølgningssamtale",
-    7: "Jobsamtale",
-    8: "Henvisning",
-    9: "Informationsmøde",
-    10: "CV-samtale",
-    11: "Formidlingssamtale",
-    12: "Anden samtale",
-    13: "Informationsmøde uden mødepligt",
-    15: "Rådighedssamtale",
-    17: "Jobsamtale med a-kasse",
-    19: "Fælles jobsamtale med dagpengemodtager",
-}
-"""Conversation types (A-2) by their code in the public code lists."""
+CONVERSATION_CODES = (1, 999)
+"""The smallest and largest conversation type code."""
 
 MEETING_FORMS = ("individual", "group")
 CHANNELS = ("video", "in_person", "phone")
@@ -106,6 +95,29 @@ class ClosingDay(Base):
     job_centre: Mapped[JobCentre] = relationship(back_populates="closing_days")
 
 
+class ConversationType(Base):
+    """A conversation type (A-2) by its code in the public code lists, e.g. 7 Jobsamtale.
+
+    Administrators of every job centre rename and add types; a code is never deleted, since
+    offers, variants and templates keep it. A retired type is not chosen for new offers or
+    variants; the offers that have it keep it. The offer list shows the names, so the table
+    raises the list's version (``OfferListVersion``) like the offer's own.
+    """
+
+    __tablename__ = "conversation_type"
+    __table_args__ = (
+        CheckConstraint(f"code BETWEEN {CONVERSATION_CODES[0]} AND {CONVERSATION_CODES[1]}", name="code_in_range"),
+        CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+        UniqueConstraint("name"),
+    )
+
+    code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(100))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    changed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    changed_by: Mapped[str | None] = mapped_column(String(200))
+
+
 class ConversationVariant(Base):
     """A variant of a conversation type that a job centre offers (A-2), e.g. "Opstart" of
     7 Jobsamtale; an offer names one of its centre's variants, or none."""
@@ -118,9 +130,16 @@ class ConversationVariant(Base):
 
     id: Mapped[uuid.UUID] = _id()
     job_centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("job_centre.id", ondelete="CASCADE"))
-    conversation_type: Mapped[int] = mapped_column(Integer)
+    conversation_type: Mapped[int] = mapped_column(ForeignKey("conversation_type.code"))
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    conversation_type_name: Mapped[str] = column_property(
+        select(ConversationType.name)
+        .where(ConversationType.code == conversation_type)
+        .correlate_except(ConversationType)
+        .scalar_subquery(),
+        expire_on_flush=False,
+    )
 
 
 class OfferTemplate(Base):
@@ -292,6 +311,17 @@ class Offer(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     conversation_type: Mapped[int] = mapped_column(Integer)
+    conversation_type_name: Mapped[str | None] = column_property(
+        select(ConversationType.name)
+        .where(ConversationType.code == conversation_type)
+        .correlate_except(ConversationType)
+        .scalar_subquery(),
+        expire_on_flush=False,
+    )
+    """The name of its conversation type, read with the offer (``offers.operations`` reads it
+    again after a write, while the session is open). No foreign key to ``conversation_type``:
+    SQLite adds one only by copying the table, which drops its triggers; the operations check
+    the code, and no code is deleted."""
     variant: Mapped[str | None] = mapped_column(String(100))
     meeting_form: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(20))
@@ -327,10 +357,6 @@ class Offer(Base):
     @property
     def advisor_ids(self) -> list[uuid.UUID]:
         return [link.advisor_id for link in self.advisor_links]
-
-    @property
-    def conversation_type_name(self) -> str | None:
-        return CONVERSATION_TYPES.get(self.conversation_type)
 
 
 REFERENCE_KINDS = (

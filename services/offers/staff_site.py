@@ -97,6 +97,7 @@ def staff_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
 def install_staff_site(app: Flask) -> None:
     """The staff pages of every feature package, and the templates they share."""
     from services.offers.admin.advisor_pages import bp as advisor_pages
+    from services.offers.admin.conversation_type_pages import bp as conversation_type_pages
     from services.offers.admin.pages import bp as admin_pages
     from services.offers.admin.team_room_pages import bp as team_room_pages
     from services.offers.calendars.pages import bp as calendar_pages
@@ -116,6 +117,7 @@ def install_staff_site(app: Flask) -> None:
     app.register_blueprint(team_room_pages)
     app.register_blueprint(advisor_pages)
     app.register_blueprint(reference_pages)
+    app.register_blueprint(conversation_type_pages)
 
     @app.context_processor
     def _staff_menu() -> dict[str, Any]:

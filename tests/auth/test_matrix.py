@@ -122,6 +122,8 @@ EXPECTED: dict[str, dict[str, dict[str, object]]] = {
         "GET /api/v1/reference-lists": STAFF_READ,
         "GET /api/v1/reference-lists/{kind}": STAFF_READ,
         "PUT /api/v1/reference-lists/{kind}": EVERY_CENTRE_ONLY,
+        "GET /api/v1/conversation-types": STAFF_READ,
+        "PUT /api/v1/conversation-types/{code}": EVERY_CENTRE_ONLY,
         "POST /api/v1/access-log/search": ADMINISTRATORS,
         "GET /healthz": PUBLIC,
     },
@@ -187,6 +189,8 @@ OFFERS_PAGES = {
     "/tilbud/skabeloner": STAFF_PAGE,
     "/referencelister": STAFF_PAGE,
     "/referencelister/contact_groups": STAFF_PAGE | {PLANNER_X: 403, PLANNER_Y: 403, READER_X: 403, ADMIN_X: 403},
+    "/samtaletyper": STAFF_PAGE,
+    "/samtaletyper/7": STAFF_PAGE | {PLANNER_X: 403, PLANNER_Y: 403, READER_X: 403, ADMIN_X: 403},
     "/tilbud/{offer_id}/skabelon": STAFF_PAGE | {PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},  # planners'
     "/kalenderkonflikter?vis=alle": STAFF_PAGE,
     "/jobcentre": STAFF_PAGE,
@@ -264,6 +268,9 @@ OFFERS_PAGE_POSTS = {
     "/tilbud/skabeloner/{unknown_id}/slet": PLANNERS_DRAFT,
     # replacing a reference list: administrators of every job centre only (nobody here)
     "/referencelister/contact_groups": CENTRE_ADMINS | {ADMIN_X: 403},
+    # adding, renaming or retiring a conversation type: the same
+    "/samtaletyper": CENTRE_ADMINS | {ADMIN_X: 403},
+    "/samtaletyper/7": CENTRE_ADMINS | {ADMIN_X: 403},
     "/tilbud/{offer_id}/deltagere.xlsx": {
         ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 409, PLANNER_Y: 404, READER_X: 409, ADMIN_X: 409,
     },
@@ -300,6 +307,8 @@ OTHER_ROUTES = {
     "/tilbud/skabeloner",
     "/referencelister",
     "/referencelister/<kind>",
+    "/samtaletyper",
+    "/samtaletyper/<int:code>",
     "/tilbud/<uuid:offer_id>/skabelon",
     "/tilbud/skabeloner/<uuid:template_id>/slet",
     "/kalenderkonflikter",
@@ -415,6 +424,7 @@ def world(
         "booking_offer_id": str(published.offer_id),
         "booking_id": booked.get_json()["id"],
         "kind": "contact_groups",
+        "code": 7,
         "offer_body": api.offer_body(team, [advisor], name="Nyt tilbud"),
         "team_id": team["id"],
         "room_id": room["id"],
@@ -469,6 +479,7 @@ def request_for(service: str, operation: str, ids: dict[str, Any], who: str) -> 
         "PATCH /api/v1/offers/{offer_id}": {"description": "Ændret."},
         "POST /api/v1/offers/{offer_id}/explain": {"citizen": {"cpr": fictitious_cpr(1)}},
         "PUT /api/v1/reference-lists/{kind}": {"values": ["Dagpengemodtager"]},
+        "PUT /api/v1/conversation-types/{code}": {"name": "Jobsamtale om job"},
         "POST /api/v1/eligible-offers": citizen,
         "POST /api/v1/offers/{offer_id}/times": citizen,
         "POST /api/v1/bookings": {"offer_id": ids["booking_offer_id"], "start": ids["start"], **citizen},

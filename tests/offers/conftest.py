@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,14 @@ from sqlalchemy import Connection, func, insert, select, text
 
 from services.offers.app import create_app
 from services.offers.db import MIGRATIONS, migrate
-from services.offers.models import Base, OutboxMessage, PersonGroupMarkerRow, ReferenceAlias, ReferenceValue
+from services.offers.models import (
+    Base,
+    ConversationType,
+    OutboxMessage,
+    PersonGroupMarkerRow,
+    ReferenceAlias,
+    ReferenceValue,
+)
 from shared.events import Envelope
 from shared.service import ServiceContext
 from tests.conftest import make_settings
@@ -68,10 +75,10 @@ def build_app(database_url: str, secret_keys: str, **settings: Any) -> APIFlask:
     return app
 
 
-def seed_migration() -> ModuleType:
-    """The migration that seeds the reference lists (its seed is frozen in it)."""
-    path = MIGRATIONS / "versions" / "2026_11_26_0002_participant_rules_and_reference_lists.py"
-    spec = importlib.util.spec_from_file_location("offers_0002", path)
+def seed_migration(name: str = "2026_11_26_0002_participant_rules_and_reference_lists") -> ModuleType:
+    """The migration that seeds the reference lists (its seed is frozen in it), or another."""
+    path = MIGRATIONS / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -79,7 +86,10 @@ def seed_migration() -> ModuleType:
 
 
 def reseed_reference_lists(connection: Connection) -> None:
-    """Put the migration's seed back into the reference tables."""
+    """Put the migrations' seeds back into the reference tables and the conversation types."""
+    types = seed_migration("2026_12_10_0016_conversation_types").SEEDED
+    now = datetime.now(UTC)
+    connection.execute(insert(ConversationType), [{"code": c, "name": n, "changed_at": now} for c, n in types.items()])
     seed = seed_migration()
     values = [{"kind": k, "value": v, "position": i} for k, vs in seed.SEED_VALUES.items() for i, v in enumerate(vs)]
     connection.execute(insert(ReferenceValue), values)

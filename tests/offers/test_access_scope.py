@@ -157,6 +157,7 @@ def test_every_route_refuses_an_anonymous_caller_with_401_and_changes_nothing(
         "room_id": x.id("room"),
         "variant_id": x.id("room"),  # any id: the identity is asked for first
         "template_id": x.id("room"),
+        "code": "7",
     }
     nobody = anonymous(client)
     walked = 0
@@ -172,7 +173,7 @@ def test_every_route_refuses_an_anonymous_caller_with_401_and_changes_nothing(
             assert response.get_json()["code"] == "unauthenticated", (method, path)
             assert response.headers["WWW-Authenticate"].startswith("Bearer "), (method, path)
             walked += 1
-    assert walked == 33
+    assert walked == 35
     assert row_counts(context) == before
 
 
@@ -380,6 +381,7 @@ def test_a_reader_of_x_reads_everything_of_x(client: FlaskClient, context: Servi
         f"/offers/{x.id('offer')}",
         "/reference-lists",
         "/reference-lists/contact_groups",
+        "/conversation-types",
     ):
         assert call(client, READER_X, "GET", path).status_code == 200, path
     assert ids(client, READER_X, "/offers") == {x.id("offer")}
@@ -408,6 +410,7 @@ def writes_at(x: Centre, api: Api) -> list[tuple[str, str, Any, int]]:
         ("POST", "/offers", api.offer_body(x.team, [x.advisor]), 403),
         ("PATCH", f"/offers/{x.id('offer')}", {"active": False}, 403),
         ("PUT", "/reference-lists/other_actors", {"values": ["Ny aktør"]}, 403),
+        ("PUT", "/conversation-types/7", {"name": "Jobsamtale (ny)"}, 403),
     ]
 
 
@@ -503,6 +506,17 @@ def test_the_reference_lists_are_replaced_only_by_an_administrator_of_every_cent
     assert call(client, PLANNER_X, "GET", "/reference-lists/other_actors").get_json()["values"] == ["Ny aktør"]
 
 
+def test_the_conversation_types_are_changed_only_by_an_administrator_of_every_centre(
+    client: FlaskClient, context: ServiceContext
+) -> None:
+    body = {"name": "Jobsamtale i jobcentret"}
+    problem = refused(client, context, ADMIN_X, "PUT", "/conversation-types/7", body, status=403)
+    assert problem["code"] == NOT_ALLOWED
+    assert call(client, IT_KEY, "PUT", "/conversation-types/7", body).status_code == 200
+    listed = call(client, READER_X, "GET", "/conversation-types").get_json()["items"]
+    assert {t["code"]: t["name"] for t in listed}[7] == "Jobsamtale i jobcentret"
+
+
 # --- the CPR access log ------------------------------------------------------------------------------------
 
 
@@ -554,6 +568,8 @@ ACTIONS = {
     ("get", "/reference-lists"): "read admin data",
     ("get", "/reference-lists/{kind}"): "read admin data",
     ("put", "/reference-lists/{kind}"): "write admin data",
+    ("get", "/conversation-types"): "read admin data",
+    ("put", "/conversation-types/{code}"): "write admin data",
     ("post", "/access-log/search"): "read CPR access log",
     ("delete", "/job-centres/{job_centre_id}/closing-days/{day}"): "write admin data",
 }

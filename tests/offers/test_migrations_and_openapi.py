@@ -48,7 +48,7 @@ def tables(url: str) -> set[str]:
 
 def test_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config(MIGRATIONS, "sqlite://"))
-    assert script.get_heads() == ["offers_0015"]
+    assert script.get_heads() == ["offers_0016"]
     assert all(Path(r.path).name.startswith("2026_") for r in script.walk_revisions())
 
 
@@ -108,7 +108,7 @@ def test_openapi_documents_every_route(app: APIFlask, client: FlaskClient) -> No
     }
     documented = {(path, method) for path, ops in spec["paths"].items() for method in ops}
     assert documented == routes
-    assert len([r for r in routes if r[0].startswith("/api/v1/")]) == 34
+    assert len([r for r in routes if r[0].startswith("/api/v1/")]) == 36
     for path, method in routes:
         operation = spec["paths"][path][method]
         assert operation["summary"] and operation["tags"], (path, method)
@@ -142,7 +142,7 @@ def test_offers_from_before_rules_survive_the_upgrade_without_rules(
     url = create_database("offers_upgrade") if dialect == "postgresql" else f"sqlite:///{tmp_path / 'o.db'}"
     upgrade(MIGRATIONS, url, "offers_0001")
     engine = create_engine(url)
-    ids = [uuid.uuid4() for _ in range(3)]
+    ids = [uuid.uuid4() for _ in range(4)]
     key = (lambda u: u) if dialect == "postgresql" else (lambda u: u.hex)
     now = datetime.now(UTC)
     day = now.date()
@@ -167,6 +167,14 @@ def test_offers_from_before_rules_survive_the_upgrade_without_rules(
                  "opens_on": day, "citizen_may_choose_advisor": False, "accept_cancellation": True,
                  "active": True, "created_at": now, "updated_at": now, "variant": " Unge under 30 "},
             )  # fmt: skip
+            connection.execute(
+                insert(tables.tables["offer"]),
+                {"id": key(ids[3]), "job_centre_id": key(ids[0]), "team_id": key(ids[1]), "name": "Ukendt type",
+                 "description": "", "conversation_type": 99, "meeting_form": "individual", "channel": "video",
+                 "duration_minutes": 30, "reporting_minutes": 0, "start_minutes": [0], "first_meeting_date": day,
+                 "opens_on": day, "citizen_may_choose_advisor": False, "accept_cancellation": True,
+                 "active": True, "created_at": now, "updated_at": now},
+            )  # fmt: skip
         migrate(url)
         assert differences(url) == []
         with Session(engine) as session:
@@ -177,6 +185,9 @@ def test_offers_from_before_rules_survive_the_upgrade_without_rules(
             assert session.scalar(select(func.count()).select_from(ReferenceValue)) == 51
             [variant] = session.scalars(select(ConversationVariant))  # the offer's variant is on its centre's list
             assert (variant.job_centre_id, variant.conversation_type, variant.name) == (ids[0], 7, "Unge under 30")
+            assert variant.conversation_type_name == offer.conversation_type_name == "Jobsamtale"
+            unknown = session.get(Offer, ids[3])  # a code from outside the seed becomes a type to rename
+            assert unknown is not None and unknown.conversation_type_name == "Samtaletype 99"
     finally:
         engine.dispose()
 

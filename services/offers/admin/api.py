@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from services.offers.access import authorized, readable, scope
-from services.offers.admin import advisors, operations, queries, teams_rooms, variants
+from services.offers.admin import advisors, conversation_types, operations, queries, teams_rooms, variants
 from services.offers.admin import schemas as s
 from services.offers.blueprint import (
     ADVISORS,
@@ -18,6 +18,7 @@ from services.offers.blueprint import (
     NO_ROOM,
     NO_TEAM,
     READ_ADMIN,
+    REFERENCE,
     ROOMS,
     TEAMS,
     WRITE_ADMIN,
@@ -30,7 +31,7 @@ from services.offers.blueprint import (
 )
 from services.offers.calendars.health import AdvisorView, advisor_view
 from services.offers.models import Advisor, JobCentre, Room, Team
-from shared.auth.web import requires
+from shared.auth.web import authorize_everywhere, requires
 from shared.errors import NotFound
 from shared.timeutil import utcnow
 
@@ -150,6 +151,39 @@ def remove_variant(job_centre_id: uuid.UUID, variant_id: uuid.UUID) -> Any:
         authorized(session, JobCentre, job_centre_id, NO_CENTRE, WRITE_ADMIN)
         variants.remove_variant(session, job_centre_id, variant_id)
     return ""
+
+
+# --- conversation types: one list for every job centre --------------------------------------------------
+
+
+@bp.get("/conversation-types")
+@bp.output(s.ConversationTypeList)
+@bp.doc(
+    summary="The conversation types (A-2), retired ones too, with how many offers have each",
+    tags=[REFERENCE],
+)
+@requires(READ_ADMIN)
+def list_conversation_types() -> dict[str, Any]:
+    with transaction() as session:
+        return {"items": conversation_types.all_types_json(session)}
+
+
+@bp.put("/conversation-types/<int:code>")
+@bp.input(s.ConversationTypeIn, arg_name="body")
+@bp.output(s.ConversationTypeOut)
+@bp.doc(
+    summary="Rename, retire or add a conversation type by its code (1 to 999)",
+    description="Only for those who write admin data at every job centre. A retired type is not chosen for new "
+    "offers or variants; the offers that have it keep it. A code is never deleted.",
+    tags=[REFERENCE],
+    responses={404: "The code is not from 1 to 999", 422: "The name is missing, too long or another type's"},
+)
+@requires(WRITE_ADMIN)
+def put_conversation_type(code: int, body: dict[str, Any]) -> dict[str, Any]:
+    authorize_everywhere(WRITE_ADMIN)
+    with transaction() as session:
+        row, _created = conversation_types.put_conversation_type(session, code, body, editor=editor())
+        return conversation_types.conversation_type_json(row, conversation_types.offers_per_type(session).get(code, 0))
 
 
 def closing_date(text: str) -> date:

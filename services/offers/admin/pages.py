@@ -16,9 +16,10 @@ from services.offers.access import authorized, readable, scope
 from services.offers.admin import operations, queries, variants
 from services.offers.admin.advisor_view import HEALTH_TEXT, advisor_rows
 from services.offers.admin.api import closing_date
+from services.offers.admin.conversation_types import choosable_types
 from services.offers.admin.team_room_pages import saved_message
 from services.offers.blueprint import NO_CENTRE, READ_ADMIN, WRITE_ADMIN, stale_after, transaction
-from services.offers.models import CONVERSATION_TYPES, JobCentre
+from services.offers.models import JobCentre
 from services.offers.rules.reference import load_lists
 from services.offers.staff_site import error_links, field_errors, staff_blueprint, staff_page
 from shared import formatting as fmt
@@ -142,11 +143,10 @@ def _centre_response(
             "choices": [(key, OPTIONAL_DAY_NAMES[key]) for key in OPTIONAL_DAYS],
             "health_text": HEALTH_TEXT,
             "variants": [
-                {"id": v.id, "type": f"{v.conversation_type} {CONVERSATION_TYPES[v.conversation_type]}", "name": v.name}
+                {"id": v.id, "type": f"{v.conversation_type} {v.conversation_type_name}", "name": v.name}
                 for v in variants.variants_of(session, centre.id)
-                if v.conversation_type in CONVERSATION_TYPES
             ],
-            "conversation_types": [(code, f"{code} {name}") for code, name in CONVERSATION_TYPES.items()],
+            "conversation_types": [(code, f"{code} {name}") for code, name in choosable_types(session).items()],
             "closed": list(centre.closed_optional_days),
             "teams": queries.list_teams(session, centres=seen, job_centre_id=centre.id),
             "rooms": queries.list_rooms(session, centres=seen, job_centre_id=centre.id),

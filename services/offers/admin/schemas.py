@@ -3,13 +3,11 @@ rooms and advisors (Danish descriptions; the rules are checked by the operations
 
 from __future__ import annotations
 
-from typing import Any
-
 from apiflask import Schema, fields
 from apiflask.validators import OneOf
 
 from services.offers.calendars.schemas import CalendarHealthOut
-from services.offers.models import CONVERSATION_TYPES
+from services.offers.models import CONVERSATION_CODES
 from services.offers.schemas import DanishSchema, date_field, id_field, int_field, text_field
 from shared.working_time import OPTIONAL_DAYS
 
@@ -58,10 +56,9 @@ class VariantIn(DanishSchema):
         strict=True,
         required=True,
         metadata={
-            "description": "Conversation type code: "
-            + ", ".join(f"{k} = {v}" for k, v in CONVERSATION_TYPES.items())
-            + ".",
-            "enum": sorted(CONVERSATION_TYPES),
+            "description": "Conversation type code: one of GET /api/v1/conversation-types that is not retired.",
+            "minimum": CONVERSATION_CODES[0],
+            "maximum": CONVERSATION_CODES[1],
         },
     )
     name = text_field("The variant's name, e.g. 'Opstart' (one per type and centre).", required=True, max_length=100)
@@ -71,12 +68,9 @@ class VariantOut(Schema):
     id = fields.UUID()
     job_centre_id = fields.UUID()
     conversation_type = fields.Integer()
-    conversation_type_name = fields.Method("_type_name")
+    conversation_type_name = fields.String()
     name = fields.String()
     created_at = fields.DateTime()
-
-    def _type_name(self, variant: Any) -> str | None:
-        return CONVERSATION_TYPES.get(variant.conversation_type)
 
 
 class VariantList(Schema):
@@ -236,3 +230,26 @@ class AdvisorFilter(CentreFilter):
 class SyncRequested(Schema):
     advisor_id = fields.UUID()
     status = fields.String(metadata={"description": "'requested': the worker re-reads the calendar soon."})
+
+
+# --- conversation types (A-2) -------------------------------------------------------------------------------
+
+
+class ConversationTypeIn(DanishSchema):
+    name = text_field("The type's name, unique among the types.", required=True, max_length=100)
+    retired = fields.Boolean(
+        metadata={"description": "true: not chosen for new offers or variants; offers keep it (default false)."}
+    )
+
+
+class ConversationTypeOut(Schema):
+    code = fields.Integer(metadata={"description": "The code in the public code lists."})
+    name = fields.String()
+    retired = fields.Boolean()
+    offers = fields.Integer(metadata={"description": "How many offers have the type."})
+    changed_at = fields.DateTime()
+    changed_by = fields.String(allow_none=True)
+
+
+class ConversationTypeList(Schema):
+    items = fields.List(fields.Nested(ConversationTypeOut))

@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from services.offers import validation as check
+from services.offers.admin.conversation_types import type_names, type_problem
 from services.offers.admin.variants import variant_names
-from services.offers.models import CALLERS, CHANNELS, CONVERSATION_TYPES, Advisor, JobCentre, Offer, Room, Team
+from services.offers.models import CALLERS, CHANNELS, Advisor, JobCentre, Offer, Room, Team
 from services.offers.rules.participant_rules import check_participants
 from shared.availability import ALLOWED_START_MINUTES
 from shared.timeutil import today_in, zone
@@ -190,13 +191,13 @@ def _variant(
     """The offer's variant: one of its centre's variants of the conversation type (A-2), or
     none. An offer keeps a variant its centre has since removed, while type and variant stay."""
     name = check.text(problems, values, "variant", max_length=100, required=False)
-    if name is None or centre is None or "variant" in problems or conversation_type not in CONVERSATION_TYPES:
+    if name is None or centre is None or "variant" in problems or conversation_type is None:
         return name
     if previous is not None and (previous.variant, previous.conversation_type) == (name, conversation_type):
         return name
     known = variant_names(session, centre.id, conversation_type)
     if name not in known:
-        kind = CONVERSATION_TYPES[conversation_type]
+        kind = type_names(session)[conversation_type]
         if known:
             problems.add("variant", f"Ukendt variant af {kind}; jobcentrets varianter er: {', '.join(known)}.")
         else:
@@ -232,12 +233,9 @@ def offer_fields(
 
     description = check.text(problems, values, "description", max_length=500, required=False) or ""
     check.plain_text(problems, "description", description)
-    conversation_type = _choice(
-        problems,
-        values,
-        "conversation_type",
-        list(CONVERSATION_TYPES),
-        "Ukendt samtaletype; brug en af " + ", ".join(f"{k} ({v})" for k, v in CONVERSATION_TYPES.items()) + ".",
+    keeping = previous.conversation_type if previous is not None else None
+    conversation_type = type_problem(
+        problems, session, "conversation_type", values.get("conversation_type"), keeping=keeping
     )
     meeting_form = values.get("meeting_form")
     if meeting_form == "group":

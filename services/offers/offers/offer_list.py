@@ -22,7 +22,8 @@ from sqlalchemy import Connection, Select, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 from sqlalchemy.orm import Session
 
-from services.offers.models import CONVERSATION_TYPES, Offer, OfferAdvisor, OfferListVersion
+from services.offers.admin.conversation_types import type_names
+from services.offers.models import Offer, OfferAdvisor, OfferListVersion
 from services.offers.offers.queries import offers_query
 from services.offers.offers.schemas import OfferOut
 from shared.db import Database, dialect_name
@@ -77,10 +78,11 @@ def offer_list_json(session: Session, *, centres: frozenset[str] | None, **filte
     else:
         rows = session.execute(query.with_only_columns(*columns)).all()
     links = {} if postgresql else _advisors(session, [row[COLUMNS.index("id")] for row in rows])
+    types = type_names(session)
     items = []
     for row in rows:
         item = {name: convert(value) for (name, convert), value in zip(_CONVERT, row, strict=False)}
-        item["conversation_type_name"] = CONVERSATION_TYPES.get(item["conversation_type"])
+        item["conversation_type_name"] = types.get(item["conversation_type"])
         found = (row[-1] or []) if postgresql else links.get(item["id"], [])
         item["advisor_ids"] = [str(advisor) for advisor in found]
         items.append(item)

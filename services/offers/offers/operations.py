@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from services.offers.access import Scope
 from services.offers.events import announce_offer
@@ -85,7 +85,7 @@ def create_offer(
     session.flush()
     record_creation(session, offer, editor, now)
     announce_offer(session, offer, ev.OFFER_PUBLISHED)
-    return offer
+    return _shown(offer)
 
 
 def update_offer(
@@ -115,13 +115,23 @@ def update_offer(
         setattr(offer, key, value)
     _set_advisors(offer, advisor_ids)
     if offer_state(offer) == before:
-        return offer
+        return _shown(offer)
     editor = editor or Editor()
     offer.updated_at, offer.updated_by = utcnow(), editor.actor
     refresh_targets(offer)
     session.flush()
     record_changes(session, offer, values, editor, offer.updated_at)
     announce_offer(session, offer, ev.OFFER_CHANGED)
+    return _shown(offer)
+
+
+def _shown(offer: Offer) -> Offer:
+    """The offer with its type's name read again from the database (a written offer's answer
+    shows it after the session closed)."""
+    session = object_session(offer)
+    if session is not None:
+        session.flush()
+        session.refresh(offer, ["conversation_type_name"])
     return offer
 
 

@@ -5,6 +5,7 @@ revision log; V-5: activate and deactivate). Parse, check access, call, render."
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, redirect, request, url_for
@@ -14,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.offers.access import authorized, readable, scope
+from services.offers.admin.conversation_types import type_names
 from services.offers.blueprint import NO_OFFER, READ_OFFERS, WRITE_OFFERS, editor, transaction
 from services.offers.listing import Listing, page_number
 from services.offers.lookup import centre_ids
-from services.offers.models import CONVERSATION_TYPES, Advisor, JobCentre, Offer, Room, Team
+from services.offers.models import Advisor, JobCentre, Offer, Room, Team
 from services.offers.offers import operations, queries, revisions, views
-from services.offers.offers.schemas import OfferQuery
+from services.offers.offers.schemas import UNKNOWN_TYPE, OfferQuery
 from services.offers.participants.view import participant_section
 from services.offers.rules.reference import load_lists, reference_for
 from services.offers.staff_site import staff_blueprint, staff_page
@@ -64,18 +66,24 @@ def _names(session: Session, offers: list[Offer]) -> views.Names:
     def named(model: Any) -> dict[uuid.UUID, str]:
         return dict(session.execute(select(model.id, model.name).where(model.job_centre_id.in_(centres))).all())
 
-    return views.Names(named(Team), named(Room), named(Advisor))
+    return views.Names(named(Team), named(Room), named(Advisor), type_names(session))
 
 
-def _filters() -> tuple[dict[str, str], dict[str, Any], dict[str, list[str]]]:
-    """The filter form as sent (kept in links), the filters parsed, and each field's problems."""
+def _filters(types: Mapping[int, str]) -> tuple[dict[str, str], dict[str, Any], dict[str, list[str]]]:
+    """The filter form as sent (kept in links), the filters parsed, and each field's problems;
+    a conversation type not among ``types`` is one (the form offers only those)."""
     sent = {key: request.args.get(key, "").strip() for key in (*FILTERS, "sort", "order")}
     sent = {key: value for key, value in sent.items() if value}
+    errors: dict[str, list[str]] = {}
     try:
         parsed = OfferQuery().load(sent)
     except ValidationError as exc:
         messages = exc.normalized_messages()
         errors = {str(k): [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in messages.items()}
+    else:
+        if parsed.get("conversation_type") not in (None, *types):
+            errors = {"conversation_type": [UNKNOWN_TYPE]}
+    if errors:
         cleaned = {key: value for key, value in sent.items() if key not in errors}
         return cleaned, OfferQuery().load(cleaned), errors
     return {k: v for k, v in sent.items() if k not in ("sort", "order")}, parsed, {}
@@ -85,7 +93,9 @@ def _filters() -> tuple[dict[str, str], dict[str, Any], dict[str, list[str]]]:
 @requires(READ_OFFERS)
 def offer_list() -> Response:
     """Tilbudsliste: every offer the person may read, filtered, sorted and paged in SQL."""
-    sent, query, errors = _filters()
+    with transaction() as session:
+        types = type_names(session)
+    sent, query, errors = _filters(types)
     centres = readable(READ_OFFERS)
     sort, order = query.pop("sort"), query.pop("order")
     with transaction() as session:
@@ -112,7 +122,7 @@ def offer_list() -> Response:
         columns=SORT_COLUMNS,
         teams=teams,
         contact_groups=contact_groups,
-        conversation_types=[(code, views.conversation_type(code)) for code in sorted(CONVERSATION_TYPES)],
+        conversation_types=[(code, views.conversation_type(code, types)) for code in sorted(types)],
         channels=[(key, gettext(label)) for key, label in views.CHANNEL_LABELS.items()],
         meeting_forms=[(key, gettext(label)) for key, label in views.FORM_LABELS.items()],
     )

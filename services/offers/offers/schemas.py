@@ -4,21 +4,25 @@ offer list (V-1, V-2); Danish messages and descriptions as in ``schemas``."""
 from __future__ import annotations
 
 from apiflask import Schema, fields
-from apiflask.validators import Length, OneOf
+from apiflask.validators import Length, OneOf, Range
 
-from services.offers.models import CALLERS, CHANNELS, CONVERSATION_TYPES, MEETING_FORMS
+from services.offers.models import CALLERS, CHANNELS, CONVERSATION_CODES, MEETING_FORMS
 from services.offers.offers.queries import OFFER_SORTS
 from services.offers.rules.schemas import routes_field, rules_field
 from services.offers.schemas import DanishSchema, date_field, id_field, int_field, text_field
 
-_TYPES = ", ".join(f"{k} = {v}" for k, v in CONVERSATION_TYPES.items())
+_TYPES = "one of GET /api/v1/conversation-types that is not retired (an offer may keep a retired one)"
+UNKNOWN_TYPE = "Ukendt samtaletype."
+_CODES = {"minimum": CONVERSATION_CODES[0], "maximum": CONVERSATION_CODES[1]}
 
 
 class OfferIn(DanishSchema):
     job_centre_id = id_field("Job centre (default: the team's).")
     name = text_field("Name shown to citizens (O-1).", required=True, max_length=200)
     description = text_field("Plain text, at most 500 characters (O-1).", max_length=500)
-    conversation_type = int_field(f"Conversation type code (A-2): {_TYPES}.", required=True)
+    conversation_type = fields.Integer(
+        strict=True, required=True, metadata={"description": f"Conversation type code (A-2): {_TYPES}."} | _CODES
+    )
     variant = text_field("Conversation type variant (optional).", max_length=100)
     meeting_form = fields.String(
         required=True,
@@ -126,8 +130,8 @@ class OfferQuery(DanishSchema):
     job_centre_id = fields.UUID()
     team_id = fields.UUID()
     conversation_type = fields.Integer(
-        validate=OneOf(sorted(CONVERSATION_TYPES), error="Ukendt samtaletype."),
-        metadata={"description": f"Conversation type code: {_TYPES}."},
+        validate=Range(*CONVERSATION_CODES, error=UNKNOWN_TYPE),
+        metadata={"description": "Conversation type code (GET /api/v1/conversation-types)."} | _CODES,
     )
     meeting_form = fields.String(
         validate=OneOf(MEETING_FORMS, error="Mødeformen skal være en af: " + ", ".join(MEETING_FORMS) + "."),

@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import gettext
 
 from services.offers import validation
-from services.offers.models import CONVERSATION_TYPES, Offer, OfferRevision
+from services.offers.models import Offer, OfferRevision
 from services.offers.offers.revisions import CREATED, value_of
 from shared import formatting as fmt
 from shared.eligibility import ReferenceData
@@ -36,11 +36,13 @@ NONE = "–"
 
 @dataclass(frozen=True)
 class Names:
-    """The names of the teams, rooms and advisors an offer or its log refers to, by id."""
+    """The names of the teams, rooms and advisors an offer or its log refers to, by id, and of
+    the conversation types by code."""
 
     teams: Mapping[uuid.UUID, str]
     rooms: Mapping[uuid.UUID, str]
     advisors: Mapping[uuid.UUID, str]
+    types: Mapping[int, str]
 
     def of(self, kind: Mapping[uuid.UUID, str], ident: Any) -> str:
         try:
@@ -49,10 +51,10 @@ class Names:
             return str(ident)
 
 
-def conversation_type(code: int) -> str:
-    """``7 Jobsamtale``: the code and its name in the national code list, which is Danish in
-    every language (as plain text: it also labels options, which cannot hold markup)."""
-    name = CONVERSATION_TYPES.get(code)
+def conversation_type(code: int, names: Mapping[int, str]) -> str:
+    """``7 Jobsamtale``: the code and its name in the national code list (``names``), which is
+    Danish in every language (as plain text: it also labels options, which cannot hold markup)."""
+    name = names.get(code)
     return f"{code} {name}" if name else str(code)
 
 
@@ -69,7 +71,7 @@ def list_row(offer: Offer, names: Names) -> dict[str, Any]:
     return {
         "id": offer.id,
         "name": offer.name,
-        "conversation_type": conversation_type(offer.conversation_type),
+        "conversation_type": conversation_type(offer.conversation_type, names.types),
         "meeting_form": gettext(FORM_LABELS[offer.meeting_form]),
         "channel": gettext(CHANNEL_LABELS[offer.channel]),
         "team": names.of(names.teams, offer.team_id),
@@ -125,7 +127,7 @@ def field_text(field: str, value: Any, names: Names) -> str:
     if field == "advisor_ids":
         return ", ".join(names.of(names.advisors, ident) for ident in value or []) or NONE
     if field == "conversation_type":
-        return conversation_type(int(value))
+        return conversation_type(int(value), names.types)
     if field == "meeting_form":
         return gettext(FORM_LABELS.get(value, value))
     if field == "channel":

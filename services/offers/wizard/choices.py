@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.offers.admin.conversation_types import choosable_types, type_names
 from services.offers.admin.variants import variants_of
-from services.offers.models import CONVERSATION_TYPES, Advisor, JobCentre, OfferTemplate, Room, Team
+from services.offers.models import Advisor, JobCentre, OfferTemplate, Room, Team
 from services.offers.offers.fields import default_phone
 from services.offers.offers.offer_templates import templates_at
 from services.offers.rules.reference import reference_for, scope_of
@@ -55,7 +56,9 @@ class Choices:
     teams: list[Team]
     rooms: list[Room]
     advisors: list[Advisor]
-    conversation_types: list[tuple[int, str]]
+    conversation_types: dict[int, str]
+    """Every conversation type's name by code, the retired ones too (A-2)."""
+    retired_types: frozenset[int]
     start_minutes: list[int]
     rule_types: list[tuple[str, str]]
     reference: Any
@@ -145,7 +148,8 @@ def choices_for(session: Session, job_centre_id: Any) -> Choices:
         teams=teams,
         rooms=rooms,
         advisors=advisors,
-        conversation_types=sorted(CONVERSATION_TYPES.items()),
+        conversation_types=type_names(session),
+        retired_types=frozenset(type_names(session).keys() - choosable_types(session).keys()),
         start_minutes=sorted(ALLOWED_START_MINUTES),
         rule_types=[(t.value, TYPE_LABELS[t]) for t in RuleType],
         reference=reference,

@@ -73,12 +73,26 @@ def _error_links(draft: OfferDraft, step: int, shown: dict[str, list[str]]) -> l
     return links
 
 
-def _options(choices: Choices) -> dict[str, list[tuple[Any, str]]]:
+def _type_options(choices: Choices, data: dict[str, Any]) -> list[tuple[Any, str]]:
+    """The conversation types to choose from: those not retired, and the draft's own (an
+    edited offer may keep a retired type), marked as such."""
+    chosen = str(data.get("conversation_type") or "")  # the draft keeps what the form sent
+    shown = []
+    for code, _name in sorted(choices.conversation_types.items()):
+        label = views.conversation_type(code, choices.conversation_types)
+        if code not in choices.retired_types:
+            shown.append((code, label))
+        elif str(code) == chosen:
+            shown.append((code, gettext("%(type)s (udgået)", type=label)))
+    return shown
+
+
+def _options(choices: Choices, data: dict[str, Any]) -> dict[str, list[tuple[Any, str]]]:
     """The choices of every select, radio and check-box list, in the page's language."""
     yes, no = gettext("Ja"), gettext("Nej")
     return {
         "centres": [(c.id, f"{c.name} ({c.code})") for c in choices.centres],
-        "conversation_types": [(code, views.conversation_type(code)) for code, _ in choices.conversation_types],
+        "conversation_types": _type_options(choices, data),
         "meeting_forms": [(k, gettext(v)) for k, v in views.FORM_LABELS.items()],
         "channels": [(k, gettext(v)) for k, v in views.CHANNEL_LABELS.items()],
         "teams": [(team.id, team.name) for team in choices.teams],
@@ -99,7 +113,7 @@ def _variant_groups(choices: Choices, data: dict[str, Any]) -> list[tuple[str, l
     """The centre's variants grouped by conversation type for the variant's select; a variant
     the draft names that the centre has since removed stays choosable (an edited offer keeps it)."""
     groups = [
-        (views.conversation_type(code), [(name, name) for name in names])
+        (views.conversation_type(code, choices.conversation_types), [(name, name) for name in names])
         for code, names in sorted(choices.variants.items())
     ]
     chosen = data.get("variant")
@@ -159,7 +173,7 @@ def _render(draft: OfferDraft, step: int, errors: dict[str, list[Any]] | None = 
         step=step,
         steps=form.STEPS,
         choices=choices,
-        options=_options(choices),
+        options=_options(choices, data),
         phone_hint=_phone_hint(choices, data),
         variant_groups=_variant_groups(choices, data),
         templates=[(str(t.id), t.name) for t in choices.templates],
@@ -181,7 +195,7 @@ def _summary(session: Any, draft: OfferDraft) -> list[dict[str, Any]]:
     choices = choices_for(session, data.get("job_centre_id"))
     names = views.Names(
         {t.id: t.name for t in choices.teams}, {r.id: r.name for r in choices.rooms},
-        {a.id: a.name for a in choices.advisors},
+        {a.id: a.name for a in choices.advisors}, choices.conversation_types,
     )  # fmt: skip
     body = form.offer_body(data)
 
