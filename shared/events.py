@@ -112,6 +112,19 @@ class AdvisorSyncRequestedPayload(Contract):
     advisor_id: str
 
 
+class GroupMeetingPayload(Contract):
+    """One concrete meeting of a group offer (O-12), inside ``OfferPayload.meetings``:
+    ``seats`` is what it holds (the room's capacity or the explicit number), ``extra_seats``
+    those kept for citizens who rebook (O-13)."""
+
+    meeting_id: str
+    start: AwareDatetime
+    end: AwareDatetime
+    seats: int
+    extra_seats: int = 0
+    cancelled: bool = False
+
+
 class OfferPayload(Contract):
     """``offer.published`` and ``offer.changed``: the offer as booking and the worker see it."""
 
@@ -147,6 +160,8 @@ class OfferPayload(Contract):
     caller: Literal["advisor", "citizen"] | None = None
     """Phone meetings (O-4): the advisor calls the citizen, or the citizen calls ``phone``; None
     in events from before it was asked (the citizen called the number then)."""
+    meetings: list[GroupMeetingPayload] = []
+    """A group offer's meetings (fællesmøder), cancelled ones too; empty for an individual offer."""
 
 
 class BookableSlot(Contract):

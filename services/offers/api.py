@@ -16,7 +16,8 @@ from __future__ import annotations
 from services.offers.admin import api as admin_api
 from services.offers.blueprint import bp
 from services.offers.calendars import api as calendars_api
+from services.offers.meetings import api as meetings_api
 from services.offers.offers import api as offers_api
 from services.offers.rules import api as rules_api
 
-__all__ = ["admin_api", "bp", "calendars_api", "offers_api", "rules_api"]
+__all__ = ["admin_api", "bp", "calendars_api", "meetings_api", "offers_api", "rules_api"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from services.offers.models import Advisor, JobCentre, Offer, OutboxMessage
+from services.offers.models import Advisor, JobCentre, Offer, OutboxMessage, Room
 from shared import events as ev
 from shared.outbox import record_event
 from shared.timeutil import today_in, zone
@@ -74,7 +74,25 @@ def offer_payload(offer: Offer) -> ev.OfferPayload:
         changed_at=offer.updated_at,
         rules=offer.rules,
         marker_routes=dict(offer.marker_routes or {}),
+        meetings=_meetings(offer),
     )
+
+
+def _meetings(offer: Offer) -> list[ev.GroupMeetingPayload]:
+    """A group offer's meetings with the seats each holds (its number, else the room's)."""
+    if not offer.meetings:
+        return []
+    session = object_session(offer)
+    room = session.get(Room, offer.room_id) if session is not None and offer.room_id else None
+    length = timedelta(minutes=offer.duration_minutes)
+    return [
+        ev.GroupMeetingPayload(
+            meeting_id=str(m.id), start=m.starts_at, end=m.starts_at + length,
+            seats=m.seats if m.seats is not None else (room.capacity if room is not None else 0),
+            extra_seats=m.extra_seats, cancelled=m.cancelled_at is not None,
+        )
+        for m in offer.meetings
+    ]  # fmt: skip
 
 
 def announce_advisor(session: Session, advisor: Advisor) -> None:

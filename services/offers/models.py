@@ -20,6 +20,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     String,
     Table,
@@ -241,6 +242,30 @@ class OfferAdvisor(Base):
     position: Mapped[int] = mapped_column(Integer)
 
 
+class GroupMeeting(Base):
+    """A concrete meeting of a group offer (fællesmøde, O-12): its start, and its seats: the
+    room's capacity (``seats`` None) or an explicit number, plus ``extra_seats`` kept for
+    citizens who rebook (O-13). Its end is the start plus the offer's duration; its advisors
+    are the offer's. A cancelled meeting keeps its row (``cancelled_at``), so its citizens,
+    calendar events and log still have something to name."""
+
+    __tablename__ = "group_meeting"
+    __table_args__ = (
+        CheckConstraint("seats IS NULL OR seats > 0", name="seats_positive"),
+        CheckConstraint("extra_seats >= 0", name="extra_seats_not_negative"),
+        Index("ix_group_meeting_offer_id_starts_at", "offer_id", "starts_at"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    offer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    seats: Mapped[int | None] = mapped_column(Integer)
+    extra_seats: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
 class OfferTargetGroup(Base):
     """A contact group an offer is for: one its rules name with "lig med" (the offer list's
     "Målgruppe" filter, V-2). Kept by the operations whenever the rules change."""
@@ -353,6 +378,10 @@ class Offer(Base):
         order_by=OfferAdvisor.position, lazy="selectin", cascade="all, delete-orphan"
     )
     target_links: Mapped[list[OfferTargetGroup]] = relationship(cascade="all, delete-orphan")
+    meetings: Mapped[list[GroupMeeting]] = relationship(
+        order_by=GroupMeeting.starts_at, lazy="selectin", cascade="all, delete-orphan"
+    )
+    """A group offer's concrete meetings (O-12), cancelled ones too; none for an individual offer."""
 
     @property
     def advisor_ids(self) -> list[uuid.UUID]:

@@ -16,6 +16,7 @@ _MESSAGES: dict[type[Field], str] = {
     fields.Integer: "Skal være et helt tal.",
     fields.Boolean: "Skal være sand eller falsk (true/false).",
     fields.Date: "Skal være en dato (ÅÅÅÅ-MM-DD).",
+    fields.AwareDateTime: "Skal være et tidspunkt med tidszone, fx 2027-01-12T10:00:00+01:00.",
     fields.List: "Skal være en liste.",
     fields.Dict: "Skal være et objekt.",
     fields.String: "Skal være tekst.",
@@ -31,6 +32,8 @@ def _danish(field: Field) -> None:
         if isinstance(field, kind):
             messages["invalid"] = message
             break
+    if isinstance(field, fields.AwareDateTime):
+        messages["invalid_awareness"] = _MESSAGES[fields.AwareDateTime]
     if isinstance(field, fields.List):
         _danish(field.inner)
 

@@ -116,6 +116,11 @@ EXPECTED: dict[str, dict[str, dict[str, object]]] = {
         "GET /api/v1/offers/{offer_id}": STAFF_READ_X,
         "PATCH /api/v1/offers/{offer_id}": PLANNER_WRITE_X,
         "POST /api/v1/offers/{offer_id}/explain": STAFF_READ_X,
+        # the offer is an individual one: those who may change it hear that it has no meetings (409)
+        "GET /api/v1/offers/{offer_id}/meetings": STAFF_READ_X,
+        "POST /api/v1/offers/{offer_id}/meetings": PLANNER_WRITE_X,
+        "PATCH /api/v1/offers/{offer_id}/meetings/{meeting_id}": PLANNER_WRITE_X,
+        "POST /api/v1/offers/{offer_id}/meetings/{meeting_id}/cancel": PLANNER_WRITE_X,
         "GET /api/v1/offer-templates": STAFF_READ,
         "POST /api/v1/offer-templates": answers(403, planner_x=OK, planner_y=404),  # X's centre: absent to Y
         "DELETE /api/v1/offer-templates/{template_id}": PLANNER_WRITE_X,
@@ -425,6 +430,7 @@ def world(
         "booking_id": booked.get_json()["id"],
         "kind": "contact_groups",
         "code": 7,
+        "meeting_id": str(uuid.uuid4()),
         "offer_body": api.offer_body(team, [advisor], name="Nyt tilbud"),
         "team_id": team["id"],
         "room_id": room["id"],
@@ -480,6 +486,8 @@ def request_for(service: str, operation: str, ids: dict[str, Any], who: str) -> 
         "POST /api/v1/offers/{offer_id}/explain": {"citizen": {"cpr": fictitious_cpr(1)}},
         "PUT /api/v1/reference-lists/{kind}": {"values": ["Dagpengemodtager"]},
         "PUT /api/v1/conversation-types/{code}": {"name": "Jobsamtale om job"},
+        "POST /api/v1/offers/{offer_id}/meetings": {"start": at(TODAY + timedelta(days=3), 10).isoformat()},
+        "PATCH /api/v1/offers/{offer_id}/meetings/{meeting_id}": {"seats": 5},
         "POST /api/v1/eligible-offers": citizen,
         "POST /api/v1/offers/{offer_id}/times": citizen,
         "POST /api/v1/bookings": {"offer_id": ids["booking_offer_id"], "start": ids["start"], **citizen},

@@ -158,6 +158,7 @@ def test_every_route_refuses_an_anonymous_caller_with_401_and_changes_nothing(
         "variant_id": x.id("room"),  # any id: the identity is asked for first
         "template_id": x.id("room"),
         "code": "7",
+        "meeting_id": x.id("room"),
     }
     nobody = anonymous(client)
     walked = 0
@@ -173,7 +174,7 @@ def test_every_route_refuses_an_anonymous_caller_with_401_and_changes_nothing(
             assert response.get_json()["code"] == "unauthenticated", (method, path)
             assert response.headers["WWW-Authenticate"].startswith("Bearer "), (method, path)
             walked += 1
-    assert walked == 35
+    assert walked == 39
     assert row_counts(context) == before
 
 
@@ -569,6 +570,10 @@ ACTIONS = {
     ("get", "/reference-lists/{kind}"): "read admin data",
     ("put", "/reference-lists/{kind}"): "write admin data",
     ("get", "/conversation-types"): "read admin data",
+    ("get", "/offers/{offer_id}/meetings"): "read offers",
+    ("post", "/offers/{offer_id}/meetings"): "write offers",
+    ("patch", "/offers/{offer_id}/meetings/{meeting_id}"): "write offers",
+    ("post", "/offers/{offer_id}/meetings/{meeting_id}/cancel"): "write offers",
     ("put", "/conversation-types/{code}"): "write admin data",
     ("post", "/access-log/search"): "read CPR access log",
     ("delete", "/job-centres/{job_centre_id}/closing-days/{day}"): "write admin data",

@@ -125,14 +125,6 @@ def test_list_refuses_unknown_sorting(client: FlaskClient, query: str, field: st
     assert field in response.get_json()["errors"]
 
 
-def test_group_meetings_are_refused_with_a_clear_message(
-    api: Api, client: FlaskClient, context: ServiceContext, setup: dict[str, Any]
-) -> None:
-    body = api.offer_body(setup["team"], [setup["anne"]], meeting_form="group")
-    problem = assert_refused(client, context, "POST", "/offers", body, "meeting_form")
-    assert problem["detail"] == "Mødeform: Fællesmøder understøttes ikke endnu; opret tilbuddet som individuelt møde."
-
-
 RULES: list[tuple[dict[str, Any], str, str]] = [
     ({"name": "   "}, "name", "udfyldes"),
     ({"name": "x" * 201}, "name", "200 tegn"),
@@ -148,7 +140,7 @@ RULES: list[tuple[dict[str, Any], str, str]] = [
     ({"reporting_minutes": -5}, "reporting_minutes", "negativ"),
     ({"start_minutes": []}, "start_minutes", "mindst ét"),
     ({"start_minutes": [0, 10]}, "start_minutes", "00, 15, 20, 30, 40, 45"),
-    ({"first_meeting_date": None}, "first_meeting_date", "tomt"),
+    ({"first_meeting_date": None}, "first_meeting_date", "udfyldes"),
     ({"end_date": "{yesterday}"}, "end_date", "første mødedato"),
     ({"end_date": "{in_30}", "opens_on": "{in_40}"}, "opens_on", "slutdatoen"),
     ({"rolling_weeks": 0}, "rolling_weeks", "1 uge"),

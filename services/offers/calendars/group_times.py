@@ -24,7 +24,7 @@ from services.offers.models import Advisor, AdvisorFreeTime
 from services.offers.offers.fields import start_minutes
 from shared.availability import MeetingShape, bookable_starts
 from shared.errors import NotFound
-from shared.intervals import Interval, intersect
+from shared.intervals import Interval, intersect, merge
 from shared.timeutil import local_midnight, parse_aware, zone
 
 MAX_DAYS = 92
@@ -41,6 +41,9 @@ class GroupMeetingRequest:
     reporting_minutes: int = 0
     start_minutes: frozenset[int] = frozenset({0, 15, 30, 45})
     timezone: str = "Europe/Copenhagen"
+    also_free: tuple[Interval, ...] = ()
+    """Time counted as free for every advisor on top of their announced free time: the
+    occupation of a meeting being moved (its own old place blocks nothing)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ def group_meeting_times(
         return GroupMeetingTimes(local_start, local_end, duration=duration, withheld_advisor_ids=withheld)
     common = [window]
     for advisor_id in ids:
-        common = intersect(common, _free(rows[advisor_id]))
+        common = intersect(common, merge([*_free(rows[advisor_id]), *request.also_free]))
     shape = MeetingShape(
         duration=duration, reporting=timedelta(minutes=request.reporting_minutes), start_minutes=request.start_minutes
     )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from services.offers import validation as check
 from services.offers.admin.conversation_types import type_names, type_problem
 from services.offers.admin.variants import variant_names
-from services.offers.models import CALLERS, CHANNELS, Advisor, JobCentre, Offer, Room, Team
+from services.offers.models import CALLERS, CHANNELS, MEETING_FORMS, Advisor, JobCentre, Offer, Room, Team
 from services.offers.rules.participant_rules import check_participants
 from shared.availability import ALLOWED_START_MINUTES
 from shared.timeutil import today_in, zone
@@ -48,6 +48,7 @@ OFFER_COLUMNS = (
     "marker_routes",
 )
 OFFER_INPUT = frozenset({*OFFER_COLUMNS, "job_centre_id", "advisor_ids"})
+_CHOOSE = "citizen_may_choose_advisor"
 _MINUTES = ", ".join(f"{m:02d}" for m in sorted(ALLOWED_START_MINUTES))
 
 
@@ -209,6 +210,19 @@ def _variant(
     return name
 
 
+def _group_rules(
+    problems: check.Problems, values: Mapping[str, Any], previous: Offer | None, channel: Any, end: date | None
+) -> None:
+    """What a group offer (fællesmøde, O-11) cannot have: a phone channel, a fixed end date
+    (its meetings are its dates), or a new name once saved (O-5)."""
+    if channel == "phone":
+        problems.add("channel", "Et fællesmøde holdes digitalt eller ved personligt fremmøde, ikke over telefon.")
+    if end is not None:
+        problems.add("end_date", "Et fællesmøde har ingen fast slutdato; dets møder er datoerne.")
+    if previous is not None and previous.meeting_form == "group" and values.get("name") != previous.name:
+        problems.add("name", "Navnet på et fællesmøde kan ikke ændres, når tilbuddet er gemt.")
+
+
 def offer_fields(
     session: Session,
     data: Mapping[str, Any],
@@ -237,12 +251,11 @@ def offer_fields(
     conversation_type = type_problem(
         problems, session, "conversation_type", values.get("conversation_type"), keeping=keeping
     )
-    meeting_form = values.get("meeting_form")
-    if meeting_form == "group":
-        problems.add("meeting_form", "Fællesmøder understøttes ikke endnu; opret tilbuddet som individuelt møde.")
-    else:
-        message = "Mødeformen skal være 'individual' (individuelt møde)."
-        _choice(problems, values, "meeting_form", ["individual"], message)
+    message = "Mødeformen skal være 'individual' (individuel samtale) eller 'group' (fællesmøde)."
+    meeting_form = _choice(problems, values, "meeting_form", MEETING_FORMS, message)
+    group = meeting_form == "group"
+    if previous is not None and meeting_form != previous.meeting_form and "meeting_form" not in problems:
+        problems.add("meeting_form", "Mødeformen kan ikke ændres på et gemt tilbud; opret et nyt tilbud i stedet.")
     channel = _choice(
         problems,
         values,
@@ -267,13 +280,17 @@ def offer_fields(
         message="Afrapporteringstiden kan ikke være negativ.",
     )
 
-    first = check.date_value(problems, values, "first_meeting_date", required=True)
+    first = check.date_value(problems, values, "first_meeting_date", required=not group)
     end = check.date_value(problems, values, "end_date", required=False)
+    if group:
+        _group_rules(problems, values, previous, channel, end)
     if first is not None and end is not None and end < first:
         problems.add("end_date", "Den faste slutdato skal ligge på eller efter første mødedato.")
     opens_on = check.date_value(problems, values, "opens_on", required=False)
     if opens_on is None and centre is not None:
         opens_on = today or today_in(zone(centre.timezone))
+    if group and first is None:
+        first = opens_on  # a group offer's meetings are its dates (O-12)
     if opens_on is not None and end is not None and opens_on > end:
         problems.add("opens_on", "Tilbuddet åbner først efter slutdatoen, så ingen borger kan booke det.")
 
@@ -291,14 +308,14 @@ def offer_fields(
         "description": description,
         "conversation_type": conversation_type,
         "variant": _variant(problems, session, centre, conversation_type, values, previous),
-        "meeting_form": "individual",
+        "meeting_form": "group" if group else "individual",
         "channel": channel,
         "place": place,
         "phone": phone,
         "caller": caller,
         "duration_minutes": duration,
         "reporting_minutes": reporting or 0,
-        "start_minutes": start_minutes(problems, values.get("start_minutes")),
+        "start_minutes": [] if group else start_minutes(problems, values.get("start_minutes")),
         "first_meeting_date": first,
         "end_date": end,
         "rolling_weeks": check.integer(
@@ -311,7 +328,7 @@ def offer_fields(
         "opens_on": opens_on,
         "team_id": team.id if team else None,
         "room_id": room.id if room else None,
-        "citizen_may_choose_advisor": check.boolean(problems, values, "citizen_may_choose_advisor", False),
+        "citizen_may_choose_advisor": not group and check.boolean(problems, values, _CHOOSE, False),
         "accept_cancellation": check.boolean(problems, values, "accept_cancellation", True),
         "rebooking_days_before": check.integer(
             problems,

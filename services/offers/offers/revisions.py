@@ -24,6 +24,8 @@ from services.offers.offers.fields import OFFER_COLUMNS
 REVISED = (*OFFER_COLUMNS, "advisor_ids")
 """The fields of an offer the log follows: everything staff can change."""
 CREATED = "created"
+MEETING = "meeting"
+"""The field of a log line about one group meeting (added, moved, seats changed, cancelled)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,23 @@ def record_creation(session: Session, offer: Offer, editor: Editor, at: datetime
         OfferRevision(
             offer_id=offer.id, changed_at=at, actor=editor.actor, actor_name=editor.name, field=CREATED,
             old_value=None, new_value=_text(offer_values(offer)),
+        )
+    )  # fmt: skip
+
+
+def record_meeting_change(
+    session: Session,
+    offer: Offer,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    editor: Editor,
+    at: datetime,
+) -> None:
+    """A line of the offer's log about one of its meetings: ``before`` None when it was added."""
+    session.add(
+        OfferRevision(
+            offer_id=offer.id, changed_at=at, actor=editor.actor, actor_name=editor.name, field=MEETING,
+            old_value=None if before is None else _text(before), new_value=_text(after),
         )
     )  # fmt: skip
 

@@ -26,7 +26,11 @@ class OfferIn(DanishSchema):
     variant = text_field("Conversation type variant (optional).", max_length=100)
     meeting_form = fields.String(
         required=True,
-        metadata={"description": "'individual'. 'group' (fællesmøde) is not supported yet.", "enum": MEETING_FORMS},
+        metadata={
+            "description": "'individual' (individuel samtale) or 'group' (fællesmøde: its meetings are added with "
+            "POST /api/v1/offers/{offer_id}/meetings; no phone channel, no fixed end date, a name that stays).",
+            "enum": MEETING_FORMS,
+        },
     )
     channel = fields.String(
         required=True,
@@ -46,10 +50,12 @@ class OfferIn(DanishSchema):
     reporting_minutes = int_field("Reporting time after the meeting, minutes (O-6; default 0).", minimum=0)
     start_minutes = fields.List(
         fields.Integer(strict=True),
-        required=True,
-        metadata={"description": "Allowed start minutes in the hour, a subset of {0, 15, 20, 30, 40, 45} (O-7)."},
+        metadata={
+            "description": "Individual offers: allowed start minutes in the hour, a subset of {0, 15, 20, 30, 40, 45} "
+            "(O-7; required). Group offers have none."
+        },
     )
-    first_meeting_date = date_field("First day a meeting can take place (O-8).", required=True)
+    first_meeting_date = date_field("Individual offers: first day a meeting can take place (O-8; required).")
     end_date = date_field("Fixed end date, inclusive (optional, not before the first meeting date).")
     rolling_weeks = int_field("Rolling end: whole weeks from the day the citizen books (optional).", minimum=1)
     opens_on = date_field("Day the offer becomes visible to citizens (default today).")

@@ -14,7 +14,7 @@ from flask_babel import gettext
 
 from services.offers import validation
 from services.offers.models import Offer, OfferRevision
-from services.offers.offers.revisions import CREATED, value_of
+from services.offers.offers.revisions import CREATED, MEETING, value_of
 from shared import formatting as fmt
 from shared.eligibility import ReferenceData
 from shared.eligibility.evaluation import describe_rule
@@ -155,6 +155,24 @@ def field_label(field: str) -> str:
     return page_text(validation.LABELS.get(field, field))
 
 
+def meeting_text(value: Mapping[str, Any] | None, timezone: str) -> str:
+    """A meeting in the log: ``12. januar 2027 kl. 10.00, 25 pladser (lokalets) + 5 ekstra``."""
+    if not value:
+        return NONE
+    start = datetime.fromisoformat(str(value["start"]))
+    seats = (
+        gettext("%(seats)s pladser (lokalets)", seats=value["seats"])
+        if value.get("room_capacity")
+        else gettext("%(seats)s pladser", seats=value["seats"])
+    )
+    text = f"{local_time(start, timezone)}, {seats}"
+    if value.get("extra_seats"):
+        text += " " + gettext("+ %(extra)s ekstra", extra=value["extra_seats"])
+    if value.get("cancelled"):
+        text += " " + gettext("(aflyst)")
+    return text
+
+
 def log_rows(revisions: Sequence[OfferRevision], names: Names, timezone: str) -> list[dict[str, str]]:
     """The revision log's lines, newest first (V-7)."""
     rows = []
@@ -165,6 +183,12 @@ def log_rows(revisions: Sequence[OfferRevision], names: Names, timezone: str) ->
             rows.append({"when": when, "who": who, "field": gettext("Tilbuddet er oprettet"), "old": "", "new": ""})
             continue
         old, new = value_of(revision.old_value), value_of(revision.new_value)
+        if revision.field == MEETING:
+            rows.append({
+                "when": when, "who": who, "field": gettext("Fællesmøde"),
+                "old": meeting_text(old, timezone), "new": meeting_text(new, timezone),
+            })  # fmt: skip
+            continue
         rows.append({
             "when": when, "who": who, "field": field_label(revision.field),
             "old": field_text(revision.field, old, names), "new": field_text(revision.field, new, names),
