@@ -28,6 +28,7 @@ BOOKING_REBOOKED = "booking.rebooked"
 CALENDAR_HEALTH_CHANGED = "calendar.health_changed"
 BOOKING_CONFLICT_DETECTED = "booking.conflict_detected"
 ADVISOR_FREE_TIME_CHANGED = "advisor.free_time_changed"
+GROUP_SEATS_CHANGED = "group_meeting.seats_changed"
 
 
 CLOCK_TOLERANCE = timedelta(minutes=5)
@@ -162,6 +163,17 @@ class OfferPayload(Contract):
     in events from before it was asked (the citizen called the number then)."""
     meetings: list[GroupMeetingPayload] = []
     """A group offer's meetings (fællesmøder), cancelled ones too; empty for an individual offer."""
+
+
+class GroupSeatsPayload(Contract):
+    """``group_meeting.seats_changed``: how many seats of a group meeting are taken now (after
+    a seat was booked, moved or cancelled). Receivers keep the newest by ``changed_at``.
+    Never who took them."""
+
+    offer_id: str
+    meeting_id: str
+    taken: int
+    changed_at: AwareDatetime
 
 
 class BookableSlot(Contract):

@@ -33,7 +33,12 @@ from shared.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "offers": (ev.CALENDAR_HEALTH_CHANGED, ev.BOOKING_CONFLICT_DETECTED, ev.ADVISOR_FREE_TIME_CHANGED),
+    "offers": (
+        ev.CALENDAR_HEALTH_CHANGED,
+        ev.BOOKING_CONFLICT_DETECTED,
+        ev.ADVISOR_FREE_TIME_CHANGED,
+        ev.GROUP_SEATS_CHANGED,
+    ),
     "booking": (ev.OFFER_PUBLISHED, ev.OFFER_CHANGED, ev.AVAILABILITY_COMPUTED),
     "calendar_sync": (
         ev.ADVISOR_CHANGED,
@@ -49,7 +54,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
 
 PUBLISHES: dict[str, tuple[str, ...]] = {
     "offers": (ev.ADVISOR_CHANGED, ev.ADVISOR_SYNC_REQUESTED, ev.OFFER_PUBLISHED, ev.OFFER_CHANGED),
-    "booking": (ev.BOOKING_CREATED, ev.BOOKING_CANCELLED, ev.BOOKING_REBOOKED),
+    "booking": (ev.BOOKING_CREATED, ev.BOOKING_CANCELLED, ev.BOOKING_REBOOKED, ev.GROUP_SEATS_CHANGED),
     "calendar_sync": (
         ev.AVAILABILITY_COMPUTED,
         ev.CALENDAR_HEALTH_CHANGED,

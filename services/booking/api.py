@@ -32,7 +32,7 @@ from apiflask import APIBlueprint
 from flask import Response, current_app
 from sqlalchemy.orm import Session
 
-from services.booking import access, changes, eligibility, operations, queries
+from services.booking import access, changes, eligibility, operations, queries, seats
 from services.booking.models import Booking, OfferView
 from services.booking.offer_list import PreparedOfferList, offer_out
 from services.booking.prepared_times import PreparedTimesCache
@@ -41,9 +41,11 @@ from services.booking.schemas import (
     BookingOut,
     CitizenRefIn,
     CitizenTimesIn,
+    MeetingListOut,
     OfferDetailOut,
     OfferListOut,
     RebookingIn,
+    SeatRebookingIn,
     TimesOut,
     TimesQuery,
 )
@@ -116,6 +118,7 @@ def _booking_out(booking: Booking, offer: OfferView | None) -> dict[str, Any]:
         "offer_id": booking.offer_id,
         "offer_name": offer.name if offer else None,
         "advisor_id": booking.advisor_id,
+        "group_meeting_id": booking.group_meeting_id,
         "start": booking.start_at.astimezone(tz),
         "end": booking.end_at.astimezone(tz),
         "created_at": booking.created_at,
@@ -161,6 +164,59 @@ def list_times(offer_id: uuid.UUID, query_data: dict[str, Any]) -> Response:
     prepared = _prepared_times().current(context.db, offer_id, now)
     query = {"start_from": query_data["from_"], "until": query_data["to"], "advisor_id": query_data["advisor_id"]}
     return _json(prepared.body(now, **query))
+
+
+@bp.get("/offers/<uuid:offer_id>/meetings")
+@bp.output(MeetingListOut)
+@bp.doc(
+    summary="The meetings of a group offer that can be booked today, with their free seats (anonymous browsing)",
+    responses={404: "Tilbuddet findes ikke, eller det kan ikke bookes nu."},
+)
+@public
+def list_meetings(offer_id: uuid.UUID) -> dict[str, Any]:
+    context, now = _context(), _now()
+    with context.db.transaction() as session:
+        known = session.get(OfferView, offer_id)
+        offer = queries.bookable_offer(session, offer_id, now, known.meeting_form if known else "group")
+        found = seats.bookable_meetings(session, context.settings, offer, now)  # none for an individual offer
+        tz = zone(offer.timezone)
+        items = [
+            {
+                "id": meeting.id,
+                "start": meeting.start_at.astimezone(tz),
+                "end": meeting.end_at.astimezone(tz),
+                "free_seats": meeting.free_seats,
+            }
+            for meeting in found
+        ]
+        return {"items": items}
+
+
+@bp.post("/offers/<uuid:offer_id>/meetings/<uuid:meeting_id>/seats")
+@bp.input(CitizenRefIn, location="json")
+@bp.output(BookingOut, status_code=201)
+@bp.doc(
+    summary="Book a seat at a group meeting (the citizen's eligibility is checked again on the booking day)",
+    description="One guarded update takes the seat: when the meeting is full the answer is 409 (meeting_full). "
+    "Staff and machines need to write participants at the offer's job centre." + WHO,
+    responses=PROBLEMS | CITIZEN_PROBLEMS,
+)
+@requires(*access.SELF_WRITE)
+def book_seat(offer_id: uuid.UUID, meeting_id: uuid.UUID, json_data: dict[str, Any]) -> dict[str, Any]:
+    cpr = access.subject_cpr(json_data)
+    now = _now()
+
+    def authorized_offer(session: Session) -> OfferView:
+        known = session.get(OfferView, offer_id)
+        if known is not None:  # the caller's right first: another centre's offer is unknown
+            access.authorize_offer(access.WRITE, known)
+        return seats.bookable_group_offer(session, offer_id, now)
+
+    offer, citizen = access.look_up_checked(cpr, "booking", authorized_offer)
+    context = _context()
+    with context.db.transaction() as session:
+        booking = seats.book_seat(session, context.settings, offer.id, meeting_id, citizen, now=now)
+        return _booking_out(booking, offer)
 
 
 @bp.post("/eligible-offers")
@@ -306,5 +362,27 @@ def rebook_booking(booking_id: uuid.UUID, json_data: dict[str, Any]) -> dict[str
             citizen,
             advisor_id=json_data["advisor_id"],
             now=_now(),
+        )
+        return _booking_out(booking, session.get(OfferView, booking.offer_id))
+
+
+@bp.post("/bookings/<uuid:booking_id>/rebook-seat")
+@bp.input(SeatRebookingIn, location="json")
+@bp.output(BookingOut, status_code=201)
+@bp.doc(
+    summary="Move a seat to another meeting of the same group offer (B-4, O-13); returns the new booking",
+    description="As /rebook, with a meeting instead of a time; a rebooking citizen may also take the meeting's "
+    "extra seats. The old seat is free at once; when the new meeting is refused, nothing changes." + WHO,
+    responses=CITIZEN_PROBLEMS | CHANGE_PROBLEMS | {403: f"{CHANGE_PROBLEMS[403]} {CITIZEN_PROBLEMS[403]}"},
+)
+@requires(*access.SELF_WRITE)
+def rebook_seat(booking_id: uuid.UUID, json_data: dict[str, Any]) -> dict[str, Any]:
+    cpr = access.subject_cpr(json_data)
+    _check_booking(booking_id, access.WRITE)
+    citizen = access.look_up(cpr, "rebook_booking")
+    context = _context()
+    with context.db.transaction() as session:
+        booking = changes.rebook_seat(
+            session, context.settings, booking_id, json_data["meeting_id"], citizen, now=_now()
         )
         return _booking_out(booking, session.get(OfferView, booking.offer_id))

@@ -38,6 +38,7 @@ from services.booking.mail.queue import queue_booking_mail
 from services.booking.models import Booking, OfferView, OutboxMessage
 from services.booking.operations import booking_payload, checked_request, place_booking
 from services.booking.queries import bookable_offer
+from services.booking.seats import announce_seats, give_back_seat, place_seat
 from shared import events as ev
 from shared.audit import current_cpr_vault
 from shared.config import Settings
@@ -61,6 +62,9 @@ NO_CANCELLATION = N_(
 )
 NO_REBOOKING = N_("Bookingen kan ikke flyttes: tilbuddet tillod ikke ombooking, da du bookede. Kontakt dit jobcenter.")
 SAME_TIME = N_("Du har allerede denne tid. Vælg en anden tid at flytte mødet til.")
+CHOOSE_A_MEETING = N_("Din booking er en plads ved et fællesmøde. Vælg et andet møde at flytte den til.")
+CHOOSE_A_TIME = N_("Din booking er en individuel samtale. Vælg en anden tid at flytte den til.")
+SAME_MEETING = N_("Du har allerede en plads ved dette møde. Vælg et andet møde at flytte til.")
 
 
 def _own_active_booking(session: Session, booking_id: uuid.UUID, cpr: Cpr, now: datetime, vault: CprVault) -> Booking:
@@ -103,15 +107,19 @@ def cancel_booking(
     if not booking.accept_cancellation:
         raise Forbidden(NO_CANCELLATION, code="cancellation_not_allowed")
     booking.cancelled_at = now
-    free_time_versions.touch(session, booking.advisor_id)
     session.flush()
-    payload = ev.BookingCancelledPayload(
-        booking_id=str(booking.id),
-        offer_id=str(booking.offer_id),
-        advisor_id=str(booking.advisor_id),
-        cancelled_at=now,
-    )
-    record_event(session, OutboxMessage, payload.envelope(ev.BOOKING_CANCELLED))
+    if booking.group_meeting_id is not None:  # a seat at a group meeting: the seat is free at once
+        taken = give_back_seat(session, booking.group_meeting_id)
+        announce_seats(session, booking.offer_id, booking.group_meeting_id, taken, now)
+    else:
+        free_time_versions.touch(session, booking.advisor_id)
+        payload = ev.BookingCancelledPayload(
+            booking_id=str(booking.id),
+            offer_id=str(booking.offer_id),
+            advisor_id=str(booking.advisor_id),
+            cancelled_at=now,
+        )
+        record_event(session, OutboxMessage, payload.envelope(ev.BOOKING_CANCELLED))
     offer = session.get(OfferView, booking.offer_id)
     if settings is not None and offer is not None:
         queue_booking_mail(session, settings, "cancelled", booking, offer, now=now)
@@ -174,6 +182,8 @@ def rebook_booking(
     cpr = checked_request(citizen, start)
     now = now or utcnow()
     old = movable_booking(session, booking_id, cpr, now, vault_for_settings(settings))
+    if old.group_meeting_id is not None:
+        raise Conflict(CHOOSE_A_MEETING, code="choose_a_meeting")
     if start == old.start_at and advisor_id in (None, old.advisor_id):
         raise UserError(SAME_TIME, code="same_time")
     offer = bookable_offer(session, old.offer_id, now)
@@ -200,4 +210,48 @@ def rebook_booking(
     record_event(session, OutboxMessage, payload.envelope(ev.BOOKING_REBOOKED))
     queue_booking_mail(session, settings, "rebooked", new, offer, old=old, now=now)
     log.info("booking %s moved to %s (offer %s, advisor %s)", old.reference, new.reference, offer.id, new.advisor_id)
+    return new
+
+
+def rebook_seat(
+    session: Session,
+    settings: Settings,
+    booking_id: uuid.UUID,
+    meeting_id: uuid.UUID,
+    citizen: CitizenProfile,
+    now: datetime | None = None,
+) -> Booking:
+    """Move the citizen's seat to another meeting of the same group offer (B-4, O-13); returns
+    the new booking. Refused like ``rebook_booking`` (terms, deadline, another citizen's);
+    then every rule of a seat booking applies, and the citizen may take an extra seat. The
+    old seat is given back in the same transaction; any refusal keeps everything as it was.
+    ``group_meeting.seats_changed`` goes out for both meetings; never the CPR."""
+    if citizen.cpr is None:
+        checked_request(citizen, utcnow())  # the missing number's problem
+    assert citizen.cpr is not None
+    now = now or utcnow()
+    old = movable_booking(session, booking_id, citizen.cpr, now, vault_for_settings(settings))
+    if old.group_meeting_id is None:
+        raise Conflict(CHOOSE_A_TIME, code="choose_a_time")
+    if old.group_meeting_id == meeting_id:
+        raise UserError(SAME_MEETING, code="same_meeting")
+    offer = bookable_offer(session, old.offer_id, now, "group")
+    old.cancelled_at = now
+    session.flush()  # the one-per-offer place is free for the new seat
+    terms = (old.accept_cancellation, old.rebooking_days_before)
+    # the two meetings' rows are locked in the order of their ids, so two citizens moving
+    # the opposite ways wait for each other instead of deadlocking
+    if str(old.group_meeting_id) < str(meeting_id):
+        freed = give_back_seat(session, old.group_meeting_id)
+        new, taken = place_seat(session, settings, offer, meeting_id, citizen, now, rebooking=True, terms=terms)
+    else:
+        new, taken = place_seat(session, settings, offer, meeting_id, citizen, now, rebooking=True, terms=terms)
+        freed = give_back_seat(session, old.group_meeting_id)
+    new.email = old.email
+    old.rebooked_to_id = new.id
+    session.flush()
+    announce_seats(session, offer.id, old.group_meeting_id, freed, now)
+    announce_seats(session, offer.id, meeting_id, taken, now)
+    queue_booking_mail(session, settings, "rebooked", new, offer, old=old, now=now)
+    log.info("seat %s moved to %s (offer %s, meeting %s)", old.reference, new.reference, offer.id, meeting_id)
     return new

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 
 from services.booking import free_time_versions
 from services.booking.eligibility import CATALOGUE
-from services.booking.models import AvailabilitySnapshot, BookableTime, CatalogueVersion, OfferView, ProcessedEvent
+from services.booking.models import (
+    AvailabilitySnapshot,
+    BookableTime,
+    CatalogueVersion,
+    GroupMeetingView,
+    OfferView,
+    ProcessedEvent,
+)
 from shared import events as ev
 from shared.eligibility import parse_rules
 from shared.events import Envelope
@@ -72,8 +79,25 @@ def apply_offer(session: Session, envelope: Envelope) -> None:
     offer.changed_at = payload.changed_at
     offer.rules = rules
     offer.marker_routes = routes
+    apply_meetings(session, offer_id, payload.meetings)
     bump_catalogue(session)
     free_time_versions.touch(session, offer_id)
+
+
+def apply_meetings(session: Session, offer_id: uuid.UUID, meetings: list[ev.GroupMeetingPayload]) -> None:
+    """Insert or update the group offer's meetings; their taken seats are this service's own
+    and stay. A meeting the offer no longer names stays too (the offers service keeps every
+    meeting, cancelled ones as cancelled)."""
+    for meeting in meetings:
+        meeting_id = uuid.UUID(meeting.meeting_id)
+        row = session.get(GroupMeetingView, meeting_id, with_for_update=True)
+        if row is None:
+            row = GroupMeetingView(id=meeting_id, offer_id=offer_id, taken=0)
+            session.add(row)
+        elif row.offer_id != offer_id:
+            raise ValueError(f"meeting {meeting_id} belongs to another offer")
+        row.start_at, row.end_at = meeting.start, meeting.end
+        row.seats, row.extra_seats, row.cancelled = meeting.seats, meeting.extra_seats, meeting.cancelled
 
 
 def bump_catalogue(session: Session) -> None:

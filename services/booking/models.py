@@ -113,6 +113,36 @@ def _uuids(texts: tuple[str, ...]) -> tuple[uuid.UUID, ...]:
     return tuple(uuid.UUID(str(text)) for text in texts)
 
 
+class GroupMeetingView(Base):
+    """A meeting of a group offer (fællesmøde) as ``offer.*`` events describe it, and how
+    many of its seats are taken (this service's own count).
+
+    ``taken`` counts the meeting's active seat bookings. It only moves by guarded updates
+    (``seats``): a citizen's booking takes a seat while ``taken < seats``, a rebooking one
+    while ``taken < seats + extra_seats`` (O-13), so two requests can never both get the
+    last seat; cancelling gives it back at once. Fewer seats announced later leave the
+    bookings where they are: no seat is free until ``taken`` is below the new number.
+    """
+
+    __tablename__ = "group_meeting_view"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    offer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    start_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    end_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    seats: Mapped[int] = mapped_column(Integer)
+    extra_seats: Mapped[int] = mapped_column(Integer)
+    cancelled: Mapped[bool] = mapped_column(Boolean)
+    taken: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+    __table_args__: Any = (CheckConstraint("taken >= 0", name="taken_not_negative"),)
+
+    @property
+    def free_seats(self) -> int:
+        """Seats a citizen booking for the first time may still take."""
+        return max(0, self.seats - self.taken)
+
+
 class AvailabilitySnapshot(Base):
     """When the bookable times of an offer were last computed, and for which window."""
 
@@ -161,7 +191,10 @@ class Booking(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     reference: Mapped[str] = mapped_column(String(12), unique=True)
     offer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    advisor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    advisor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    """The advisor of an individual meeting; None for a seat at a group meeting."""
+    group_meeting_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    """The group meeting (``GroupMeetingView``) whose seat this is; None for an individual meeting."""
     citizen_cpr_index: Mapped[str] = mapped_column(String(64))
     citizen_cpr_sealed: Mapped[str] = mapped_column(Text)
     start_at: Mapped[datetime] = mapped_column(AwareDateTime())
@@ -184,6 +217,7 @@ class Booking(Base):
     __table_args__: Any = (
         CheckConstraint("start_at < end_at AND end_at <= occupied_until", name="period"),
         CheckConstraint("rebooked_to_id IS NULL OR cancelled_at IS NOT NULL", name="rebooked_is_cancelled"),
+        CheckConstraint("(advisor_id IS NULL) <> (group_meeting_id IS NULL)", name="advisor_or_group_meeting"),
         Index("ix_booking_advisor_id_start_at", "advisor_id", "start_at"),
         CheckConstraint("held_until IS NOT NULL OR rebooking_of_id IS NULL", name="rebooking_of_is_hold"),
         Index(

@@ -79,6 +79,7 @@ def _values(
         "reference": new_reference(),
         "offer_id": offer.id,
         "advisor_id": advisor,
+        "group_meeting_id": None,
         "citizen_cpr_index": citizen[0],
         "citizen_cpr_sealed": citizen[1],
         "start_at": start,
@@ -100,10 +101,10 @@ _INSERT = {
     "postgresql": pg_insert(_BOOKINGS).on_conflict_do_nothing().returning(_BOOKINGS.c.id),
     "other": sqlite_insert(_BOOKINGS).on_conflict_do_nothing().returning(_BOOKINGS.c.id),
 }
-"""The booking insert of ``_insert`` per kind of database, built once (the values come as parameters)."""
+"""The booking insert of ``insert_booking`` per kind of database, built once (the values come as parameters)."""
 
 
-def _insert(session: Session, values: dict[str, object]) -> Booking | None:
+def insert_booking(session: Session, values: dict[str, object]) -> Booking | None:
     """Insert the row unless one of the table's guards refuses it: the advisor's exclusion
     constraint, the one-booking and one-hold indexes of the citizen, the unique reference.
     None when refused.
@@ -141,7 +142,7 @@ def _refusal(session: Session, values: dict[str, object], indexes: list[str], is
     return "citizen" if by_citizen else "advisor" if by_advisor else "reference"
 
 
-def _check_period(offer: OfferView, settings: Settings, start: datetime, now: datetime) -> None:
+def check_period(offer: OfferView, settings: Settings, start: datetime, now: datetime) -> None:
     window = booking_window(offer, settings, now)
     if window is None:
         raise UserError(N_("Der er ingen ledige tider i tilbuddet lige nu."), code="outside_period")
@@ -292,7 +293,7 @@ def place_booking(
     cpr = checked_request(citizen, start)
     vault = vault_for_settings(settings)
     require_eligible(offer, citizen, today_in(offer_zone(offer), now))
-    _check_period(offer, settings, start, now)
+    check_period(offer, settings, start, now)
     require_before_deadline(offer, citizen, start)
 
     indexes = vault.indexes(cpr)  # rows indexed under an older key too
@@ -301,13 +302,13 @@ def place_booking(
     if (hold is None or hold[1] is None) and (hold is not None or len(indexes) > 1):
         # A hold of a new time for a citizen booked already (they move instead), or a booking
         # while CPR keys rotate: the one-booking index cannot see a row under an older key.
-        _refuse_booked_citizen(session, offer, indexes)
+        refuse_booked_citizen(session, offer, indexes)
 
     allowed = allowed_advisor_ids(offer, citizen)
     advisors = _candidate_advisors(session, offer, start, now, advisor_id, allowed)
     if not advisors:
         if hold is None:
-            _refuse_booked_citizen(session, offer, indexes)  # say why, rather than "not free"
+            refuse_booked_citizen(session, offer, indexes)  # say why, rather than "not free"
         raise Conflict(TIME_NOT_FREE, code="time_not_free")
 
     terms = terms or (offer.accept_cancellation, offer.rebooking_days_before)
@@ -315,7 +316,7 @@ def place_booking(
     for advisor in advisors:
         for _attempt in range(5):  # a clash of the random reference (32^8 codes) is retried
             values = _values(offer, advisor, stored, start, end, now, terms, hold)
-            booking = _insert(session, values)
+            booking = insert_booking(session, values)
             if booking is not None:
                 free_time_versions.touch(session, advisor)
                 return booking
@@ -331,7 +332,7 @@ def place_booking(
     raise Conflict(TIME_JUST_TAKEN, code="time_taken")
 
 
-def _refuse_booked_citizen(session: Session, offer: OfferView, indexes: list[str]) -> None:
+def refuse_booked_citizen(session: Session, offer: OfferView, indexes: list[str]) -> None:
     """Conflict ``already_booked`` when the citizen has an active booking in the offer."""
     booked = session.scalar(
         select(Booking.id).where(

@@ -48,13 +48,14 @@ def offer_zone(offer: OfferView) -> ZoneInfo:
     return zone(offer.timezone)
 
 
-def is_bookable(offer: OfferView, now: datetime) -> bool:
-    """Active, individual, with participant rules and opened on the citizen's day in the
-    offer's zone (B-1, O-8). Whether one citizen may book it is ``eligibility``'s question."""
+def is_bookable(offer: OfferView, now: datetime, meeting_form: str = "individual") -> bool:
+    """Active, of ``meeting_form`` (the listings and times: individual; seats: group), with
+    participant rules and opened on the citizen's day in the offer's zone (B-1, O-8).
+    Whether one citizen may book it is ``eligibility``'s question."""
     return (
         offer.active
         and offer.rules is not None
-        and offer.meeting_form == "individual"
+        and offer.meeting_form == meeting_form
         and offer.opens_on <= today_in(offer_zone(offer), now)
     )
 
@@ -69,10 +70,11 @@ def bookable_offers(session: Session, now: datetime) -> list[OfferView]:
     return [offer for offer in active_offers(session) if is_bookable(offer, now)]
 
 
-def bookable_offer(session: Session, offer_id: uuid.UUID, now: datetime) -> OfferView:
-    """The offer, or NotFound when it is unknown, inactive or not opened yet."""
+def bookable_offer(session: Session, offer_id: uuid.UUID, now: datetime, meeting_form: str = "individual") -> OfferView:
+    """The offer, or NotFound when it is unknown, inactive, not opened yet or of another
+    meeting form than ``meeting_form``."""
     offer = session.get(OfferView, offer_id)
-    if offer is None or not is_bookable(offer, now):
+    if offer is None or not is_bookable(offer, now, meeting_form):
         raise NotFound(OFFER_NOT_FOUND)
     return offer
 

@@ -128,7 +128,8 @@ class BookingOut(Schema):
     reference = String(required=True, metadata={"description": "Short code for the citizen and the job centre."})
     offer_id = UUID(required=True)
     offer_name = String()
-    advisor_id = UUID(required=True)
+    advisor_id = UUID(allow_none=True, metadata={"description": "The advisor; null for a seat at a group meeting."})
+    group_meeting_id = UUID(allow_none=True, metadata={"description": "The group meeting of a seat; else null."})
     start = DateTime(required=True)
     end = DateTime(required=True)
     created_at = DateTime()
@@ -147,6 +148,24 @@ class BookingOut(Schema):
 
 class CitizenRefIn(Schema):
     citizen = citizen_field()
+
+
+class SeatRebookingIn(Schema):
+    meeting_id = UUID(required=True, metadata={"description": "Another meeting of the same group offer."})
+    citizen = citizen_field()
+
+
+class MeetingOut(Schema):
+    id = UUID(required=True)
+    start = DateTime(required=True)
+    end = DateTime(required=True)
+    free_seats = Integer(
+        required=True, metadata={"description": "Seats a citizen booking for the first time may still take."}
+    )
+
+
+class MeetingListOut(Schema):
+    items = List(Nested(MeetingOut), required=True)
 
 
 class CitizenTimesIn(CitizenRefIn, TimesQuery):

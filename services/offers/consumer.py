@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from services.offers.models import Advisor, AdvisorFreeTime, CalendarConflict, ProcessedEvent
+from services.offers.models import Advisor, AdvisorFreeTime, CalendarConflict, GroupMeeting, ProcessedEvent
 from shared import events as ev
 from shared.events import Envelope
 from shared.outbox import apply_known_event
@@ -85,10 +85,20 @@ def apply_free_time(session: Session, envelope: Envelope) -> None:
     row.free = [[span.start.isoformat(), span.end.isoformat()] for span in payload.free]
 
 
+def apply_seats(session: Session, envelope: Envelope) -> None:
+    """The taken seats of a group meeting, as booking counted them (the newest count wins)."""
+    payload = ev.GroupSeatsPayload.model_validate(envelope.payload)
+    meeting = session.get(GroupMeeting, uuid.UUID(payload.meeting_id), with_for_update=True)
+    if meeting is None or (meeting.taken_changed_at is not None and meeting.taken_changed_at >= payload.changed_at):
+        return
+    meeting.taken, meeting.taken_changed_at = payload.taken, payload.changed_at
+
+
 APPLIERS: dict[str, Callable[[Session, Envelope], None]] = {
     ev.CALENDAR_HEALTH_CHANGED: apply_calendar_health,
     ev.BOOKING_CONFLICT_DETECTED: apply_booking_conflict,
     ev.ADVISOR_FREE_TIME_CHANGED: apply_free_time,
+    ev.GROUP_SEATS_CHANGED: apply_seats,
 }
 
 

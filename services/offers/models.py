@@ -264,6 +264,10 @@ class GroupMeeting(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    taken: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    """Seats taken, as the booking service last announced (``group_meeting.seats_changed``)."""
+    taken_changed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    """When the booking service counted ``taken``: an older announcement changes nothing."""
 
 
 class OfferTargetGroup(Base):

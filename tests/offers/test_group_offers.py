@@ -6,13 +6,14 @@ meeting; the name stays once saved; wrong input is refused in Danish and writes 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from services.offers.consumer import handle
 from services.offers.models import OfferRevision
 from shared import events as ev
 from shared.service import ServiceContext
@@ -143,3 +144,22 @@ def test_a_group_offer_has_no_phone_channel_and_no_fixed_end(
         "Et fællesmøde holdes digitalt eller ved personligt fremmøde, ikke over telefon."
     ]
     assert problem["errors"]["end_date"] == ["Et fællesmøde har ingen fast slutdato; dets møder er datoerne."]
+
+
+def test_seats_below_those_booked_are_refused_with_the_number(
+    api: Api, client: FlaskClient, context: ServiceContext, group: dict[str, Any]
+) -> None:
+    offer, monday = group["offer"], group["monday"]
+    meeting = api.post(meetings_path(offer), {"start": at(monday, 10).isoformat(), "seats": 20})
+    now = datetime.now(UTC)
+    for taken, changed_at in ((12, now), (3, now - timedelta(seconds=5))):  # the older count arrives late
+        seats = ev.GroupSeatsPayload(offer_id=offer["id"], meeting_id=meeting["id"], taken=taken, changed_at=changed_at)
+        assert handle(context, seats.envelope(ev.GROUP_SEATS_CHANGED))
+    path = f"{meetings_path(offer)}/{meeting['id']}"
+    refused = assert_refused(client, context, "PATCH", path, {"seats": 10, "extra_seats": 1}, "seats")
+    assert refused["errors"]["seats"] == [
+        "12 borgere har allerede booket en plads. Mødet kan ikke have færre pladser end det "
+        "(ekstrapladserne medregnet)."
+    ]
+    kept = client.patch(f"/api/v1{path}", json={"seats": 10, "extra_seats": 2})
+    assert kept.status_code == 200 and (kept.get_json()["seats"], kept.get_json()["extra_seats"]) == (10, 2)

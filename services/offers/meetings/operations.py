@@ -262,6 +262,13 @@ def change_meeting(
     extra = _extra(problems, data, meeting.extra_seats)
     if start is not None and start != meeting.starts_at:
         _advisors_free(problems, session, offer, start, meeting, now=now, stale_after=stale_after)
+    held = (seats if seats is not None else meeting_seats(meeting, room) if room is None else room.capacity) + extra
+    if "seats" not in problems and "extra_seats" not in problems and held < meeting.taken:
+        problems.add(
+            "seats",
+            f"{meeting.taken} borgere har allerede booket en plads. Mødet kan ikke have færre pladser end det "
+            "(ekstrapladserne medregnet).",
+        )
     problems.raise_if_any()
     assert start is not None
     meeting.starts_at, meeting.seats, meeting.extra_seats = start, seats, extra

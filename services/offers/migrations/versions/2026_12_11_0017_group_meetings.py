@@ -33,6 +33,8 @@ def upgrade() -> None:
         sa.Column("cancelled_at", AwareDateTime(), nullable=True),
         sa.Column("created_at", AwareDateTime(), nullable=False),
         sa.Column("updated_at", AwareDateTime(), nullable=False),
+        sa.Column("taken", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("taken_changed_at", AwareDateTime(), nullable=True),
         sa.CheckConstraint("seats IS NULL OR seats > 0", name=op.f("ck_group_meeting_seats_positive")),
         sa.CheckConstraint("extra_seats >= 0", name=op.f("ck_group_meeting_extra_seats_not_negative")),
         sa.ForeignKeyConstraint(
