@@ -217,6 +217,11 @@ class BookingPayload(Contract):
     start: AwareDatetime
     end: AwareDatetime
     occupied_until: AwareDatetime
+    group_seats: int | None = None
+    """A group meeting's event (the worker's own record, never an event on the broker): its
+    seats with the extra ones; None for a citizen's booking."""
+    group_taken: int | None = None
+    """A group meeting's event: the seats booked, as booking last announced."""
 
 
 class BookingCancelledPayload(Contract):
@@ -254,9 +259,16 @@ class CalendarHealthPayload(Contract):
     changed_at: AwareDatetime
 
 
+def group_event_id(meeting_id: str, advisor_id: str) -> str:
+    """The id under which the worker keeps one group meeting in one advisor's calendar (the
+    ``booking_id`` of its conflicts): stable, so the event's UID is."""
+    return str(uuid.uuid5(uuid.UUID(meeting_id), str(advisor_id)))
+
+
 class BookingConflictPayload(Contract):
     """``booking.conflict_detected``: the advisor's own calendar got an event over a booked
-    meeting (or it went away again: ``resolved``). The booking is never moved or dropped."""
+    meeting (or it went away again: ``resolved``). The booking is never moved or dropped.
+    Over a group meeting, ``booking_id`` is ``group_event_id`` of the meeting and advisor."""
 
     booking_id: str
     advisor_id: str

@@ -48,6 +48,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         ev.BOOKING_CREATED,
         ev.BOOKING_CANCELLED,
         ev.BOOKING_REBOOKED,
+        ev.GROUP_SEATS_CHANGED,
     ),
 }
 """Which event types each consuming service receives."""

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from services.calendar_sync import runtime
@@ -45,7 +45,7 @@ from services.calendar_sync.models import (
     ProcessedEvent,
 )
 from shared import events as ev
-from shared.events import CLOCK_TOLERANCE, Envelope
+from shared.events import CLOCK_TOLERANCE, Envelope, group_event_id
 from shared.outbox import apply_once
 from shared.service import ServiceContext
 from shared.timeutil import utcnow
@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 SYNC_ADVISOR = "calendar_sync.sync_advisor"
 COMPUTE_OFFER = "calendar_sync.compute_offer"
 WRITE_BOOKING = "calendar_sync.write_booking"
+UPDATE_BOOKING = "calendar_sync.update_booking"
 DELETE_BOOKING = "calendar_sync.delete_booking"
 PUBLISH_FREE_TIME = "calendar_sync.publish_free_time"
 
@@ -104,6 +105,58 @@ def apply_offer(session: Session, envelope: Envelope) -> None:
     row.advisor_ids = list(payload.advisor_ids)
     row.active = payload.active
     row.changed_at = payload.changed_at
+    if payload.meeting_form == "group":
+        _store_group_meetings(session, payload)
+
+
+def _store_group_meetings(session: Session, offer: ev.OfferPayload) -> None:
+    """Each meeting of a group offer, once per advisor, as a ``BookedMeeting``: busy time of
+    that advisor in every offer (reporting time included) and an event in their calendar. A
+    moved meeting moves its rows; a cancelled one, or one of an advisor taken off the
+    offer, is cancelled (its events are deleted)."""
+    reporting = timedelta(minutes=offer.reporting_minutes)
+    wanted: set[str] = set()
+    for meeting in offer.meetings:
+        for advisor_id in offer.advisor_ids:
+            row_id = group_event_id(meeting.meeting_id, advisor_id)
+            wanted.add(row_id)
+            row = session.get(BookedMeeting, row_id, with_for_update=True)
+            taken = row.payload.get("group_taken") if row is not None else None
+            event = ev.BookingPayload(
+                booking_id=row_id, reference="", offer_id=offer.offer_id, offer_name=offer.name,
+                advisor_id=advisor_id, channel=offer.channel, place=offer.place, phone=offer.phone,
+                start=meeting.start, end=meeting.end, occupied_until=meeting.end + reporting,
+                group_seats=meeting.seats + meeting.extra_seats, group_taken=taken,
+            )  # fmt: skip
+            if row is None:
+                row = BookedMeeting(booking_id=row_id, advisor_id=advisor_id, offer_id=offer.offer_id)
+                session.add(row)
+            row.start_at, row.end_at, row.occupied_until = event.start, event.end, event.occupied_until
+            row.payload = {**event.model_dump(mode="json"), "meeting_id": meeting.meeting_id}
+            if meeting.cancelled and row.cancelled_at is None:
+                row.cancelled_at = offer.changed_at
+                resolve_cancelled(session, row_id, offer.changed_at)
+    stale = select(BookedMeeting).where(BookedMeeting.offer_id == offer.offer_id, BookedMeeting.cancelled_at.is_(None))
+    for row in session.scalars(stale):
+        if row.booking_id not in wanted:  # an advisor no longer on the offer
+            row.cancelled_at = offer.changed_at
+            resolve_cancelled(session, row.booking_id, offer.changed_at)
+
+
+def apply_group_seats(session: Session, envelope: Envelope) -> None:
+    """The seats booked at a group meeting go into the text of its advisors' events (newest
+    count wins)."""
+    payload = ev.GroupSeatsPayload.model_validate(envelope.payload)
+    changed = payload.changed_at.isoformat()
+    for row in _group_rows(session, payload.offer_id, payload.meeting_id):
+        if str(row.payload.get("group_taken_at") or "") >= changed:
+            continue
+        row.payload = {**row.payload, "group_taken": payload.taken, "group_taken_at": changed}
+
+
+def _group_rows(session: Session, offer_id: str, meeting_id: str | None = None) -> list[BookedMeeting]:
+    rows = session.scalars(select(BookedMeeting).where(BookedMeeting.offer_id == offer_id)).all()
+    return [row for row in rows if meeting_id is None or row.payload.get("meeting_id") == meeting_id]
 
 
 def apply_booking_created(session: Session, envelope: Envelope) -> None:
@@ -164,6 +217,7 @@ APPLY: dict[str, Callable[[Session, Envelope], None]] = {
     ev.BOOKING_CREATED: apply_booking_created,
     ev.BOOKING_CANCELLED: apply_booking_cancelled,
     ev.BOOKING_REBOOKED: apply_booking_rebooked,
+    ev.GROUP_SEATS_CHANGED: apply_group_seats,
 }
 
 
@@ -185,7 +239,13 @@ def follow_ups(context: ServiceContext, envelope: Envelope) -> list[FollowUp]:
             advisor_id = ev.AdvisorSyncRequestedPayload.model_validate(payload).advisor_id
             return [(SYNC_ADVISOR, (advisor_id, True))]
         if envelope.type in (ev.OFFER_PUBLISHED, ev.OFFER_CHANGED):
-            return [(COMPUTE_OFFER, (ev.OfferPayload.model_validate(payload).offer_id,))]
+            offer = ev.OfferPayload.model_validate(payload)
+            if offer.meeting_form == "group":
+                return _group_writes(context, offer.offer_id)
+            return [(COMPUTE_OFFER, (offer.offer_id,))]
+        if envelope.type == ev.GROUP_SEATS_CHANGED:
+            seats = ev.GroupSeatsPayload.model_validate(payload)
+            return _group_writes(context, seats.offer_id, seats.meeting_id, recompute=False)
         if envelope.type == ev.BOOKING_CREATED:
             booking = ev.BookingPayload.model_validate(payload)
             return [*_computes(context, booking.advisor_id, booking.offer_id), (WRITE_BOOKING, (booking.booking_id,))]
@@ -209,6 +269,27 @@ def follow_ups(context: ServiceContext, envelope: Envelope) -> list[FollowUp]:
     except ValidationError:
         return []
     return []
+
+
+def _group_writes(
+    context: ServiceContext, offer_id: str, meeting_id: str | None = None, *, recompute: bool = True
+) -> list[FollowUp]:
+    """The calendar writes of a group offer's meetings (of one meeting): a new event, the
+    event written again (moved, renamed, seats), or deleted; then, with ``recompute``, every
+    offer of their advisors computed again (the meetings are busy time there)."""
+    with context.db.transaction() as session:
+        rows = _group_rows(session, offer_id, meeting_id)
+        writes: list[FollowUp] = []
+        for row in sorted(rows, key=lambda r: r.booking_id):
+            if row.cancelled_at is not None:
+                task = DELETE_BOOKING
+            else:
+                task = UPDATE_BOOKING if row.written_at else WRITE_BOOKING
+            writes.append((task, (row.booking_id,)))
+        advisors = sorted({row.advisor_id for row in rows})
+        offer_ids = {offer_id}.union(*(offers_of_advisor(session, a) for a in advisors)) if recompute else set()
+    computes = [(COMPUTE_OFFER, (o,)) for o in sorted(offer_ids)]
+    return [*writes, *computes, *((PUBLISH_FREE_TIME, (a,)) for a in (advisors if recompute else []))]
 
 
 def _computes(

@@ -31,6 +31,8 @@ def meeting_uid(booking_id: str) -> str:
 
 
 def meeting_description(booking: BookingPayload) -> str:
+    if booking.group_seats is not None:
+        return _group_description(booking)
     lines = [f"Afholdelsesform: {CHANNEL_TEXT[booking.channel]}"]
     if booking.place:
         lines.append(f"Sted: {booking.place}")
@@ -42,6 +44,16 @@ def meeting_description(booking: BookingPayload) -> str:
         lines.append(f"Telefon: {booking.phone}")
     lines.append(f"Bookingreference: {booking.reference}")
     lines.append("Booket af borgeren via selvbooking (jobcenter-planner).")
+    return redact_cpr("\n".join(lines))
+
+
+def _group_description(meeting: BookingPayload) -> str:
+    """A group meeting's text: how many have booked, never who (the staff's offer page lists them)."""
+    lines = [f"Fællesmøde. Afholdelsesform: {CHANNEL_TEXT[meeting.channel]}"]
+    if meeting.place:
+        lines.append(f"Sted: {meeting.place}")
+    lines.append(f"Booket: {meeting.group_taken or 0} af {meeting.group_seats} pladser")
+    lines.append("Deltagerne står på tilbuddets side i jobcenter-planner.")
     return redact_cpr("\n".join(lines))
 
 

@@ -16,6 +16,8 @@ from shared import events as ev
 from shared.timeutil import utcnow
 from tests.auth.conftest import BuildBrowserService
 from tests.booking.conftest import TODAY, at
+from tests.offers.test_group_meeting_times import announce, next_monday
+from tests.offers.test_group_meeting_times import at as cph
 from tests.pages.citizen_site import build_citizen_site
 from tests.pages.staff_site import PIA, WithBooking, build_staff_site, with_booking
 from tests.pages.test_citizen_booking_pages import check
@@ -82,3 +84,22 @@ def test_the_conflicts_page_in_chromium(page: Page, world: WithBooking, serve: A
     page.get_by_role("button", name="Markér som håndteret").click()
     expect(page.get_by_role("status").first).to_contain_text("Konflikten er markeret som håndteret.")
     check(page, "staff-8-konflikter-tom")
+
+
+def test_a_conflict_over_a_group_meeting_names_its_offer(world: WithBooking) -> None:
+    site, advisor = world.site, world.site.advisors["10101"]
+    monday = next_monday()
+    announce(site.service.context, advisor["id"], [(cph(monday, 9), cph(monday, 15))])
+    body = site.api.offer_body(site.teams["10101"], [advisor], name="Informationsmøde", meeting_form="group",
+                               duration_minutes=60)  # fmt: skip
+    for key in ("start_minutes", "first_meeting_date", "citizen_may_choose_advisor"):
+        body.pop(key)
+    offer = site.api.post("/offers", body)
+    meeting = site.api.post(f"/offers/{offer['id']}/meetings", {"start": cph(monday, 10).isoformat(), "seats": 20})
+    payload = ev.BookingConflictPayload(
+        booking_id=ev.group_event_id(meeting["id"], advisor["id"]), advisor_id=advisor["id"], start=cph(monday, 10),
+        end=cph(monday, 11), resolved=False, detected_at=utcnow(),
+    )  # fmt: skip
+    assert consumer.handle(site.service.context, payload.envelope(ev.BOOKING_CONFLICT_DETECTED))
+    row = texts(page(site.logged_in().get("/kalenderkonflikter")))
+    assert "Informationsmøde" in row and "Vejleder 10101 Fællesmøde" in row

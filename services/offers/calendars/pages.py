@@ -8,13 +8,14 @@ import uuid
 from typing import Any
 
 from flask import Response, redirect, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from services.offers.access import authorized, readable
 from services.offers.blueprint import READ_CALENDARS, WRITE_CALENDARS, editor, transaction
 from services.offers.calendars.handling import NO_CONFLICT, mark_handled
 from services.offers.calendars.health import list_conflicts
-from services.offers.models import Advisor, CalendarConflict, JobCentre, Offer
+from services.offers.models import Advisor, CalendarConflict, GroupMeeting, JobCentre, Offer, OfferAdvisor
 from services.offers.offers import views
 from services.offers.participants.booking_api import BookedMeetingInfo, ParticipantsUnavailable
 from services.offers.participants.view import booking_api, may_see_participants
@@ -22,6 +23,7 @@ from services.offers.staff_site import staff_blueprint, staff_page
 from shared import formatting as fmt
 from shared.auth.web import job_centres_allowed, requires
 from shared.errors import NotFound
+from shared.events import group_event_id
 from shared.pages import page_locale
 from shared.timeutil import utcnow, zone
 
@@ -54,7 +56,8 @@ def conflicts() -> Response:
         }
         centres = {c.id: c for c in session.scalars(select(JobCentre))}
         meetings, answered = _citizens(found)
-        offer_ids = {m.offer_id for m in meetings.values()}
+        groups = _group_meetings(session, found)
+        offer_ids = {m.offer_id for m in meetings.values()} | set(groups.values())
         offers = dict(session.execute(select(Offer.id, Offer.name).where(Offer.id.in_(offer_ids))).all())
     allowed = job_centres_allowed(WRITE_CALENDARS)
     rows = []
@@ -65,10 +68,25 @@ def conflicts() -> Response:
         meeting = meetings.get(conflict.booking_id)
         start, end = conflict.start_at.astimezone(zone(timezone)), conflict.end_at.astimezone(zone(timezone))
         code = centre.code if centre else ""
-        rows.append(
-            _row(conflict, advisor, meeting, offers, fmt.when(start, end, page_locale()), timezone, code, allowed)
-        )
+        row = _row(conflict, advisor, meeting, offers, fmt.when(start, end, page_locale()), timezone, code, allowed)
+        if conflict.booking_id in groups:  # a group meeting: the offer's page lists its citizens
+            row |= {"offer_id": groups[conflict.booking_id], "offer": offers.get(groups[conflict.booking_id], "–"),
+                    "citizen": gettext("Fællesmøde")}  # fmt: skip
+        rows.append(row)
     return staff_page("calendars/conflicts.html", rows=rows, everything=everything, answered=answered)
+
+
+def _group_meetings(session: Any, conflicts: list[CalendarConflict]) -> dict[uuid.UUID, uuid.UUID]:
+    """The conflicts over group meetings: the worker's id of the meeting in the advisor's
+    calendar (``group_event_id``) to the meeting's offer."""
+    advisors = {c.advisor_id for c in conflicts}
+    query = (
+        select(GroupMeeting.id, GroupMeeting.offer_id, OfferAdvisor.advisor_id)
+        .join(OfferAdvisor, OfferAdvisor.offer_id == GroupMeeting.offer_id)
+        .where(OfferAdvisor.advisor_id.in_(advisors))
+    )
+    found = {uuid.UUID(group_event_id(str(m), str(a))): offer for m, offer, a in session.execute(query)}
+    return {c.booking_id: found[c.booking_id] for c in conflicts if c.booking_id in found}
 
 
 def _row(
