@@ -41,10 +41,11 @@ from services.booking.schemas import (
     BookingOut,
     CitizenRefIn,
     CitizenTimesIn,
-    MeetingListOut,
+    GroupMeetingListOut,
     OfferDetailOut,
     OfferListOut,
     RebookingIn,
+    SeatIn,
     SeatRebookingIn,
     TimesOut,
     TimesQuery,
@@ -167,7 +168,7 @@ def list_times(offer_id: uuid.UUID, query_data: dict[str, Any]) -> Response:
 
 
 @bp.get("/offers/<uuid:offer_id>/meetings")
-@bp.output(MeetingListOut)
+@bp.output(GroupMeetingListOut)
 @bp.doc(
     summary="The meetings of a group offer that can be booked today, with their free seats (anonymous browsing)",
     responses={404: "Tilbuddet findes ikke, eller det kan ikke bookes nu."},
@@ -193,7 +194,7 @@ def list_meetings(offer_id: uuid.UUID) -> dict[str, Any]:
 
 
 @bp.post("/offers/<uuid:offer_id>/meetings/<uuid:meeting_id>/seats")
-@bp.input(CitizenRefIn, location="json")
+@bp.input(SeatIn, location="json")
 @bp.output(BookingOut, status_code=201)
 @bp.doc(
     summary="Book a seat at a group meeting (the citizen's eligibility is checked again on the booking day)",
@@ -215,7 +216,9 @@ def book_seat(offer_id: uuid.UUID, meeting_id: uuid.UUID, json_data: dict[str, A
     offer, citizen = access.look_up_checked(cpr, "booking", authorized_offer)
     context = _context()
     with context.db.transaction() as session:
-        booking = seats.book_seat(session, context.settings, offer.id, meeting_id, citizen, now=now)
+        booking = seats.book_seat(
+            session, context.settings, offer.id, meeting_id, citizen, now=now, email=json_data.get("email")
+        )
         return _booking_out(booking, offer)
 
 

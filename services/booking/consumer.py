@@ -10,21 +10,26 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import datetime
+from functools import partial
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.booking import free_time_versions
 from services.booking.eligibility import CATALOGUE
+from services.booking.mail.queue import queue_booking_mail
 from services.booking.models import (
     AvailabilitySnapshot,
     BookableTime,
+    Booking,
     CatalogueVersion,
     GroupMeetingView,
     OfferView,
     ProcessedEvent,
 )
 from shared import events as ev
+from shared.config import Settings
 from shared.eligibility import parse_rules
 from shared.events import Envelope
 from shared.outbox import apply_known_event
@@ -35,12 +40,14 @@ log = logging.getLogger(__name__)
 SUPPORTED_VERSION = 1
 
 
-def apply_offer(session: Session, envelope: Envelope) -> None:
+def apply_offer(session: Session, envelope: Envelope, settings: Settings | None = None) -> None:
     """Insert or replace the offer, unless the stored one changed later.
 
     The participant rules are checked for their structure (the offers service checked the
     values against its reference lists); broken rules break the contract (ValueError).
-    Every applied change bumps the catalogue version, so the API processes recompile.
+    Every applied change bumps the catalogue version, so the API processes recompile. A
+    group meeting cancelled by staff cancels its seat bookings; with ``settings`` their
+    citizens are told by e-mail (``apply_meetings``).
     """
     payload = ev.OfferPayload.model_validate(envelope.payload)
     offer_id = uuid.UUID(payload.offer_id)
@@ -79,15 +86,24 @@ def apply_offer(session: Session, envelope: Envelope) -> None:
     offer.changed_at = payload.changed_at
     offer.rules = rules
     offer.marker_routes = routes
-    apply_meetings(session, offer_id, payload.meetings)
+    apply_meetings(session, offer, payload.meetings, payload.changed_at, settings)
     bump_catalogue(session)
     free_time_versions.touch(session, offer_id)
 
 
-def apply_meetings(session: Session, offer_id: uuid.UUID, meetings: list[ev.GroupMeetingPayload]) -> None:
+def apply_meetings(
+    session: Session,
+    offer: OfferView,
+    meetings: list[ev.GroupMeetingPayload],
+    changed_at: datetime,
+    settings: Settings | None = None,
+) -> None:
     """Insert or update the group offer's meetings; their taken seats are this service's own
     and stay. A meeting the offer no longer names stays too (the offers service keeps every
-    meeting, cancelled ones as cancelled)."""
+    meeting, cancelled ones as cancelled). A meeting that is cancelled now cancels its
+    active seat bookings at ``changed_at``: its seats are released, and with ``settings``
+    each citizen with an e-mail address gets the cancellation (``mail.queue``)."""
+    offer_id = offer.id
     for meeting in meetings:
         meeting_id = uuid.UUID(meeting.meeting_id)
         row = session.get(GroupMeetingView, meeting_id, with_for_update=True)
@@ -97,7 +113,26 @@ def apply_meetings(session: Session, offer_id: uuid.UUID, meetings: list[ev.Grou
         elif row.offer_id != offer_id:
             raise ValueError(f"meeting {meeting_id} belongs to another offer")
         row.start_at, row.end_at = meeting.start, meeting.end
+        newly_cancelled = meeting.cancelled and not row.cancelled
         row.seats, row.extra_seats, row.cancelled = meeting.seats, meeting.extra_seats, meeting.cancelled
+        if newly_cancelled:
+            _cancel_seats(session, offer, row, changed_at, settings)
+
+
+def _cancel_seats(
+    session: Session, offer: OfferView, meeting: GroupMeetingView, at: datetime, settings: Settings | None
+) -> None:
+    """Cancel every active seat booking of the cancelled ``meeting`` and release its seats."""
+    active = select(Booking).where(
+        Booking.group_meeting_id == meeting.id, Booking.cancelled_at.is_(None), Booking.held_until.is_(None)
+    )
+    cancelled = list(session.scalars(active.with_for_update()))
+    for booking in cancelled:
+        booking.cancelled_at = at
+        if settings is not None:
+            queue_booking_mail(session, settings, "cancelled", booking, offer, now=at)
+    meeting.taken = 0
+    log.info("group meeting %s cancelled: %d seat bookings cancelled", meeting.id, len(cancelled))
 
 
 def bump_catalogue(session: Session) -> None:
@@ -150,5 +185,8 @@ APPLIERS: dict[str, Callable[[Session, Envelope], None]] = {
 
 def handle(context: ServiceContext, envelope: Envelope) -> bool:
     """Apply one incoming event; True when it was applied, False when skipped (see
-    shared.outbox.apply_known_event)."""
-    return apply_known_event(context.db, ProcessedEvent, APPLIERS, envelope, SUPPORTED_VERSION)
+    shared.outbox.apply_known_event). Offer events get the service's settings, for the
+    e-mails of a cancelled group meeting."""
+    with_mail = partial(apply_offer, settings=context.settings)
+    appliers = {**APPLIERS, ev.OFFER_PUBLISHED: with_mail, ev.OFFER_CHANGED: with_mail}
+    return apply_known_event(context.db, ProcessedEvent, appliers, envelope, SUPPORTED_VERSION)

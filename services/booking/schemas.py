@@ -150,12 +150,21 @@ class CitizenRefIn(Schema):
     citizen = citizen_field()
 
 
+class SeatIn(Schema):
+    citizen = citizen_field()
+    email = String(
+        allow_none=True,
+        validate=Length(max=254),
+        metadata={"description": "Where the citizen gets the confirmation and any cancellation (optional)."},
+    )
+
+
 class SeatRebookingIn(Schema):
     meeting_id = UUID(required=True, metadata={"description": "Another meeting of the same group offer."})
     citizen = citizen_field()
 
 
-class MeetingOut(Schema):
+class GroupMeetingOut(Schema):
     id = UUID(required=True)
     start = DateTime(required=True)
     end = DateTime(required=True)
@@ -164,8 +173,8 @@ class MeetingOut(Schema):
     )
 
 
-class MeetingListOut(Schema):
-    items = List(Nested(MeetingOut), required=True)
+class GroupMeetingListOut(Schema):
+    items = List(Nested(GroupMeetingOut), required=True)
 
 
 class CitizenTimesIn(CitizenRefIn, TimesQuery):

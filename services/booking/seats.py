@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.booking.eligibility import require_before_deadline, require_eligible
+from services.booking.mail.queue import queue_booking_mail
 from services.booking.models import Booking, GroupMeetingView, OfferView, OutboxMessage
 from services.booking.operations import (
     ALREADY_BOOKED,
@@ -30,12 +31,13 @@ from services.booking.operations import (
     new_reference,
     refuse_booked_citizen,
 )
+from services.booking.pages.views import email_problem
 from services.booking.queries import bookable_offer, booking_window, is_bookable, offer_zone
 from shared import events as ev
 from shared.config import Settings
 from shared.cpr_vault import vault_for_settings
 from shared.eligibility import CitizenProfile
-from shared.errors import Conflict, NotFound, PlannerError
+from shared.errors import Conflict, NotFound, PlannerError, ValidationFailed
 from shared.i18n import N_
 from shared.outbox import record_event
 from shared.timeutil import today_in, utcnow
@@ -44,6 +46,7 @@ log = logging.getLogger(__name__)
 
 MEETING_NOT_FOUND = N_("Mødet findes ikke.")
 MEETING_FULL = N_("Mødet er desværre fuldt. Vælg et andet møde.")
+EMAIL_INVALID = N_("Skriv en gyldig e-mailadresse, f.eks. navn@eksempel.dk, eller lad feltet være tomt.")
 NOT_A_GROUP_OFFER = N_("Tilbuddet er en individuel samtale. Vælg en tid i stedet for et møde.")
 
 
@@ -169,15 +172,24 @@ def book_seat(
     meeting_id: uuid.UUID,
     citizen: CitizenProfile,
     now: datetime | None = None,
+    *,
+    email: str | None = None,
 ) -> Booking:
     """Book a seat at a group meeting for ``citizen`` (B-2, B-6, O-12): the offer must be
     active and opened and a group offer, the meeting one of its meetings not cancelled
     (NotFound); then every rule of ``place_seat``; Conflict ``meeting_full`` when no seat
     is left for a first-time booker, ``already_booked`` when the citizen has a booking in
-    the offer. The booking keeps the offer's terms of today (V-6)."""
+    the offer. The booking keeps the offer's terms of today (V-6). With ``email`` (checked:
+    ValidationFailed), the confirmation is written to ``citizen_mail`` in the transaction."""
     now = now or utcnow()
+    if email and email_problem(email):
+        raise ValidationFailed(
+            EMAIL_INVALID, extra={"errors": {"email": ["Skriv en gyldig e-mailadresse, f.eks. navn@eksempel.dk."]}}
+        )
     offer = bookable_group_offer(session, offer_id, now)
     booking, taken = place_seat(session, settings, offer, meeting_id, citizen, now)
+    booking.email = email or None
     announce_seats(session, offer.id, meeting_id, taken, now)
+    queue_booking_mail(session, settings, "confirmation", booking, offer, now=now)
     log.info("seat %s booked (offer %s, meeting %s)", booking.reference, offer.id, meeting_id)
     return booking

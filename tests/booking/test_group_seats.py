@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.booking.models import Booking, GroupMeetingView
+from services.booking.models import Booking, CitizenMail, GroupMeetingView
 from shared import events as ev
 from tests.booking.conftest import TOMORROW, BookingService, at, fictitious_cpr
 
@@ -186,3 +186,31 @@ def race(calls: list[Any]) -> list[int]:
         thread.join(timeout=120)
     assert len(statuses) == len(calls)
     return [statuses[i] for i in range(len(calls))]
+
+
+def test_a_meeting_cancelled_by_staff_cancels_its_seats_and_tells_the_citizens(service: BookingService) -> None:
+    offer = publish_group(service, (0, 5, 0), (7, 5, 0))
+    gone, kept = offer.meetings
+    path = f"/api/v1/offers/{offer.offer_id}/meetings/{gone.meeting_id}/seats"
+    for n, email in ((0, "anna@example.org"), (1, None)):
+        body: dict[str, Any] = {"citizen": {"cpr": fictitious_cpr(n)}, "email": email}
+        assert service.client().post(path, json=body).status_code == 201
+    assert seat(service, offer, kept, 2).status_code == 201
+    wrong = service.client().post(path, json={"citizen": {"cpr": fictitious_cpr(3)}, "email": "ikke en adresse"})
+    assert wrong.status_code == 422 and "email" in wrong.get_json()["errors"]
+    cancelled = offer.model_copy(
+        update={"meetings": [gone.model_copy(update={"cancelled": True}), kept],
+                "changed_at": offer.changed_at + timedelta(minutes=1)}
+    )  # fmt: skip
+    envelope = cancelled.envelope(ev.OFFER_CHANGED)
+    assert service.deliver(envelope)
+    assert service.deliver(envelope) is False  # redelivered: nothing twice
+    assert service.deliver(cancelled.envelope(ev.OFFER_CHANGED))  # announced again: still nothing twice
+    statuses = {str(b.group_meeting_id): [] for b in service.bookings()}
+    for booking in service.bookings():
+        statuses[str(booking.group_meeting_id)].append(booking.status)
+    assert sorted(statuses[gone.meeting_id]) == ["cancelled", "cancelled"] and statuses[kept.meeting_id] == ["active"]
+    assert taken(service, gone) == (0, 0)
+    with service.context.db.transaction() as session:
+        mails = sorted((m.kind, m.recipient) for m in session.scalars(select(CitizenMail)))
+    assert mails == [("cancelled", "anna@example.org"), ("confirmation", "anna@example.org")]
