@@ -201,6 +201,10 @@ OFFERS_PAGES = {
     "/samtaletyper": STAFF_PAGE,
     "/samtaletyper/7": STAFF_PAGE | {PLANNER_X: 403, PLANNER_Y: 403, READER_X: 403, ADMIN_X: 403},
     "/tilbud/{offer_id}/skabelon": STAFF_PAGE | {PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},  # planners'
+    # a group offer's meetings: its centre's planners; the offer here is individual (409)
+    "/tilbud/{offer_id}/moeder/nyt": STAFF_PAGE | {PLANNER_X: 409, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
+    "/tilbud/{offer_id}/moeder/{unknown_id}": STAFF_PAGE
+    | {PLANNER_X: 409, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
     "/kalenderkonflikter?vis=alle": STAFF_PAGE,
     "/jobcentre": STAFF_PAGE,
     "/jobcentre/{job_centre_id}": STAFF_PAGE | {PLANNER_Y: 404},
@@ -275,6 +279,11 @@ OFFERS_PAGE_POSTS = {
         ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 422, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403,
     },
     "/tilbud/skabeloner/{unknown_id}/slet": PLANNERS_DRAFT,
+    "/tilbud/{offer_id}/moeder/nyt": STAFF_PAGE | {PLANNER_X: 409, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
+    "/tilbud/{offer_id}/moeder/{unknown_id}": STAFF_PAGE
+    | {PLANNER_X: 409, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
+    "/tilbud/{offer_id}/moeder/{unknown_id}/aflys": STAFF_PAGE
+    | {PLANNER_X: 409, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
     # replacing a reference list: administrators of every job centre only (nobody here)
     "/referencelister/contact_groups": CENTRE_ADMINS | {ADMIN_X: 403},
     # adding, renaming or retiring a conversation type: the same
@@ -318,6 +327,9 @@ OTHER_ROUTES = {
     "/referencelister/<kind>",
     "/samtaletyper",
     "/samtaletyper/<int:code>",
+    "/tilbud/<uuid:offer_id>/moeder/nyt",
+    "/tilbud/<uuid:offer_id>/moeder/<uuid:meeting_id>",
+    "/tilbud/<uuid:offer_id>/moeder/<uuid:meeting_id>/aflys",
     "/tilbud/<uuid:offer_id>/skabelon",
     "/tilbud/skabeloner/<uuid:template_id>/slet",
     "/kalenderkonflikter",

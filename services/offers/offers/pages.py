@@ -19,6 +19,7 @@ from services.offers.admin.conversation_types import type_names
 from services.offers.blueprint import NO_OFFER, READ_OFFERS, WRITE_OFFERS, editor, transaction
 from services.offers.listing import Listing, page_number
 from services.offers.lookup import centre_ids
+from services.offers.meetings import pages as meeting_pages
 from services.offers.models import Advisor, JobCentre, Offer, Room, Team
 from services.offers.offers import operations, queries, revisions, views
 from services.offers.offers.schemas import UNKNOWN_TYPE, OfferQuery
@@ -37,6 +38,7 @@ STATUS_CHANGED = {
     "deaktiveret": lazy_gettext("Tilbuddet er deaktiveret: borgerne kan ikke længere se det."),
     "aendret": lazy_gettext("Ændringerne er gemt. Bookinger, der allerede er lavet, beholder deres vilkår."),
     "oprettet": lazy_gettext("Tilbuddet er gemt og aktivt: borgerne kan booke det, fra det åbner."),
+    "faellesmoede-oprettet": lazy_gettext("Fællesmødet er gemt. Tilføj nu møderne: dato, klokkeslæt og pladser."),
     "oprettet-inaktivt": lazy_gettext(
         "Tilbuddet er gemt som inaktivt: borgerne kan ikke se det, før du aktiverer det."
     ),
@@ -160,7 +162,10 @@ def offer_page_response(
             "updated_by": log[0].actor_name if log else None,
             "log": views.log_rows(log, names, centre.timezone),
             "may_write": _may_write_at(centre.code),
-            "changed": STATUS_CHANGED.get(request.args.get("besked", "")),
+            "changed": STATUS_CHANGED.get(request.args.get("besked", ""))
+            or meeting_pages.SAVED.get(request.args.get("besked", "")),
+            "meetings": meeting_pages.meeting_rows(session, offer, centre.timezone),
+            "may_plan": meeting_pages.may_plan(centre.code),
             "error": error,
         }
     values["participants"] = participant_section(

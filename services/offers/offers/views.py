@@ -15,6 +15,7 @@ from flask_babel import gettext
 from services.offers import validation
 from services.offers.models import Offer, OfferRevision
 from services.offers.offers.revisions import CREATED, MEETING, value_of
+from services.offers.wizard.form import GROUP_LEAVES_OUT
 from shared import formatting as fmt
 from shared.eligibility import ReferenceData
 from shared.eligibility.evaluation import describe_rule
@@ -199,8 +200,14 @@ def log_rows(revisions: Sequence[OfferRevision], names: Names, timezone: str) ->
 def details(offer: Offer, names: Names) -> list[dict[str, Any]]:
     """The offer's fields in the wizard's sections (Type, Tid, Vilkår), each ``(label, text)``."""
 
+    group = offer.meeting_form == "group"  # its meetings have their own dates and times
+
     def shown(*fields: str) -> list[tuple[str, str]]:
-        return [(field_label(f), field_text(f, getattr(offer, f), names)) for f in fields]
+        return [
+            (field_label(f), field_text(f, getattr(offer, f), names))
+            for f in fields
+            if not (group and f in GROUP_LEAVES_OUT)
+        ]
 
     place = ("place",) if offer.channel == "in_person" else ("caller", "phone") if offer.channel == "phone" else ()
     end = "end_date" if offer.end_date is not None else "rolling_weeks"

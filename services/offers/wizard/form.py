@@ -34,6 +34,8 @@ TEXTS = {
     "rebooking_days_before",
 }  # fmt: skip
 LISTS = {"advisor_ids", "start_minutes"}
+GROUP_LEAVES_OUT = ("start_minutes", "first_meeting_date", "end_date", "citizen_may_choose_advisor")
+"""What a group offer (fællesmøde) does not ask: its meetings have their own dates and times."""
 MAX_TEXT = 1000
 EMPTY_RULES: dict[str, Any] = {"join": "and", "groups": [{"match": "all", "rules": [
     {"type": "contact_group", "condition": "eq", "value": ""},
@@ -103,6 +105,9 @@ def offer_body(data: Mapping[str, Any]) -> dict[str, Any]:
     if body.get("channel") != "phone":
         body.pop("phone", None)
         body.pop("caller", None)
+    if body.get("meeting_form") == "group":  # its meetings are its dates (O-11): added on the offer's page
+        for field in GROUP_LEAVES_OUT:
+            body.pop(field, None)
     body["rules"] = data.get("rules") or EMPTY_RULES
     if data.get("marker_routes"):
         body["marker_routes"] = data["marker_routes"]

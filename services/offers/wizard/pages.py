@@ -170,6 +170,8 @@ def _render(draft: OfferDraft, step: int, errors: dict[str, list[Any]] | None = 
         status=status,
         draft=draft,
         data=data,
+        group=data.get("meeting_form") == "group",
+        name_fixed=offer is not None and offer.meeting_form == "group",
         step=step,
         steps=form.STEPS,
         choices=choices,
@@ -205,7 +207,8 @@ def _summary(session: Any, draft: OfferDraft) -> list[dict[str, Any]]:
     channel = body.get("channel")
     type_rows = [row(f, body.get(f)) for f in ("name", "description", "conversation_type", "variant",
                                                "meeting_form", "channel")]  # fmt: skip
-    time_rows = [row(f, body.get(f)) for f in ("team_id", "advisor_ids", "citizen_may_choose_advisor", "room_id")]
+    time_rows = [row(f, body.get(f)) for f in ("team_id", "advisor_ids", "citizen_may_choose_advisor", "room_id")
+                 if f in body or f not in form.GROUP_LEAVES_OUT]  # fmt: skip
     if channel == "in_person":
         place = body.get("place") or (choices.room(body.get("room_id")).address if body.get("room_id") else None)
         time_rows.append(row("place", place))
@@ -214,7 +217,7 @@ def _summary(session: Any, draft: OfferDraft) -> list[dict[str, Any]]:
         time_rows += [row("caller", body.get("caller")), row("phone", number)]
     time_rows += [row(f, body.get(f)) for f in ("duration_minutes", "reporting_minutes", "start_minutes",
                   "first_meeting_date", "end_date", "rolling_weeks", "opens_on", "accept_cancellation",
-                  "rebooking_days_before")]  # fmt: skip
+                  "rebooking_days_before") if f in body or f not in form.GROUP_LEAVES_OUT]  # fmt: skip
     rules = []
     if choices.centre is not None:
         try:
@@ -324,13 +327,18 @@ def publish(draft_id: uuid.UUID) -> Response:
                 offer = drafts.save_changes(session, draft, scope=scope(WRITE_OFFERS), editor=editor())
             else:
                 offer = drafts.publish_draft(session, draft, active=active, scope=scope(WRITE_OFFERS), editor=editor())
-            offer_id = offer.id
+            offer_id, offer_is_group = offer.id, offer.meeting_form == "group"
     except ValidationFailed as exc:
         with transaction() as session:
             draft = drafts.own_draft(session, draft_id, current_actor())
         return _render(draft, 4, dict(exc.extra.get("errors", {})) or {"name": [exc.detail]}, status=422)
     message = "aendret" if editing else "oprettet" if active else "oprettet-inaktivt"
-    return redirect(url_for("offer_pages.offer_page", offer_id=offer_id, besked=message), 303)  # type: ignore[return-value]
+    if not editing and offer_is_group:
+        message, anchor = "faellesmoede-oprettet", "#moeder"  # next: its meetings
+    else:
+        anchor = ""
+    target = url_for("offer_pages.offer_page", offer_id=offer_id, besked=message) + anchor
+    return redirect(target, 303)  # type: ignore[return-value]
 
 
 @bp.post("/kladde/<uuid:draft_id>/slet")

@@ -1,0 +1,210 @@
+"""The staff's pages of a group offer's meetings (fællesmøder, O-12, V-7): the offer page's
+"Møder" section, "Tilføj møde" (a day, then one of the times when every advisor is free,
+and the seats), "Ret mødet" (its seats) and "Aflys mødet". They call the operations of
+``meetings.api``: there is no second path to a write."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Response, redirect, request, url_for
+from flask_babel import gettext, lazy_gettext
+from sqlalchemy import select
+
+from services.offers.access import authorized
+from services.offers.blueprint import NO_OFFER, WRITE_OFFERS, editor, stale_after, transaction
+from services.offers.calendars.group_times import GroupMeetingRequest, group_meeting_times
+from services.offers.meetings import operations
+from services.offers.models import Advisor, GroupMeeting, Offer, Room
+from services.offers.staff_site import error_links, field_errors, staff_blueprint, staff_page
+from shared import formatting as fmt
+from shared.auth.web import may_at, requires
+from shared.availability import ALLOWED_START_MINUTES
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.pages import page_locale, page_text
+from shared.timeutil import today_in, utcnow, zone
+
+bp = staff_blueprint("meeting_pages", __name__, url_prefix="/tilbud")
+
+SAVED = {
+    "moede-tilfoejet": lazy_gettext("Mødet er tilføjet og skrives i vejledernes kalendere."),
+    "moede-gemt": lazy_gettext("Mødet er gemt."),
+    "moede-aflyst": lazy_gettext("Mødet er aflyst. Borgerne med en plads får besked, og pladserne er frigivet."),
+}
+ROOM, NUMBER = "lokalet", "antal"
+
+
+def meeting_rows(session: Any, offer: Offer, timezone: str) -> list[dict[str, Any]]:
+    """The offer page's table of meetings, by start."""
+    room = session.get(Room, offer.room_id) if offer.room_id else None
+    rows = []
+    for meeting in offer.meetings:
+        seats = operations.meeting_seats(meeting, room)
+        start = meeting.starts_at.astimezone(zone(timezone))
+        end = start + timedelta(minutes=offer.duration_minutes)
+        rows.append({
+            "id": meeting.id, "when": fmt.when(start, end, page_locale()), "seats": seats,
+            "room_capacity": meeting.seats is None, "extra": meeting.extra_seats, "taken": meeting.taken,
+            "free": max(0, seats - meeting.taken), "cancelled": meeting.cancelled_at is not None,
+            "past": meeting.starts_at <= utcnow(),
+        })  # fmt: skip
+    return rows
+
+
+def _group_offer(session: Any, offer_id: uuid.UUID) -> Offer:
+    offer = authorized(session, Offer, offer_id, NO_OFFER, WRITE_OFFERS)
+    if offer.meeting_form != "group":
+        raise Conflict(gettext("Tilbuddet er en individuel samtale; kun fællesmøder har møder."))
+    return offer
+
+
+def _back(offer_id: uuid.UUID, message: str) -> Response:
+    target = url_for("offer_pages.offer_page", offer_id=offer_id, besked=message) + "#moeder"
+    return redirect(target, 303)  # type: ignore[return-value]
+
+
+def _day(text: str, first: date) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return first
+    return max(day, first)
+
+
+def _seat_form(form: dict[str, str]) -> dict[str, Any]:
+    """The seats part of a meeting's form as the operation's input; a number stays text when
+    it is not one, for the operation to refuse at its field."""
+    body: dict[str, Any] = {}
+    if form.get("seats_from") == NUMBER:
+        body["seats"] = int(form["seats"]) if form.get("seats", "").isdigit() else form.get("seats") or None
+        if body["seats"] is None:
+            body["seats"] = ""
+    else:
+        body["seats"] = None
+    extra = form.get("extra_seats", "").strip()
+    body["extra_seats"] = int(extra) if extra.isdigit() else extra or 0
+    return body
+
+
+@bp.route("/<uuid:offer_id>/moeder/nyt", methods=["GET", "POST"])
+@requires(WRITE_OFFERS)
+def new_meeting(offer_id: uuid.UUID) -> Response:
+    """Tilføj møde: the free starts of one day (GET ``dag``), then the chosen start and seats."""
+    form = {key: request.values.get(key, "").strip()[:40] for key in ("dag", "start", "seats_from", "seats",
+                                                                        "extra_seats")}  # fmt: skip
+    with transaction() as session:
+        offer = _group_offer(session, offer_id)
+        timezone = offer.job_centre.timezone
+        first = today_in(zone(timezone)) + timedelta(days=1)
+        day = _day(form["dag"], first)
+        request_ = GroupMeetingRequest(
+            advisor_ids=offer.advisor_ids, first_date=day, last_date=day, duration_minutes=offer.duration_minutes,
+            reporting_minutes=offer.reporting_minutes, start_minutes=frozenset(ALLOWED_START_MINUTES),
+            timezone=timezone,
+        )  # fmt: skip
+        times = group_meeting_times(session, request_, centres=None, now=utcnow(), stale_after=stale_after())
+        room = session.get(Room, offer.room_id) if offer.room_id else None
+        names = select(Advisor.name).where(Advisor.id.in_(times.withheld_advisor_ids)).order_by(Advisor.name)
+        withheld = ", ".join(session.scalars(names))
+        values = {"offer": offer, "room": room, "day": day, "first": first, "withheld": withheld,
+                  "starts": [(s.isoformat(), fmt.clock(s.astimezone(zone(timezone)), page_locale()))
+                             for s in times.starts]}  # fmt: skip
+    form.setdefault("seats_from", ROOM if room else NUMBER)
+    if not form["seats_from"]:
+        form["seats_from"] = ROOM if room else NUMBER
+    if request.method == "GET":
+        return _new_page(form, values)
+    body = {"start": form["start"], **_seat_form(form)}
+    try:
+        with transaction() as session:
+            _group_offer(session, offer_id)
+            operations.add_meeting(session, offer_id, body, editor=editor(), stale_after=stale_after())
+    except ValidationFailed as exc:
+        return _new_page(form, values, field_errors(exc, "start"), 422)
+    return _back(offer_id, "moede-tilfoejet")
+
+
+def _new_page(
+    form: dict[str, str], values: dict[str, Any], errors: dict[str, list[str]] | None = None, status: int = 200
+) -> Response:
+    errors = errors or {}
+    return staff_page(
+        "meetings/new_meeting.html", status, form=form, errors=errors, error_links=error_links(errors),
+        day_text=fmt.long_date(values["day"], page_locale()), seat_choices=_seat_choices(values["room"]), **values,
+    )  # fmt: skip
+
+
+def _seat_choices(room: Room | None) -> list[tuple[str, str]]:
+    choices = [(NUMBER, gettext("Et bestemt antal pladser"))]
+    if room is not None:
+        label = gettext("Lokalets pladser: %(seats)s (%(room)s)", seats=room.capacity, room=room.name)
+        choices.insert(0, (ROOM, label))
+    return choices
+
+
+def _meeting(offer: Offer, meeting_id: uuid.UUID) -> GroupMeeting:
+    found = next((m for m in offer.meetings if m.id == meeting_id), None)
+    if found is None:
+        raise NotFound(gettext("Mødet findes ikke."))
+    return found
+
+
+@bp.route("/<uuid:offer_id>/moeder/<uuid:meeting_id>", methods=["GET", "POST"])
+@requires(WRITE_OFFERS)
+def meeting_page(offer_id: uuid.UUID, meeting_id: uuid.UUID) -> Response:
+    """Ret mødet: its seats (the room's, or a number) and extra seats; "Aflys mødet"."""
+    with transaction() as session:
+        offer = _group_offer(session, offer_id)
+        meeting = _meeting(offer, meeting_id)
+        room = session.get(Room, offer.room_id) if offer.room_id else None
+        timezone = offer.job_centre.timezone
+        start = meeting.starts_at.astimezone(zone(timezone))
+        values = {
+            "offer": offer, "meeting": meeting, "room": room, "seat_choices": _seat_choices(room),
+            "when": fmt.when(start, start + timedelta(minutes=offer.duration_minutes), page_locale()),
+            "cancelled": meeting.cancelled_at is not None, "taken": meeting.taken,
+        }  # fmt: skip
+        current = {
+            "seats_from": ROOM if meeting.seats is None else NUMBER,
+            "seats": "" if meeting.seats is None else str(meeting.seats),
+            "extra_seats": str(meeting.extra_seats),
+        }
+    if request.method == "GET":
+        return _meeting_page(current, values)
+    form = {key: request.form.get(key, "").strip()[:40] for key in ("seats_from", "seats", "extra_seats")}
+    try:
+        with transaction() as session:
+            _group_offer(session, offer_id)
+            operations.change_meeting(
+                session, offer_id, meeting_id, _seat_form(form), editor=editor(), stale_after=stale_after()
+            )
+    except ValidationFailed as exc:
+        return _meeting_page(form, values, field_errors(exc, "seats"), 422)
+    except Conflict as exc:
+        return _meeting_page(form, values, {"seats": [page_text(exc.detail)]}, 409)
+    return _back(offer_id, "moede-gemt")
+
+
+def _meeting_page(
+    form: dict[str, str], values: dict[str, Any], errors: dict[str, list[str]] | None = None, status: int = 200
+) -> Response:
+    errors = errors or {}
+    return staff_page("meetings/meeting.html", status, form=form, errors=errors, error_links=error_links(errors),
+                      **values)  # fmt: skip
+
+
+@bp.post("/<uuid:offer_id>/moeder/<uuid:meeting_id>/aflys")
+@requires(WRITE_OFFERS)
+def cancel_meeting(offer_id: uuid.UUID, meeting_id: uuid.UUID) -> Response:
+    """Aflys mødet: the same operation as ``POST /api/v1/offers/{id}/meetings/{meeting_id}/cancel``."""
+    with transaction() as session:
+        _group_offer(session, offer_id)
+        operations.cancel_meeting(session, offer_id, meeting_id, editor=editor())
+    return _back(offer_id, "moede-aflyst")
+
+
+def may_plan(code: str) -> bool:
+    """Whether the person may add and change the meetings of an offer of the centre ``code``."""
+    return may_at(WRITE_OFFERS, code)
