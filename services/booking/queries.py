@@ -66,8 +66,8 @@ def active_offers(session: Session) -> list[OfferView]:
 
 
 def bookable_offers(session: Session, now: datetime) -> list[OfferView]:
-    """Every offer a citizen may see now, by name."""
-    return [offer for offer in active_offers(session) if is_bookable(offer, now)]
+    """Every offer a citizen may see now, by name: individual ones and group meetings."""
+    return [offer for offer in active_offers(session) if is_bookable(offer, now, offer.meeting_form)]
 
 
 def bookable_offer(session: Session, offer_id: uuid.UUID, now: datetime, meeting_form: str = "individual") -> OfferView:

@@ -168,6 +168,8 @@ BOOKING_PAGES = {
     # /login (302), staff have no citizen to act for here (403). The receipt is its booker's only.
     "/mine-moedetilbud": CITIZEN_PAGE,
     "/mine-moedetilbud/{booking_offer_id}/tider?uge=2026-W50": CITIZEN_PAGE,
+    # a group meeting's seats; the offer here is an individual one: unknown as a group meeting
+    "/mine-moedetilbud/{booking_offer_id}/moeder": CITIZEN_PAGE | {CITIZEN_A: 404, CITIZEN_B: 404},
     # a hold's summary; for a hold confirmed already, its booker is sent on to the receipt (303)
     "/mine-moedetilbud/reservation/{booking_id}": CITIZEN_PAGE | {CITIZEN_A: 303, CITIZEN_B: 404},
     "/mine-moedetilbud/aftaler": CITIZEN_PAGE,
@@ -309,6 +311,7 @@ OTHER_ROUTES = {
     "/assets/pages/<path:filename>",
     "/mine-moedetilbud",  # the citizen's pages: BOOKING_PAGES
     "/mine-moedetilbud/<uuid:offer_id>/tider",
+    "/mine-moedetilbud/<uuid:offer_id>/moeder",  # its POST: tests/pages/test_citizen_group_meetings.py
     "/mine-moedetilbud/reservation/<uuid:hold_id>",  # GET here; its POST "Book mødet": tests/pages
     "/mine-moedetilbud/reservation/<uuid:hold_id>/frigiv",  # form POSTs: tests/pages/test_citizen_changes_pages
     "/mine-moedetilbud/aftaler",

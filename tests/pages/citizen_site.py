@@ -21,7 +21,10 @@ from tests.booking.conftest import Clock, at, offer_payload
 from tests.identities import ItClient
 from tests.pages.conftest import LiveClock
 
-BOOKING_TABLES = ("offer_view", "bookable_time", "availability_snapshot", "booking", "citizen_profile", "citizen_mail")
+BOOKING_TABLES = (
+    "offer_view", "bookable_time", "availability_snapshot", "booking", "citizen_profile", "citizen_mail",
+    "group_meeting_view",
+)  # fmt: skip
 NOT_ANNAS = {"join": "and", "groups": [{"match": "all", "rules": [
     {"type": "contact_group", "condition": "eq", "value": "Sygedagpengemodtager"},
 ]}]}  # fmt: skip

@@ -38,7 +38,7 @@ def _move(booking: Booking, offer: OfferView | None, now: datetime, locale: str)
             tr.gettext("Mødet kan ikke flyttes længere: fristen var %(date)s. Kontakt dit jobcenter.") % last,
             None,
         )
-    if offer is None or not queries.is_bookable(offer, now):
+    if offer is None or not queries.is_bookable(offer, now, offer.meeting_form):
         return False, translate(CLOSED, locale), None
     return True, None, tr.gettext("Du kan flytte mødet til og med %(date)s.") % last
 
@@ -87,6 +87,7 @@ def my_bookings(
             "channel": channel_text(offer, locale) if offer else None,
             "when": when_text(booking.start_at.astimezone(tz), booking.end_at.astimezone(tz), locale),
             "reference": booking.reference,
+            "seat": booking.group_meeting_id is not None,
             "actions": booking_actions(booking, offer, now, locale),
             "status": tr.gettext("Aflyst") if booking.cancelled_at is not None else tr.gettext("Overstået"),
         }

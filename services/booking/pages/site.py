@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.booking.pages import booking_routes, routes
+from services.booking.pages import booking_routes, meeting_routes, routes
 from services.booking.pages.common import bp
 
-__all__ = ["booking_routes", "bp", "routes"]
+__all__ = ["booking_routes", "bp", "meeting_routes", "routes"]

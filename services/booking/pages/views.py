@@ -58,6 +58,7 @@ def offer_card(offer: OfferView, locale: str = DANISH) -> dict[str, Any]:
         "description": offer.description,
         "channel": channel_text(offer, locale),
         "duration": fmt.duration(offer.duration_minutes, locale),
+        "group": offer.meeting_form == "group",
     }
 
 
