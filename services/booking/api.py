@@ -51,7 +51,8 @@ from services.booking.schemas import (
     TimesQuery,
 )
 from shared.auth.access import Action
-from shared.auth.web import public, requires
+from shared.auth.web import current_actor, current_citizen, public, requires
+from shared.errors import ValidationFailed
 from shared.service import ServiceContext
 from shared.timeutil import today_in, zone
 
@@ -217,9 +218,25 @@ def book_seat(offer_id: uuid.UUID, meeting_id: uuid.UUID, json_data: dict[str, A
     context = _context()
     with context.db.transaction() as session:
         booking = seats.book_seat(
-            session, context.settings, offer.id, meeting_id, citizen, now=now, email=json_data.get("email")
-        )
+            session, context.settings, offer.id, meeting_id, citizen, now=now, email=json_data.get("email"),
+            by_hand=_by_hand(json_data),
+        )  # fmt: skip
         return _booking_out(booking, offer)
+
+
+def _by_hand(json_data: dict[str, Any]) -> seats.HandAdded | None:
+    """Staff booking for a citizen, maybe by hand (rules set aside with a reason, or above
+    the seats); a citizen may do neither (422)."""
+    reason = (json_data.get("override_reason") or "").strip() or None
+    above = bool(json_data.get("above_capacity"))
+    if current_citizen() is not None:
+        if not reason and not above:
+            return None
+        raise ValidationFailed(
+            "Kun medarbejdere kan tilføje en borger ud over reglerne eller pladserne.",
+            extra={"errors": {"override_reason": ["Kun for medarbejdere."]}},
+        )
+    return seats.HandAdded(actor=current_actor(), reason=reason, above_capacity=above)
 
 
 @bp.post("/eligible-offers")

@@ -213,6 +213,12 @@ class Booking(Base):
     """For a hold taken to move a booking (B-4): the booking it would replace once confirmed."""
     email: Mapped[str | None] = mapped_column(String(254))
     """Where the citizen asked for the confirmation and the reminder (None: no e-mail)."""
+    added_by: Mapped[str | None] = mapped_column(String(200))
+    """The staff member (actor id) who added the citizen to a group meeting by hand; None when
+    the citizen booked, or staff booked for them under every rule."""
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    """Why staff added the citizen although the offer's rules did not admit them, or above
+    the meeting's seats (V-7); None when no rule was set aside."""
 
     __table_args__: Any = (
         CheckConstraint("start_at < end_at AND end_at <= occupied_until", name="period"),

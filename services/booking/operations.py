@@ -93,6 +93,8 @@ def _values(
         "held_until": hold[0] if hold else None,
         "rebooking_of_id": hold[1] if hold else None,
         "email": None,
+        "added_by": None,
+        "override_reason": None,
     }
 
 

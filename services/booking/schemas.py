@@ -157,6 +157,18 @@ class SeatIn(Schema):
         validate=Length(max=254),
         metadata={"description": "Where the citizen gets the confirmation and any cancellation (optional)."},
     )
+    override_reason = String(
+        allow_none=True,
+        validate=Length(max=500),
+        metadata={
+            "description": "Staff only: why the citizen is added although the offer's rules do not admit "
+            "them (V-7); stored with the booking."
+        },
+    )
+    above_capacity = Boolean(
+        load_default=False,
+        metadata={"description": "Staff only: confirmed that the citizen gets a seat beyond the meeting's seats."},
+    )
 
 
 class SeatRebookingIn(Schema):

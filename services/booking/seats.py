@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -47,6 +48,9 @@ log = logging.getLogger(__name__)
 MEETING_NOT_FOUND = N_("Mødet findes ikke.")
 MEETING_FULL = N_("Mødet er desværre fuldt. Vælg et andet møde.")
 EMAIL_INVALID = N_("Skriv en gyldig e-mailadresse, f.eks. navn@eksempel.dk, eller lad feltet være tomt.")
+FULL_FOR_STAFF = N_(
+    "Mødet er fuldt. Skal borgeren have en plads ud over mødets pladser, så bekræft det (above_capacity)."
+)
 NOT_A_GROUP_OFFER = N_("Tilbuddet er en individuel samtale. Vælg en tid i stedet for et møde.")
 
 
@@ -77,13 +81,32 @@ def _meeting_of(session: Session, offer: OfferView, meeting_id: uuid.UUID) -> Gr
     return meeting
 
 
-def take_seat(session: Session, meeting_id: uuid.UUID, *, extra: bool) -> int | None:
+@dataclass(frozen=True)
+class HandAdded:
+    """Staff booking a seat for a citizen (V-7): who, why the offer's rules are set aside
+    (``reason``; None: the rules apply), and whether above the seats (confirmed)."""
+
+    actor: str
+    reason: str | None = None
+    above_capacity: bool = False
+
+    @property
+    def sets_aside(self) -> bool:
+        """Whether a rule or the seats are set aside (what the booking records)."""
+        return self.reason is not None or self.above_capacity
+
+
+def take_seat(session: Session, meeting_id: uuid.UUID, *, extra: bool, above_capacity: bool = False) -> int | None:
     """Take one seat of the meeting if one is left for this citizen (``extra``: a rebooking
-    one, who may also take the extra seats); the seats now taken, or None when full."""
+    one, who may also take the extra seats; ``above_capacity``: staff confirmed a seat beyond
+    them all); the seats now taken, or None when full."""
     limit = GroupMeetingView.seats + (GroupMeetingView.extra_seats if extra else 0)
+    guard = [GroupMeetingView.id == meeting_id, GroupMeetingView.cancelled.is_(False)]
+    if not above_capacity:
+        guard.append(GroupMeetingView.taken < limit)
     statement = (
         update(GroupMeetingView)
-        .where(GroupMeetingView.id == meeting_id, GroupMeetingView.cancelled.is_(False), GroupMeetingView.taken < limit)
+        .where(*guard)
         .values(taken=GroupMeetingView.taken + 1)
         .returning(GroupMeetingView.taken)
         .execution_options(synchronize_session=False)
@@ -119,24 +142,30 @@ def place_seat(
     *,
     rebooking: bool = False,
     terms: tuple[bool, int | None] | None = None,
+    by_hand: HandAdded | None = None,
 ) -> tuple[Booking, int]:
     """Check the citizen and the meeting (eligibility on the day, the 1-day notice and the
     offer's period, the personal deadline), take a seat and insert the booking; no event.
     ``rebooking``: the citizen moves a seat booking of this offer (already marked moved by
     the caller) and may take an extra seat; ``terms`` are then the old booking's (V-6).
-    Returns the booking and the meeting's seats now taken."""
+    ``by_hand``: staff add the citizen (the rules set aside with a reason; above the seats
+    when confirmed). Returns the booking and the meeting's seats now taken."""
     meeting = _meeting_of(session, offer, meeting_id)
     cpr = checked_request(citizen, meeting.start_at)
     vault = vault_for_settings(settings)
-    require_eligible(offer, citizen, today_in(offer_zone(offer), now))
+    if by_hand is None or by_hand.reason is None:
+        require_eligible(offer, citizen, today_in(offer_zone(offer), now))
     check_period(offer, settings, meeting.start_at, now)
     require_before_deadline(offer, citizen, meeting.start_at)
     indexes = vault.indexes(cpr)
     if len(indexes) > 1:
         refuse_booked_citizen(session, offer, indexes)  # rows under an older key escape the index
-    taken = take_seat(session, meeting.id, extra=rebooking)
+    above = by_hand is not None and by_hand.above_capacity
+    taken = take_seat(session, meeting.id, extra=rebooking, above_capacity=above)
     if taken is None:
         refuse_booked_citizen(session, offer, indexes)  # say why, rather than "full"
+        if by_hand is not None:
+            raise Conflict(FULL_FOR_STAFF, code="meeting_full")
         raise Conflict(MEETING_FULL, code="meeting_full")
     accept, days = terms or (offer.accept_cancellation, offer.rebooking_days_before)
     index, sealed = vault.index(cpr), vault.seal(cpr)
@@ -147,6 +176,8 @@ def place_seat(
             "start_at": meeting.start_at, "end_at": meeting.end_at, "occupied_until": meeting.end_at,
             "accept_cancellation": accept, "rebooking_days_before": days, "created_at": now, "cancelled_at": None,
             "rebooked_to_id": None, "held_until": None, "rebooking_of_id": None, "email": None,
+            "added_by": by_hand.actor if by_hand and by_hand.sets_aside else None,
+            "override_reason": by_hand.reason if by_hand else None,
         }  # fmt: skip
         booking = insert_booking(session, values)
         if booking is not None:
@@ -174,6 +205,7 @@ def book_seat(
     now: datetime | None = None,
     *,
     email: str | None = None,
+    by_hand: HandAdded | None = None,
 ) -> Booking:
     """Book a seat at a group meeting for ``citizen`` (B-2, B-6, O-12): the offer must be
     active and opened and a group offer, the meeting one of its meetings not cancelled
@@ -187,8 +219,11 @@ def book_seat(
             EMAIL_INVALID, extra={"errors": {"email": ["Skriv en gyldig e-mailadresse, f.eks. navn@eksempel.dk."]}}
         )
     offer = bookable_group_offer(session, offer_id, now)
-    booking, taken = place_seat(session, settings, offer, meeting_id, citizen, now)
+    booking, taken = place_seat(session, settings, offer, meeting_id, citizen, now, by_hand=by_hand)
     booking.email = email or None
+    if by_hand is not None and by_hand.sets_aside:
+        log.info("seat %s added by hand by %s (rules set aside: %s, above the seats: %s)", booking.reference,
+                 by_hand.actor, by_hand.reason is not None, by_hand.above_capacity)  # fmt: skip
     announce_seats(session, offer.id, meeting_id, taken, now)
     queue_booking_mail(session, settings, "confirmation", booking, offer, now=now)
     log.info("seat %s booked (offer %s, meeting %s)", booking.reference, offer.id, meeting_id)

@@ -17,6 +17,9 @@ from shared import events as ev
 from tests.booking.conftest import TOMORROW, BookingService, at, fictitious_cpr
 
 FULL = "Mødet er desværre fuldt. Vælg et andet møde."
+FULL_STAFF = "Mødet er fuldt. Skal borgeren have en plads ud over mødets pladser, så bekræft det (above_capacity)."
+SICK_PAY = {"join": "and", "groups": [{"match": "all", "rules": [
+    {"type": "contact_group", "condition": "eq", "value": "Sygedagpengemodtager"}]}]}  # fmt: skip
 
 
 def publish_group(service: BookingService, *meetings: tuple[int, int, int], **overrides: Any) -> ev.OfferPayload:
@@ -74,7 +77,7 @@ def test_a_citizen_books_a_seat_and_the_last_one_goes_once(service: BookingServi
     assert body["start"] == first.start.isoformat()
     assert seat(service, offer, first, 1).status_code == 201
     full = seat(service, offer, first, 2)
-    assert full.status_code == 409 and full.get_json()["detail"] == FULL  # the extra seat is for rebookers
+    assert full.status_code == 409 and full.get_json()["detail"] == FULL_STAFF  # the extra seat is for rebookers
     again = seat(service, offer, second, 0)
     assert again.status_code == 409 and again.get_json()["code"] == "already_booked"
     assert free_seats(service, offer) == [0, 5] and taken(service, first) == (2, 2)
@@ -214,3 +217,26 @@ def test_a_meeting_cancelled_by_staff_cancels_its_seats_and_tells_the_citizens(s
     with service.context.db.transaction() as session:
         mails = sorted((m.kind, m.recipient) for m in session.scalars(select(CitizenMail)))
     assert mails == [("cancelled", "anna@example.org"), ("confirmation", "anna@example.org")]
+
+
+def test_staff_add_a_citizen_by_hand_above_the_seats_only_when_they_confirm_it(service: BookingService) -> None:
+    offer = publish_group(service, (0, 1, 0), rules=SICK_PAY)
+    [meeting] = offer.meetings
+    path = f"/api/v1/offers/{offer.offer_id}/meetings/{meeting.meeting_id}/seats"
+    service.add_citizens(0, 1, contact_group="Sygedagpengemodtager")  # two who meet the rules, one who does not: 2
+    assert service.client().post(path, json={"citizen": {"cpr": fictitious_cpr(0)}}).status_code == 201
+    full = service.client().post(path, json={"citizen": {"cpr": fictitious_cpr(1)}})
+    assert full.status_code == 409 and "bekræft det (above_capacity)" in full.get_json()["detail"]
+    added = service.client().post(path, json={"citizen": {"cpr": fictitious_cpr(1)}, "above_capacity": True})
+    assert added.status_code == 201, added.get_json()
+    assert taken(service, meeting) == (2, 2)
+
+    refused = service.client().post(path, json={"citizen": {"cpr": fictitious_cpr(2)}, "above_capacity": True})
+    assert refused.status_code == 403 and refused.get_json()["code"] == "not_eligible"  # the rules still apply
+    reason = "Aftalt med borgerens sagsbehandler"
+    body = {"citizen": {"cpr": fictitious_cpr(2)}, "above_capacity": True, "override_reason": reason}
+    overridden = service.client().post(path, json=body)
+    assert overridden.status_code == 201, overridden.get_json()
+    [row] = [b for b in service.bookings() if str(b.id) == overridden.get_json()["id"]]
+    assert row.override_reason == reason and row.added_by and row.added_by.startswith("machine:")
+    assert taken(service, meeting) == (3, 3)

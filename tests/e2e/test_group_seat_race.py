@@ -36,7 +36,8 @@ pytestmark = pytest.mark.e2e
 
 CITIZENS, SEATS = 1000, 10
 TZ = zone("Europe/Copenhagen")
-FULL = "Mødet er desværre fuldt. Vælg et andet møde."
+FULL = "Mødet er fuldt. Skal borgeren have en plads ud over mødets pladser, så bekræft det (above_capacity)."
+"""What staff booking for a citizen hear (the race is run with a staff key)."""
 
 
 def cpr(n: int) -> str:
