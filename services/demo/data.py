@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 
 JOB_CENTRE = {"code": "10101", "name": "Jobcenter Demokøbing", "timezone": "Europe/Copenhagen", "region": "AMK Øst"}
 TEAM = {"name": "Team Ledige", "phone": "70101010"}
+ROOM = {"name": "Store mødesal", "address": "Jobcenter Demokøbing, Torvet 1, 9999 Demokøbing", "capacity": 25}
+GROUP_EXTRA_SEATS = 5
+"""The demo's information meeting: 25 seats in the room plus 5 kept for citizens who rebook."""
 WORKING_HOURS = {d: [["08:00", "15:30"]] for d in ("mon", "tue", "wed", "thu")} | {"fri": [["08:00", "13:00"]]}
 
 
@@ -240,6 +243,27 @@ def demo_offers(today: date, advisor_ids: dict[str, str], team_id: str) -> list[
             "marker_routes": {"STAT-SENIOR": [advisor_ids["camilla"]]},  # R-5: seniors talk to Camilla
         },
     ]
+
+
+def demo_group_offer(today: date, advisor_ids: dict[str, str], team_id: str, room_id: str) -> dict[str, object]:
+    """The demo's group meeting (fællesmøde), an information meeting in the large room; its
+    meetings are added once the advisors' calendars are read (``run.add_group_meetings``)."""
+    return {
+        "team_id": team_id,
+        "room_id": room_id,
+        "name": "Informationsmøde om job og uddannelse",
+        "description": "Et fællesmøde for ledige om jobmarkedet, kurser og uddannelse. Du møder to rådgivere.",
+        "conversation_type": 9,
+        "meeting_form": "group",
+        "channel": "in_person",
+        "duration_minutes": 60,
+        "reporting_minutes": 15,
+        "opens_on": today.isoformat(),
+        "advisor_ids": [advisor_ids["anne"], advisor_ids["bo"]],
+        "accept_cancellation": True,
+        "rebooking_days_before": 1,
+        "rules": ON_BENEFITS_AND_ADULT,
+    }
 
 
 DEMO_STAFF_GROUPS = {

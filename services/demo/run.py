@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,11 +29,14 @@ from waitress.server import create_server
 
 from services.demo.data import (
     DEMO_STAFF_GROUPS,
+    GROUP_EXTRA_SEATS,
     JOB_CENTRE,
+    ROOM,
     TEAM,
     WORKING_HOURS,
     demo_advisors,
     demo_citizens,
+    demo_group_offer,
     demo_offers,
     demo_staff,
 )
@@ -70,6 +73,8 @@ class DemoStack:
     identity_provider: EmbeddedOidcProvider
     setup_key: NewApiKey
     offer_ids: list[str] = field(default_factory=list)
+    group_offer_id: str = ""
+    offers_app: Any = None
     _stoppers: list[Callable[[], None]] = field(default_factory=list)
 
     def stop(self) -> None:
@@ -325,7 +330,8 @@ def start_demo(
     stack.booking_url = _serve(booking, host, booking_port, stack)
     timeout = settings.booking_api_timeout_seconds  # offers asks booking for the participants, over HTTP
     offers.extensions[BOOKING_API] = BookingApi(stack.booking_url, participants_key.key, timeout)
-    stack.offer_ids = seed(offers, radicale, advisors, setup_key)
+    stack.offer_ids, stack.group_offer_id = seed(offers, radicale, advisors, setup_key)
+    stack.offers_app = offers
     seed_citizens(booking, setup_key)
     return stack
 
@@ -337,8 +343,9 @@ def _client(app: Any, key: NewApiKey) -> Any:
     return client
 
 
-def seed(offers_app: Any, radicale: RadicaleServer, advisors: list[Any], key: NewApiKey) -> list[str]:
-    """Create the demo job centre, team, advisors with calendars, and offers."""
+def seed(offers_app: Any, radicale: RadicaleServer, advisors: list[Any], key: NewApiKey) -> tuple[list[str], str]:
+    """Create the demo job centre, team, room, advisors with calendars, and offers: the
+    individual offers' ids, and the group meeting's."""
     client = _client(offers_app, key)
 
     def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -370,7 +377,39 @@ def seed(offers_app: Any, radicale: RadicaleServer, advisors: list[Any], key: Ne
         )["id"]
     today = datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date()
     bodies = demo_offers(today, ids, team["id"])
-    return [post("/offers", {**body, "job_centre_id": centre["id"]})["id"] for body in bodies]
+    offer_ids = [post("/offers", {**body, "job_centre_id": centre["id"]})["id"] for body in bodies]
+    room = post("/rooms", {**ROOM, "job_centre_id": centre["id"]})
+    group = post("/offers", {**demo_group_offer(today, ids, team["id"], room["id"]), "job_centre_id": centre["id"]})
+    return offer_ids, group["id"]
+
+
+def add_group_meetings(stack: DemoStack, offers_app: Any, timeout: float = 60) -> int:
+    """Put two meetings into the demo's group meeting, on the first two days of the coming
+    fortnight when both its advisors are free at 10:00 or later (their calendars must have
+    been read: waits up to ``timeout``); returns how many were added."""
+    client = _client(offers_app, stack.setup_key)
+    offer = client.get(f"/api/v1/offers/{stack.group_offer_id}").get_json()
+    today = datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date()
+    query = {"advisor_id": offer["advisor_ids"], "first_date": (today + timedelta(days=2)).isoformat(),
+             "last_date": (today + timedelta(days=16)).isoformat(), "duration_minutes": offer["duration_minutes"],
+             "reporting_minutes": offer["reporting_minutes"], "start_minutes": [0]}  # fmt: skip
+    deadline = time.monotonic() + timeout
+    while True:
+        times = client.get("/api/v1/group-meeting-times", query_string=query).get_json().get("times", [])
+        if times or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    days: dict[str, str] = {}
+    for slot in times:
+        start = datetime.fromisoformat(slot["start"]).astimezone(ZoneInfo(JOB_CENTRE["timezone"]))
+        if start.hour >= 10:
+            days.setdefault(start.date().isoformat(), slot["start"])
+    added = 0
+    for start in list(days.values())[:2]:
+        body = {"start": start, "extra_seats": GROUP_EXTRA_SEATS}
+        response = client.post(f"/api/v1/offers/{stack.group_offer_id}/meetings", json=body)
+        added += response.status_code == 201
+    return added
 
 
 def seed_citizens(booking_app: Any, key: NewApiKey) -> None:
@@ -403,6 +442,7 @@ def run_demo(data_dir: Path, host: str, offers_port: int, booking_port: int, ide
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the demo's new databases: no migration by migration
     stack = start_demo(data_dir, host, offers_port, booking_port, identity_port)
     found = wait_for_times(stack)
+    meetings = add_group_meetings(stack, stack.offers_app)
     first = stack.offer_ids[0]
     today = datetime.now(ZoneInfo(JOB_CENTRE["timezone"])).date()
     citizens = "\n".join(
@@ -413,7 +453,7 @@ def run_demo(data_dir: Path, host: str, offers_port: int, booking_port: int, ide
     )
     print(
         f"""
-jobcenter-planner demo kører / is running ({found} ledige tider beregnet)
+jobcenter-planner demo kører / is running ({found} ledige tider beregnet, {meetings} fællesmøder planlagt)
 
   Borgere (booking):          {stack.booking_url}/mine-moedetilbud   (mødetilbud, ledige tider, book en tid)
       log ind med "MitID":    {stack.booking_url}/login   (vælg en borger på login-siden)

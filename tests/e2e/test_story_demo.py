@@ -8,8 +8,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
-from services.demo.run import CITIZEN_CLIENT, DemoStack, demo_environment, start_demo, wait_for_times
+from services.demo.run import (
+    CITIZEN_CLIENT,
+    DemoStack,
+    add_group_meetings,
+    demo_environment,
+    start_demo,
+    wait_for_times,
+)
+from tests.conftest import eventually
 from tests.e2e.story import Stack, walk
 
 
@@ -29,9 +38,17 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCapt
         stack.stop()
 
 
-def test_demo_publishes_free_times_for_its_offers(demo: DemoStack) -> None:
+def test_demo_publishes_free_times_for_its_offers_and_plans_its_group_meeting(demo: DemoStack) -> None:
     assert len(demo.offer_ids) == 2
     assert wait_for_times(demo) > 0
+    assert add_group_meetings(demo, demo.offers_app) == 2
+
+    def free_seats() -> list[int]:
+        answer = requests.get(f"{demo.booking_url}/api/v1/offers/{demo.group_offer_id}/meetings", timeout=10)
+        return [m["free_seats"] for m in answer.json().get("items", [])] if answer.status_code == 200 else []
+
+    eventually(lambda: len(free_seats()) == 2, timeout=30, what="the meetings to reach booking")
+    assert free_seats() == [25, 25]  # the room's 25 seats; 5 more are kept for citizens who rebook
 
 
 def test_story_on_embedded_defaults(demo: DemoStack, caplog: pytest.LogCaptureFixture) -> None:
