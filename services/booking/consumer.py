@@ -112,11 +112,23 @@ def apply_meetings(
             session.add(row)
         elif row.offer_id != offer_id:
             raise ValueError(f"meeting {meeting_id} belongs to another offer")
+        if (row.start_at, row.end_at) != (meeting.start, meeting.end) and row.taken:
+            _move_seats(session, row.id, meeting)
         row.start_at, row.end_at = meeting.start, meeting.end
         newly_cancelled = meeting.cancelled and not row.cancelled
         row.seats, row.extra_seats, row.cancelled = meeting.seats, meeting.extra_seats, meeting.cancelled
         if newly_cancelled:
             _cancel_seats(session, offer, row, changed_at, settings)
+
+
+def _move_seats(session: Session, meeting_id: uuid.UUID, meeting: ev.GroupMeetingPayload) -> None:
+    """Staff moved the meeting: its active seat bookings are at the new time."""
+    session.execute(
+        update(Booking)
+        .where(Booking.group_meeting_id == meeting_id, Booking.cancelled_at.is_(None))
+        .values(start_at=meeting.start, end_at=meeting.end, occupied_until=meeting.end)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _cancel_seats(

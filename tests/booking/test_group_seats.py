@@ -240,3 +240,15 @@ def test_staff_add_a_citizen_by_hand_above_the_seats_only_when_they_confirm_it(s
     [row] = [b for b in service.bookings() if str(b.id) == overridden.get_json()["id"]]
     assert row.override_reason == reason and row.added_by and row.added_by.startswith("machine:")
     assert taken(service, meeting) == (3, 3)
+
+
+def test_a_meeting_moved_by_staff_moves_its_seats(service: BookingService) -> None:
+    offer = publish_group(service, (0, 5, 0))
+    [meeting] = offer.meetings
+    assert seat(service, offer, meeting, 0).status_code == 201
+    three = timedelta(hours=3)
+    later = meeting.model_copy(update={"start": meeting.start + three, "end": meeting.end + three})
+    moved = offer.model_copy(update={"meetings": [later], "changed_at": offer.changed_at + timedelta(minutes=1)})
+    assert service.deliver(moved.envelope(ev.OFFER_CHANGED))
+    [booking] = service.bookings()
+    assert (booking.start_at, booking.end_at) == (later.start, later.end) and booking.status == "active"
