@@ -25,7 +25,6 @@ from services.booking.eligibility import require_before_deadline, require_eligib
 from services.booking.mail.queue import queue_booking_mail
 from services.booking.models import Booking, GroupMeetingView, OfferView, OutboxMessage
 from services.booking.operations import (
-    ALREADY_BOOKED,
     check_period,
     checked_request,
     insert_booking,
@@ -182,18 +181,8 @@ def place_seat(
         booking = insert_booking(session, values)
         if booking is not None:
             return booking, taken
-        if session.scalar(_active_booking_of(offer, indexes)) is not None:
-            raise Conflict(ALREADY_BOOKED, code="already_booked")
+        refuse_booked_citizen(session, offer, indexes)  # refused by the one-booking index: say so
     raise PlannerError(N_("Bookingen kunne ikke gemmes. Prøv igen."))
-
-
-def _active_booking_of(offer: OfferView, indexes: list[str]) -> object:
-    return select(Booking.id).where(
-        Booking.offer_id == offer.id,
-        Booking.citizen_cpr_index.in_(indexes),
-        Booking.cancelled_at.is_(None),
-        Booking.held_until.is_(None),
-    )
 
 
 def book_seat(

@@ -76,16 +76,12 @@ def _day(text: str, first: date) -> date:
 def _seat_form(form: dict[str, str]) -> dict[str, Any]:
     """The seats part of a meeting's form as the operation's input; a number stays text when
     it is not one, for the operation to refuse at its field."""
-    body: dict[str, Any] = {}
-    if form.get("seats_from") == NUMBER:
-        body["seats"] = int(form["seats"]) if form.get("seats", "").isdigit() else form.get("seats") or None
-        if body["seats"] is None:
-            body["seats"] = ""
-    else:
-        body["seats"] = None
-    extra = form.get("extra_seats", "").strip()
-    body["extra_seats"] = int(extra) if extra.isdigit() else extra or 0
-    return body
+    seats, extra = form.get("seats", ""), form.get("extra_seats", "").strip()
+    number = int(seats) if seats.isdigit() else seats
+    return {
+        "seats": number if form.get("seats_from") == NUMBER else None,
+        "extra_seats": int(extra) if extra.isdigit() else extra or 0,
+    }
 
 
 @bp.route("/<uuid:offer_id>/moeder/nyt", methods=["GET", "POST"])
@@ -111,7 +107,6 @@ def new_meeting(offer_id: uuid.UUID) -> Response:
         values = {"offer": offer, "room": room, "day": day, "first": first, "withheld": withheld,
                   "starts": [(s.isoformat(), fmt.clock(s.astimezone(zone(timezone)), page_locale()))
                              for s in times.starts]}  # fmt: skip
-    form.setdefault("seats_from", ROOM if room else NUMBER)
     if not form["seats_from"]:
         form["seats_from"] = ROOM if room else NUMBER
     if request.method == "GET":
