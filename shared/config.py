@@ -182,8 +182,9 @@ class Settings(BaseSettings):
     )
     booking_api_key: SecretStr = Field(
         SecretStr(""),
-        description="The offers service's API key at the booking service (a key with the reader role at every "
-        "centre, listed in booking's PLANNER_API_KEYS); the staff page checks the person's own role first.",
+        description="The offers service's API key at the booking service (a key with the planner role at every "
+        "centre, listed in booking's PLANNER_API_KEYS: it reads the participant lists and gives the seats staff add "
+        "by hand); the staff page checks the person's own role first.",
     )
     booking_api_timeout_seconds: float = Field(
         5.0, gt=0, le=60, description="Timeout of one request from the offers service to the booking API."
@@ -221,6 +222,19 @@ class Settings(BaseSettings):
 
     hold_minutes: int = Field(
         10, ge=1, le=120, description="How long a chosen time is held for the citizen while they confirm (minutes)."
+    )
+    group_seats_write_delay_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=600,
+        description="How long the calendar worker waits before it writes a group meeting's new seat count into "
+        "the advisors' events (one write for a burst of bookings); 0: at once.",
+    )
+    waiting_list_hold_hours: int = Field(
+        24,
+        ge=1,
+        le=168,
+        description="How long a seat freed at a full group meeting is held for the first on its waiting list (hours).",
     )
     reminder_days_before: int = Field(
         2, ge=0, le=30, description="Days before a meeting its reminder e-mail goes out; 0: no reminders."

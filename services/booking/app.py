@@ -8,7 +8,10 @@ from datetime import datetime
 from apiflask import APIFlask
 from sqlalchemy import text
 
-from services.booking import participants_api  # noqa: F401 - adds its route to api.bp
+from services.booking import (
+    participants_api,  # noqa: F401 - adds its route to api.bp
+    waiting_list_api,  # noqa: F401 - adds its routes to api.bp
+)
 from services.booking.api import bp
 from services.booking.citizens import CitizenProvider, HttpCitizenProvider, StoreProvider
 from services.booking.citizens.api import bp as citizens_bp

@@ -39,6 +39,7 @@ from services.booking.models import Booking, OfferView, OutboxMessage
 from services.booking.operations import booking_payload, checked_request, place_booking
 from services.booking.queries import bookable_offer
 from services.booking.seats import announce_seats, give_back_seat, place_seat
+from services.booking.waiting_list import offer_freed_seats
 from shared import events as ev
 from shared.audit import current_cpr_vault
 from shared.config import Settings
@@ -100,7 +101,8 @@ def cancel_booking(
     offer did not accept cancellation on the booking day; Conflict when it is cancelled or
     moved already (a repeated request) or its meeting has begun. ``booking.cancelled``
     goes to the outbox in the same transaction; it never holds the CPR. With ``settings``,
-    a booking with an e-mail address gets the cancellation by e-mail (``mail.queue``).
+    a booking with an e-mail address gets the cancellation by e-mail (``mail.queue``). A
+    freed seat at a group meeting goes first to its waiting list (``waiting_list``).
     """
     now = now or utcnow()
     booking = _own_active_booking(session, booking_id, cpr, now, vault or current_cpr_vault())
@@ -110,6 +112,7 @@ def cancel_booking(
     session.flush()
     if booking.group_meeting_id is not None:  # a seat at a group meeting: the seat is free at once
         taken = give_back_seat(session, booking.group_meeting_id)
+        offer_freed_seats(session, settings, booking.group_meeting_id, now)  # first to the waiting list
         announce_seats(session, booking.offer_id, booking.group_meeting_id, taken, now)
     else:
         free_time_versions.touch(session, booking.advisor_id)
@@ -250,6 +253,7 @@ def rebook_seat(
     new.email = old.email
     old.rebooked_to_id = new.id
     session.flush()
+    offer_freed_seats(session, settings, old.group_meeting_id, now)  # first to the waiting list
     announce_seats(session, offer.id, old.group_meeting_id, freed, now)
     announce_seats(session, offer.id, meeting_id, taken, now)
     queue_booking_mail(session, settings, "rebooked", new, offer, old=old, now=now)

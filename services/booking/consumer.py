@@ -28,6 +28,7 @@ from services.booking.models import (
     OfferView,
     ProcessedEvent,
 )
+from services.booking.waiting_list import close_waiting_list, offer_freed_seats
 from shared import events as ev
 from shared.config import Settings
 from shared.eligibility import parse_rules
@@ -113,22 +114,35 @@ def apply_meetings(
         elif row.offer_id != offer_id:
             raise ValueError(f"meeting {meeting_id} belongs to another offer")
         if (row.start_at, row.end_at) != (meeting.start, meeting.end) and row.taken:
-            _move_seats(session, row.id, meeting)
+            _move_seats(session, offer, row.id, meeting, settings)
         row.start_at, row.end_at = meeting.start, meeting.end
         newly_cancelled = meeting.cancelled and not row.cancelled
+        more_seats = row.seats is not None and meeting.seats > row.seats
         row.seats, row.extra_seats, row.cancelled = meeting.seats, meeting.extra_seats, meeting.cancelled
         if newly_cancelled:
             _cancel_seats(session, offer, row, changed_at, settings)
+            close_waiting_list(session, row, changed_at)
+        elif more_seats:
+            session.flush()
+            offer_freed_seats(session, settings, row.id, changed_at)  # the new seats go first to the waiting list
 
 
-def _move_seats(session: Session, meeting_id: uuid.UUID, meeting: ev.GroupMeetingPayload) -> None:
-    """Staff moved the meeting: its active seat bookings are at the new time."""
-    session.execute(
-        update(Booking)
-        .where(Booking.group_meeting_id == meeting_id, Booking.cancelled_at.is_(None))
-        .values(start_at=meeting.start, end_at=meeting.end, occupied_until=meeting.end)
-        .execution_options(synchronize_session=False)
-    )
+def _move_seats(
+    session: Session,
+    offer: OfferView,
+    meeting_id: uuid.UUID,
+    meeting: ev.GroupMeetingPayload,
+    settings: Settings | None,
+) -> None:
+    """Staff moved the meeting: its active seat bookings are at the new time, and with
+    ``settings`` each citizen with an e-mail address is told (the new time, the old one, and
+    the calendar file that moves it)."""
+    active = select(Booking).where(Booking.group_meeting_id == meeting_id, Booking.cancelled_at.is_(None))
+    for booking in session.scalars(active.with_for_update()):
+        before = Booking(start_at=booking.start_at, end_at=booking.end_at)
+        booking.start_at, booking.end_at, booking.occupied_until = meeting.start, meeting.end, meeting.end
+        if settings is not None and booking.held_until is None:
+            queue_booking_mail(session, settings, "moved", booking, offer, old=before, replace=True)
 
 
 def _cancel_seats(

@@ -134,13 +134,82 @@ class GroupMeetingView(Base):
     extra_seats: Mapped[int] = mapped_column(Integer)
     cancelled: Mapped[bool] = mapped_column(Boolean)
     taken: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    held: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    """Freed seats held for citizens of the waiting list (``waiting_list``) until they take them
+    or their time runs out: no one else may take them."""
 
-    __table_args__: Any = (CheckConstraint("taken >= 0", name="taken_not_negative"),)
+    __table_args__: Any = (
+        CheckConstraint("taken >= 0", name="taken_not_negative"),
+        CheckConstraint("held >= 0", name="held_not_negative"),
+    )
+
+    def free_for(self, *, rebooking: bool = False) -> int:
+        """Seats a citizen may still take (``rebooking``: one who moves a seat of the offer and
+        may take the extra seats too); held seats are nobody else's."""
+        limit = self.seats + (self.extra_seats if rebooking else 0)
+        return max(0, limit - self.taken - self.held)
 
     @property
     def free_seats(self) -> int:
         """Seats a citizen booking for the first time may still take."""
-        return max(0, self.seats - self.taken)
+        return self.free_for()
+
+
+WAITING, OFFERED = "waiting", "offered"
+WAITING_LIST_ACTIVE = "status IN ('waiting', 'offered')"
+WAITING_LIST_INDEX = "uq_waiting_list_citizen_offer"
+"""Partial unique index: one place on a waiting list per citizen per offer."""
+
+
+class WaitingListEntry(Base):
+    """A citizen's place on the waiting list (afventerliste) of a full group meeting.
+
+    ``status``: ``waiting`` (in line, by ``joined_at``), ``offered`` (a freed seat is held
+    for the citizen until ``offer_expires_at``: the meeting's ``held`` counts it), then one
+    of ``booked`` (the citizen took the seat: ``booking_id``), ``expired`` (the time ran
+    out; the seat went to the next), ``left`` (the citizen left the list) or ``closed``
+    (the meeting was cancelled, or can no longer be booked). The citizen is known by the
+    CPR number's keyed index and the number sealed, as in ``booking``; ``email`` is where a
+    freed seat is offered.
+    """
+
+    __tablename__ = "waiting_list_entry"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    offer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    group_meeting_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    citizen_cpr_index: Mapped[str] = mapped_column(String(64))
+    citizen_cpr_sealed: Mapped[str] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(String(254))
+    joined_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    status: Mapped[str] = mapped_column(String(10))
+    offered_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    offer_expires_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    booking_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    __table_args__: Any = (
+        CheckConstraint(
+            "status IN ('waiting', 'offered', 'booked', 'expired', 'left', 'closed')", name="waiting_list_status"
+        ),
+        CheckConstraint("status <> 'offered' OR offer_expires_at IS NOT NULL", name="offered_until"),
+        CheckConstraint("status <> 'booked' OR booking_id IS NOT NULL", name="booked_booking"),
+        Index(
+            WAITING_LIST_INDEX,
+            "offer_id",
+            "citizen_cpr_index",
+            unique=True,
+            postgresql_where=text(WAITING_LIST_ACTIVE),
+            sqlite_where=text(WAITING_LIST_ACTIVE),
+        ),
+        Index("ix_waiting_list_meeting", "group_meeting_id", "joined_at"),
+        Index(
+            "ix_waiting_list_offered_until",
+            "offer_expires_at",
+            postgresql_where=text("status = 'offered'"),
+            sqlite_where=text("status = 'offered'"),
+        ),
+    )
 
 
 class AvailabilitySnapshot(Base):

@@ -1,5 +1,6 @@
 """Who booked an offer (V-3), for staff: the booked citizens with name, CPR number, contact
-group, age, personal deadline and the meeting's time, found by name or CPR number.
+group, age, personal deadline and the meeting's time, found by name or CPR number; for a
+group offer (V-7) also those of one of its meetings only.
 
 Booking owns the bookings and the citizens' profiles; the offers service's pages ask for
 this list through ``POST /api/v1/offers/{id}/participants`` (never by reading these tables).
@@ -35,7 +36,9 @@ class Participant:
     booking_deadline: date | None
     start_at: datetime
     end_at: datetime
-    advisor_id: uuid.UUID
+    advisor_id: uuid.UUID | None
+    """The advisor; None for a seat at a group meeting."""
+    group_meeting_id: uuid.UUID | None
     booked_at: datetime
 
     def age_on(self, day: date) -> int:
@@ -53,15 +56,23 @@ def search_cpr(text: str | None) -> Cpr | None:
 
 
 def participants_of(
-    session: Session, offer: OfferView, vault: CprVault, *, search: str | None = None
+    session: Session,
+    offer: OfferView,
+    vault: CprVault,
+    *,
+    search: str | None = None,
+    meeting_id: uuid.UUID | None = None,
 ) -> Sequence[Participant]:
     """The offer's citizens with an active booking, by the meeting's start; ``search`` keeps
-    those whose CPR number it is, or whose name contains it (any case)."""
+    those whose CPR number it is, or whose name contains it (any case); ``meeting_id`` those
+    with a seat at that group meeting (none for an individual offer or another offer's meeting)."""
     query = (
         select(Booking, CitizenProfileRow.name, CitizenProfileRow.contact_group, CitizenProfileRow.booking_deadline)
         .outerjoin(CitizenProfileRow, CitizenProfileRow.cpr_index == Booking.citizen_cpr_index)
         .where(and_(Booking.offer_id == offer.id, Booking.cancelled_at.is_(None), Booking.held_until.is_(None)))
     )
+    if meeting_id is not None:
+        query = query.where(Booking.group_meeting_id == meeting_id)
     cpr = search_cpr(search)
     if cpr is not None:
         query = query.where(Booking.citizen_cpr_index.in_(vault.indexes(cpr)))
@@ -73,7 +84,7 @@ def participants_of(
         Participant(
             booking_id=booking.id, reference=booking.reference, name=name, cpr=vault.unseal(booking.citizen_cpr_sealed),
             contact_group=contact_group, booking_deadline=deadline, start_at=booking.start_at, end_at=booking.end_at,
-            advisor_id=booking.advisor_id, booked_at=booking.created_at,
+            advisor_id=booking.advisor_id, group_meeting_id=booking.group_meeting_id, booked_at=booking.created_at,
         )
         for booking, name, contact_group, deadline in rows
     ]  # fmt: skip
@@ -95,6 +106,7 @@ def participant_json(participant: Participant, *, reveal: bool, today: date) -> 
         "start": participant.start_at,
         "end": participant.end_at,
         "advisor_id": participant.advisor_id,
+        "group_meeting_id": participant.group_meeting_id,
         "booked_at": participant.booked_at,
     }
 

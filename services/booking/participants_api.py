@@ -35,7 +35,8 @@ NO_OFFER = "Tilbuddet findes ikke."
 @bp.output(ParticipantsOut)
 @bp.doc(
     summary="Who booked the offer (staff): name, CPR number, contact group, age, deadline, time",
-    description="Active bookings by the meeting's start. search finds a name or a CPR number. CPR numbers are "
+    description="Active bookings by the meeting's start. search finds a name or a CPR number; meeting_id keeps "
+    "the seats of one meeting of a group offer. CPR numbers are "
     "masked unless named in reveal (or reveal_all); each full number given and each CPR number searched for is "
     "logged with the caller.",
     tags=["Deltagere"],
@@ -50,7 +51,7 @@ def list_participants(offer_id: uuid.UUID, json_data: dict[str, Any]) -> dict[st
         if offer is None:
             raise NotFound(NO_OFFER)
         authorize(access.READ, offer.job_centre_code, not_found=NO_OFFER)
-        found = participants_of(session, offer, vault, search=json_data["search"])
+        found = participants_of(session, offer, vault, search=json_data["search"], meeting_id=json_data["meeting_id"])
     shown = revealed(found, set(json_data["reveal"]), json_data["reveal_all"])
     accesses = [("participant_list", p.cpr) for p in shown]
     searched = search_cpr(json_data["search"])

@@ -248,6 +248,11 @@ class ParticipantsIn(Schema):
         load_default=False,
         metadata={"description": "Include every listed citizen's full CPR number (an export; each is logged)."},
     )
+    meeting_id = UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Only the seats of this meeting of a group offer (none for another offer's)."},
+    )
 
 
 class ParticipantOut(Schema):
@@ -264,7 +269,10 @@ class ParticipantOut(Schema):
     booking_deadline = Date(allow_none=True, metadata={"description": "The citizen's personal deadline, if any."})
     start = DateTime(required=True)
     end = DateTime(required=True)
-    advisor_id = UUID(required=True)
+    advisor_id = UUID(required=True, allow_none=True, metadata={"description": "Null for a seat at a group meeting."})
+    group_meeting_id = UUID(
+        required=True, allow_none=True, metadata={"description": "The group meeting of a seat; null for a time."}
+    )
     booked_at = DateTime(required=True)
 
 

@@ -73,7 +73,8 @@ def bookable_group_offer(session: Session, offer_id: uuid.UUID, now: datetime) -
     return bookable_offer(session, offer_id, now, "group")
 
 
-def _meeting_of(session: Session, offer: OfferView, meeting_id: uuid.UUID) -> GroupMeetingView:
+def meeting_of(session: Session, offer: OfferView, meeting_id: uuid.UUID) -> GroupMeetingView:
+    """The offer's meeting ``meeting_id``; NotFound when it is another's, unknown or cancelled."""
     meeting = session.get(GroupMeetingView, meeting_id)
     if meeting is None or meeting.offer_id != offer.id or meeting.cancelled:
         raise NotFound(MEETING_NOT_FOUND, code="meeting_unknown")
@@ -95,18 +96,25 @@ class HandAdded:
         return self.reason is not None or self.above_capacity
 
 
-def take_seat(session: Session, meeting_id: uuid.UUID, *, extra: bool, above_capacity: bool = False) -> int | None:
+def take_seat(
+    session: Session, meeting_id: uuid.UUID, *, extra: bool, above_capacity: bool = False, from_hold: bool = False
+) -> int | None:
     """Take one seat of the meeting if one is left for this citizen (``extra``: a rebooking
     one, who may also take the extra seats; ``above_capacity``: staff confirmed a seat beyond
-    them all); the seats now taken, or None when full."""
+    them all; ``from_hold``: the seat held for the citizen from the waiting list); the seats
+    now taken, or None when full. Seats held for the waiting list are no one else's."""
     limit = GroupMeetingView.seats + (GroupMeetingView.extra_seats if extra else 0)
     guard = [GroupMeetingView.id == meeting_id, GroupMeetingView.cancelled.is_(False)]
-    if not above_capacity:
-        guard.append(GroupMeetingView.taken < limit)
+    values = {"taken": GroupMeetingView.taken + 1}
+    if from_hold:
+        guard.append(GroupMeetingView.held > 0)
+        values["held"] = GroupMeetingView.held - 1
+    elif not above_capacity:
+        guard.append(GroupMeetingView.taken + GroupMeetingView.held < limit)
     statement = (
         update(GroupMeetingView)
         .where(*guard)
-        .values(taken=GroupMeetingView.taken + 1)
+        .values(**values)
         .returning(GroupMeetingView.taken)
         .execution_options(synchronize_session=False)
     )
@@ -131,6 +139,30 @@ def announce_seats(session: Session, offer_id: uuid.UUID, meeting_id: uuid.UUID,
     record_event(session, OutboxMessage, payload.envelope(ev.GROUP_SEATS_CHANGED))
 
 
+def check_seat_citizen(
+    session: Session,
+    settings: Settings,
+    offer: OfferView,
+    meeting: GroupMeetingView,
+    citizen: CitizenProfile,
+    now: datetime,
+    *,
+    set_aside_rules: bool = False,
+) -> list[str]:
+    """Refuse the citizen a seat at ``meeting`` unless they are eligible on the day (not
+    checked with ``set_aside_rules``), the meeting is inside the offer's period with the
+    1-day notice and before the citizen's personal deadline; the CPR number's indexes."""
+    cpr = checked_request(citizen, meeting.start_at)
+    if not set_aside_rules:
+        require_eligible(offer, citizen, today_in(offer_zone(offer), now))
+    check_period(offer, settings, meeting.start_at, now)
+    require_before_deadline(offer, citizen, meeting.start_at)
+    indexes = vault_for_settings(settings).indexes(cpr)
+    if len(indexes) > 1:
+        refuse_booked_citizen(session, offer, indexes)  # rows under an older key escape the index
+    return indexes
+
+
 def place_seat(
     session: Session,
     settings: Settings,
@@ -142,25 +174,21 @@ def place_seat(
     rebooking: bool = False,
     terms: tuple[bool, int | None] | None = None,
     by_hand: HandAdded | None = None,
+    from_hold: bool = False,
 ) -> tuple[Booking, int]:
-    """Check the citizen and the meeting (eligibility on the day, the 1-day notice and the
-    offer's period, the personal deadline), take a seat and insert the booking; no event.
-    ``rebooking``: the citizen moves a seat booking of this offer (already marked moved by
-    the caller) and may take an extra seat; ``terms`` are then the old booking's (V-6).
-    ``by_hand``: staff add the citizen (the rules set aside with a reason; above the seats
-    when confirmed). Returns the booking and the meeting's seats now taken."""
-    meeting = _meeting_of(session, offer, meeting_id)
+    """Check the citizen and the meeting (``check_seat_citizen``), take a seat and insert the
+    booking; no event. ``rebooking``: the citizen moves a seat booking of this offer (already
+    marked moved by the caller) and may take an extra seat; ``terms`` are then the old
+    booking's (V-6). ``by_hand``: staff add the citizen (the rules set aside with a reason;
+    above the seats when confirmed). ``from_hold``: the seat held for the citizen from the
+    waiting list. Returns the booking and the meeting's seats now taken."""
+    meeting = meeting_of(session, offer, meeting_id)
+    set_aside = by_hand is not None and by_hand.reason is not None
+    indexes = check_seat_citizen(session, settings, offer, meeting, citizen, now, set_aside_rules=set_aside)
     cpr = checked_request(citizen, meeting.start_at)
     vault = vault_for_settings(settings)
-    if by_hand is None or by_hand.reason is None:
-        require_eligible(offer, citizen, today_in(offer_zone(offer), now))
-    check_period(offer, settings, meeting.start_at, now)
-    require_before_deadline(offer, citizen, meeting.start_at)
-    indexes = vault.indexes(cpr)
-    if len(indexes) > 1:
-        refuse_booked_citizen(session, offer, indexes)  # rows under an older key escape the index
     above = by_hand is not None and by_hand.above_capacity
-    taken = take_seat(session, meeting.id, extra=rebooking, above_capacity=above)
+    taken = take_seat(session, meeting.id, extra=rebooking, above_capacity=above, from_hold=from_hold)
     if taken is None:
         refuse_booked_citizen(session, offer, indexes)  # say why, rather than "full"
         if by_hand is not None:

@@ -311,5 +311,8 @@ def handle(context: ServiceContext, envelope: Envelope) -> None:
     applied = apply_once(context.db, ProcessedEvent, envelope, _apply)
     if not applied:
         log.info("event %s %s was applied before; sending its tasks again", envelope.type, envelope.id)
+    # a seat count changes often (a popular meeting fills in minutes): its writes wait a
+    # little, and the first to run writes the count of then, the others find it written
+    wait = context.settings.group_seats_write_delay_seconds if envelope.type == ev.GROUP_SEATS_CHANGED else None
     for task_name, args in follow_ups(context, envelope):
-        runtime.enqueue(context.settings, task_name, *args)
+        runtime.enqueue(context.settings, task_name, *args, countdown=wait)

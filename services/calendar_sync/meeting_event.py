@@ -9,7 +9,10 @@ anything shaped like a CPR number in them is masked (``redact_cpr``), as in ever
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 import icalendar
 
@@ -55,6 +58,13 @@ def _group_description(meeting: BookingPayload) -> str:
     lines.append(f"Booket: {meeting.group_taken or 0} af {meeting.group_seats} pladser")
     lines.append("Deltagerne står på tilbuddets side i jobcenter-planner.")
     return redact_cpr("\n".join(lines))
+
+
+def event_digest(payload: dict[str, Any]) -> str:
+    """What the meeting's event says, as a digest of its payload (the moment a seat count was
+    announced aside): equal digests write equal events, so a write may be skipped."""
+    shown = {key: value for key, value in payload.items() if key != "group_taken_at"}
+    return hashlib.sha256(json.dumps(shown, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def meeting_event(booking: BookingPayload, *, stamp: datetime) -> str:

@@ -125,6 +125,9 @@ class BookedMeeting(Base):
     calendar_href: Mapped[str | None] = mapped_column(String(2000))
     etag: Mapped[str | None] = mapped_column(String(500))
     written_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    written_digest: Mapped[str | None] = mapped_column(String(64))
+    """``meeting_event.event_digest`` of the payload last written: an update that would write
+    the same event again is skipped (a burst of seat changes at a group meeting)."""
     write_error: Mapped[str | None] = mapped_column(Text)
     write_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Calendar writes of this meeting (write, update, delete) started and not finished, as

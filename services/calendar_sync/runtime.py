@@ -67,9 +67,10 @@ def get_app(settings: Settings | None = None) -> Celery:
     return app if app is not None else make_celery(settings)
 
 
-def enqueue(settings: Settings, task_name: str, *args: Any) -> None:
-    """Send the task ``task_name`` (run it at once when ``settings.celery_eager``)."""
-    get_app(settings).tasks[task_name].delay(*args)
+def enqueue(settings: Settings, task_name: str, *args: Any, countdown: float | None = None) -> None:
+    """Send the task ``task_name`` (run it at once when ``settings.celery_eager``), to run
+    ``countdown`` seconds from now when given."""
+    get_app(settings).tasks[task_name].apply_async(args, countdown=countdown or None)
 
 
 def close_contexts() -> None:

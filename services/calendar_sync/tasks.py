@@ -37,7 +37,7 @@ from services.calendar_sync.caldav_client import CalDAVCalendar, request_limits
 from services.calendar_sync.compute import compute_offer_availability, validity_renewal_due
 from services.calendar_sync.free_time import advisor_free_time
 from services.calendar_sync.health import stale_after
-from services.calendar_sync.meeting_event import meeting_event, meeting_uid
+from services.calendar_sync.meeting_event import event_digest, meeting_event, meeting_uid
 from services.calendar_sync.models import AdvisorCalendar, BookedMeeting, OutboxMessage
 from services.calendar_sync.runtime import get_context, settings_of
 from shared.errors import PlannerError, UpstreamUnavailable
@@ -434,7 +434,7 @@ def _write_booking(task: Task, context: ServiceContext, booking_id: str) -> str 
             return None
         advisor = session.get(AdvisorCalendar, meeting.advisor_id)
         booking = BookingPayload.model_validate(meeting.payload)
-        stamp = meeting.created_at
+        stamp, digest = meeting.created_at, event_digest(meeting.payload)
     if advisor is None or not advisor.caldav_url:
         _record_write(
             context, booking_id, write_error="Rådgiveren har ingen kalender tilknyttet; mødet er ikke skrevet."
@@ -451,5 +451,7 @@ def _write_booking(task: Task, context: ServiceContext, booking_id: str) -> str 
     except PlannerError as exc:
         _record_write(context, booking_id, write_error=exc.detail)
         return None
-    _record_write(context, booking_id, calendar_href=href, etag=etag, written_at=utcnow(), write_error=None)
+    _record_write(
+        context, booking_id, calendar_href=href, etag=etag, written_at=utcnow(), write_error=None, written_digest=digest
+    )
     return href

@@ -1,7 +1,8 @@
 """Celery tasks that change or remove a booked meeting's event (rebooking, cancellation).
 
-Both are idempotent: a redelivered update PUTs the same event again under the ETag the
-worker stored; a redelivered delete finds the event gone (404) and is done.
+Both are idempotent: a redelivered update finds the event saying what it would write (the
+payload's digest, ``written_digest``) and writes nothing; a redelivered delete finds the
+event gone (404) and is done.
 
 The consumer deletes the event of a cancelled booking, and of the old booking of a
 rebooking (whose new booking gets its own event from ``write_booking``; see
@@ -20,7 +21,7 @@ from celery import Task, shared_task
 from services.calendar_sync import sync
 from services.calendar_sync.caldav_client import CalDAVCalendar, request_limits
 from services.calendar_sync.caldav_writes import delete_event, update_event
-from services.calendar_sync.meeting_event import meeting_event, meeting_uid
+from services.calendar_sync.meeting_event import event_digest, meeting_event, meeting_uid
 from services.calendar_sync.models import AdvisorCalendar, BookedMeeting
 from services.calendar_sync.tasks import WRITE_MAX_RETRIES, WriteBookingTask, _record_write, counted_write
 from shared.errors import PlannerError, UpstreamUnavailable
@@ -73,6 +74,10 @@ def _update_booking(task: Task, context: ServiceContext, booking_id: str) -> str
     if meeting.cancelled_at is not None:
         log.info("booking %s is cancelled; its event is not written again", booking_id)
         return None
+    digest = event_digest(meeting.payload)
+    if meeting.etag is not None and meeting.written_digest == digest:
+        log.info("booking %s: its event says this already; not written again", booking_id)
+        return meeting.calendar_href
     text = meeting_event(BookingPayload.model_validate(meeting.payload), stamp=utcnow())
     try:
         with _open(context, advisor) as calendar:
@@ -84,7 +89,9 @@ def _update_booking(task: Task, context: ServiceContext, booking_id: str) -> str
     except PlannerError as exc:
         _record_write(context, booking_id, write_error=exc.detail)
         return None
-    _record_write(context, booking_id, calendar_href=href, etag=etag, written_at=utcnow(), write_error=None)
+    _record_write(
+        context, booking_id, calendar_href=href, etag=etag, written_at=utcnow(), write_error=None, written_digest=digest
+    )
     return href
 
 

@@ -227,6 +227,7 @@ def _send_mail(settings: Settings, db: Any, stack: DemoStack) -> None:
     from services.booking.mail.reminders import queue_reminders
     from services.booking.mail.retention import purge_old_mail
     from services.booking.mail.sending import send_due
+    from services.booking.waiting_list import pass_on_expired_offers
 
     wake, stopped = threading.Event(), threading.Event()
 
@@ -239,6 +240,8 @@ def _send_mail(settings: Settings, db: Any, stack: DemoStack) -> None:
                     fold(db)
                     queue_reminders(db, settings)
                     reminded = time.monotonic()
+                with db.transaction() as session:
+                    pass_on_expired_offers(session, settings)
                 send_due(db, settings)
             except Exception as exc:  # noqa: BLE001 - the demo's worker keeps going, as Celery's would
                 log.warning("demo mail thread: %s", type(exc).__name__)
@@ -281,7 +284,7 @@ def start_demo(
         demo_identity_users(today), access_token_audience=DEMO_AUDIENCE, host=host, port=identity_port
     )
     setup_key = create_api_key("demo set-up", parse_grants(["administrator:*", "planner:*"]))
-    participants_key = create_api_key("offers service (participant lists)", parse_grants(["reader:*"]))
+    participants_key = create_api_key("offers service (participants)", parse_grants(["planner:*"]))
     os.environ.update(
         demo_environment(data_dir, urlsplit(radicale.url).netloc, identity.issuer, setup_key, (participants_key,))
     )

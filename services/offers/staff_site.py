@@ -102,6 +102,7 @@ def install_staff_site(app: Flask) -> None:
     from services.offers.admin.team_room_pages import bp as team_room_pages
     from services.offers.calendars.pages import bp as calendar_pages
     from services.offers.meetings.pages import bp as meeting_pages
+    from services.offers.meetings.participant_pages import bp as meeting_participant_pages
     from services.offers.offers.pages import bp as offer_pages
     from services.offers.offers.template_pages import bp as template_pages
     from services.offers.participants.pages import bp as participant_pages
@@ -120,6 +121,7 @@ def install_staff_site(app: Flask) -> None:
     app.register_blueprint(reference_pages)
     app.register_blueprint(conversation_type_pages)
     app.register_blueprint(meeting_pages)
+    app.register_blueprint(meeting_participant_pages)
 
     @app.context_processor
     def _staff_menu() -> dict[str, Any]:

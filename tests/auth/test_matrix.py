@@ -27,6 +27,7 @@ from sqlalchemy import text
 from services.booking.db import migrate as migrate_booking
 from services.demo.oidc_provider import EmbeddedOidcProvider
 from services.offers.db import migrate as migrate_offers
+from shared import events as ev
 from shared.db import Database
 from tests.auth.conftest import API_AUDIENCE, CPR_CLAIM
 from tests.booking.conftest import TODAY, BookingService, at, build_service, daily_starts, fictitious_cpr
@@ -148,6 +149,11 @@ EXPECTED: dict[str, dict[str, dict[str, object]]] = {
         "GET /api/v1/offers/{offer_id}/meetings": PUBLIC,
         "POST /api/v1/offers/{offer_id}/meetings/{meeting_id}/seats": CITIZEN_OR_PLANNER_X,
         "POST /api/v1/bookings/{booking_id}/rebook-seat": OWN_BOOKING_WRITE,
+        "POST /api/v1/offers/{offer_id}/meetings/{meeting_id}/waiting-list": CITIZEN_OR_PLANNER_X,
+        "GET /api/v1/offers/{offer_id}/meetings/{meeting_id}/waiting-list": STAFF_READ_X,
+        # citizen A's place on the waiting list of X's group meeting: no seat is held for her (409)
+        "POST /api/v1/waiting-list/{entry_id}/take": OWN_BOOKING_WRITE,
+        "POST /api/v1/waiting-list/{entry_id}/leave": OWN_BOOKING_WRITE,
         "POST /api/v1/citizens": EVERY_CENTRE_ONLY,
         "POST /api/v1/access-log/search": ADMINISTRATORS,
         "GET /api/v1/access-log/mine": CITIZENS,
@@ -286,6 +292,15 @@ OFFERS_PAGE_POSTS = {
     | {PLANNER_X: 409, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
     "/tilbud/{offer_id}/moeder/{unknown_id}/aflys": STAFF_PAGE
     | {PLANNER_X: 409, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
+    # a meeting's "Vis" (a CPR number) and "Tilføj borger": its centre's planners, as the meeting's page
+    "/tilbud/{offer_id}/moeder/{unknown_id}/deltagere": STAFF_PAGE
+    | {PLANNER_X: 409, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
+    "/tilbud/{offer_id}/moeder/{unknown_id}/borgere": STAFF_PAGE
+    | {PLANNER_X: 409, PLANNER_Y: 404, READER_X: 403, ADMIN_X: 403},
+    # a meeting's Excel file: those who read participants at the centre, as the offer's (an individual offer: 409)
+    "/tilbud/{offer_id}/moeder/{unknown_id}/deltagere.xlsx": {
+        ANON: 302, CITIZEN_A: 403, CITIZEN_B: 403, PLANNER_X: 409, PLANNER_Y: 404, READER_X: 409, ADMIN_X: 409,
+    },
     # replacing a reference list: administrators of every job centre only (nobody here)
     "/referencelister/contact_groups": CENTRE_ADMINS | {ADMIN_X: 403},
     # adding, renaming or retiring a conversation type: the same
@@ -312,6 +327,10 @@ OTHER_ROUTES = {
     "/mine-moedetilbud",  # the citizen's pages: BOOKING_PAGES
     "/mine-moedetilbud/<uuid:offer_id>/tider",
     "/mine-moedetilbud/<uuid:offer_id>/moeder",  # its POST: tests/pages/test_citizen_group_meetings.py
+    # the waiting list's forms (POST only): tests/pages/test_citizen_waiting_list.py
+    "/mine-moedetilbud/<uuid:offer_id>/venteliste",
+    "/mine-moedetilbud/<uuid:offer_id>/venteliste/<uuid:entry_id>/tag-pladsen",
+    "/mine-moedetilbud/<uuid:offer_id>/venteliste/<uuid:entry_id>/forlad",
     "/mine-moedetilbud/reservation/<uuid:hold_id>",  # GET here; its POST "Book mødet": tests/pages
     "/mine-moedetilbud/reservation/<uuid:hold_id>/frigiv",  # form POSTs: tests/pages/test_citizen_changes_pages
     "/mine-moedetilbud/aftaler",
@@ -333,6 +352,9 @@ OTHER_ROUTES = {
     "/tilbud/<uuid:offer_id>/moeder/nyt",
     "/tilbud/<uuid:offer_id>/moeder/<uuid:meeting_id>",
     "/tilbud/<uuid:offer_id>/moeder/<uuid:meeting_id>/aflys",
+    "/tilbud/<uuid:offer_id>/moeder/<uuid:meeting_id>/deltagere",
+    "/tilbud/<uuid:offer_id>/moeder/<uuid:meeting_id>/deltagere.xlsx",
+    "/tilbud/<uuid:offer_id>/moeder/<uuid:meeting_id>/borgere",
     "/tilbud/<uuid:offer_id>/skabelon",
     "/tilbud/skabeloner/<uuid:template_id>/slet",
     "/kalenderkonflikter",
@@ -433,6 +455,7 @@ def world(
     booking.compute(str(published.offer_id), {advisor["id"]: starts})
     booked = booking.book(str(published.offer_id), at(TODAY + timedelta(days=2), 9), n=1)
     assert booked.status_code == 201, booked.get_json()
+    entry_id = _waiting_list_entry(booking, advisor["id"])
 
     headers: dict[str, dict[str, str]] = {ANON: {}}
     for who, claims in USERS.items():
@@ -457,10 +480,30 @@ def world(
         "template_id": template["id"],
         "start": at(TODAY + timedelta(days=3), 10).isoformat(),
         "rebook_start": at(TODAY + timedelta(days=3), 11).isoformat(),
+        "entry_id": entry_id,
     }
     yield Fixture(offers, booking, ids, headers)
     booking.context.close()
     offers.extensions["planner"].close()
+
+
+def _waiting_list_entry(booking: BookingService, advisor_id: str) -> str:
+    """Citizen A on the waiting list of X's group meeting, whose one seat citizen B has."""
+    day = TODAY + timedelta(days=5)
+    meeting = ev.GroupMeetingPayload(meeting_id=str(uuid.uuid4()), start=at(day, 10), end=at(day, 11), seats=1,
+                                     extra_seats=0)  # fmt: skip
+    group = booking.publish_offer(
+        job_centre_code=X, advisor_ids=[advisor_id], meeting_form="group", start_minutes=[],
+        citizen_may_choose_advisor=False, duration_minutes=60, meetings=[meeting],
+    )  # fmt: skip
+    path = f"/api/v1/offers/{group.offer_id}/meetings/{meeting.meeting_id}"
+    taken = booking.client().post(f"{path}/seats", json={"citizen": {"cpr": fictitious_cpr(2)}})
+    assert taken.status_code == 201, taken.get_json()
+    entry = booking.client().post(
+        f"{path}/waiting-list", json={"citizen": {"cpr": fictitious_cpr(1)}, "email": "a@example.org"}
+    )
+    assert entry.status_code == 201, entry.get_json()
+    return str(entry.get_json()["id"])
 
 
 def request_for(service: str, operation: str, ids: dict[str, Any], who: str) -> tuple[str, dict[str, Any]]:
@@ -512,6 +555,9 @@ def request_for(service: str, operation: str, ids: dict[str, Any], who: str) -> 
         "POST /api/v1/bookings": {"offer_id": ids["booking_offer_id"], "start": ids["start"], **citizen},
         "POST /api/v1/bookings/lookup": {"booking_ids": [ids["booking_id"]]},
         "POST /api/v1/offers/{offer_id}/meetings/{meeting_id}/seats": citizen,
+        "POST /api/v1/offers/{offer_id}/meetings/{meeting_id}/waiting-list": {"email": "a@example.org", **citizen},
+        "POST /api/v1/waiting-list/{entry_id}/take": citizen,
+        "POST /api/v1/waiting-list/{entry_id}/leave": citizen,
         "POST /api/v1/bookings/{booking_id}/rebook-seat": {"meeting_id": ids["meeting_id"], **citizen},
         "POST /api/v1/bookings/{booking_id}/cancel": citizen,
         "POST /api/v1/bookings/{booking_id}/rebook": {"start": ids["rebook_start"], **citizen},

@@ -49,6 +49,10 @@ PROTECTED = {
     ("POST", "/api/v1/bookings/<uuid:booking_id>/rebook"),
     ("POST", "/api/v1/offers/<uuid:offer_id>/meetings/<uuid:meeting_id>/seats"),
     ("POST", "/api/v1/bookings/<uuid:booking_id>/rebook-seat"),
+    ("POST", "/api/v1/offers/<uuid:offer_id>/meetings/<uuid:meeting_id>/waiting-list"),
+    ("GET", "/api/v1/offers/<uuid:offer_id>/meetings/<uuid:meeting_id>/waiting-list"),
+    ("POST", "/api/v1/waiting-list/<uuid:entry_id>/take"),
+    ("POST", "/api/v1/waiting-list/<uuid:entry_id>/leave"),
     ("POST", "/api/v1/citizens"),
     ("POST", "/api/v1/access-log/search"),
     ("GET", "/api/v1/access-log/mine"),
@@ -227,7 +231,7 @@ def test_anonymous_callers_get_401_everywhere_but_on_the_public_listings(
         if not rule.rule.startswith("/api/"):
             continue
         path = rule.rule.replace("<uuid:offer_id>", x.offer_id).replace("<uuid:booking_id>", booking_id)
-        path = path.replace("<uuid:meeting_id>", str(uuid.uuid4()))
+        path = path.replace("<uuid:meeting_id>", str(uuid.uuid4())).replace("<uuid:entry_id>", str(uuid.uuid4()))
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             body = booking_body(x) | for_citizen(0) if method == "POST" else None
             answers[(method, rule.rule)] = client.open(path, method=method, json=body)

@@ -252,3 +252,34 @@ def test_a_meeting_moved_by_staff_moves_its_seats(service: BookingService) -> No
     assert service.deliver(moved.envelope(ev.OFFER_CHANGED))
     [booking] = service.bookings()
     assert (booking.start_at, booking.end_at) == (later.start, later.end) and booking.status == "active"
+
+
+def test_citizens_are_told_when_staff_move_their_meeting(service: BookingService) -> None:
+    offer = publish_group(service, (0, 5, 0))
+    [meeting] = offer.meetings
+    path = f"/api/v1/offers/{offer.offer_id}/meetings/{meeting.meeting_id}/seats"
+    body = {"citizen": {"cpr": fictitious_cpr(0)}, "email": "anna@example.org"}
+    assert service.client().post(path, json=body).status_code == 201
+    assert seat(service, offer, meeting, 1).status_code == 201  # no address: no e-mail
+
+    def move(hours: int, minutes: int) -> None:
+        later = meeting.model_copy(
+            update={"start": meeting.start + timedelta(hours=hours), "end": meeting.end + timedelta(hours=hours)}
+        )
+        changed = offer.model_copy(
+            update={"meetings": [later], "changed_at": offer.changed_at + timedelta(minutes=minutes)}
+        )
+        assert service.deliver(changed.envelope(ev.OFFER_CHANGED))
+
+    def moved_mails() -> list[tuple[str, str, str]]:
+        with service.context.db.transaction() as session:
+            found = session.scalars(select(CitizenMail).where(CitizenMail.kind == "moved"))
+            return [(m.recipient, m.subject, m.body) for m in found]
+
+    move(3, 1)
+    [(recipient, subject, text)] = moved_mails()
+    assert recipient == "anna@example.org" and subject.startswith("Mødet er flyttet:") and "kl. 13.00" in subject
+    assert "kl. 13.00-14.00" in text and "Den tidligere tid, tirsdag 8. december 2026 kl. 10.00-11.00" in text
+    move(4, 2)  # moved again: one message, with the latest time
+    [(_, subject, text)] = moved_mails()
+    assert "kl. 14.00" in subject and "kl. 13.00-14.00, gælder ikke længere" in text

@@ -1,7 +1,8 @@
 """Who booked an offer, as staff ask booking for it (``POST /api/v1/offers/{id}/participants``),
 on PostgreSQL: the active bookings with the citizens' names, contact groups, ages and
 deadlines; found by name or by CPR number; CPR numbers masked unless asked for, and each
-number given in full, or searched for, in the CPR access log with the caller."""
+number given in full, or searched for, in the CPR access log with the caller; a group
+offer's seats have no advisor but their meeting, and can be asked for by meeting."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from services.booking.models import CprAccessLog
 from shared.auth.api_keys import create_api_key
 from shared.auth.grants import parse_grants
 from tests.booking.conftest import TOMORROW, BookingService, at, build_service, fictitious_cpr
+from tests.booking.test_group_seats import publish_group, seat
 from tests.identities import IT_KEY, api_keys_setting, bearer
 from tests.offers.conftest import IT_ACTOR
 
@@ -123,3 +125,29 @@ def test_a_caller_gets_only_the_bookings_of_centres_they_may_read(service: Booki
         assert listed.status_code == 404  # 10101's offer, as if it did not exist
     finally:
         other.context.close()
+
+
+def test_a_group_meetings_seats_are_listed_without_an_advisor_and_by_meeting(service: BookingService) -> None:
+    offer = publish_group(service, (0, 5, 0), (7, 5, 0))
+    first, later = offer.meetings
+    service.add_citizens(0, 1, 2)
+    for n, meeting in ((0, first), (1, later), (2, first)):
+        assert seat(service, offer, meeting, n).status_code == 201
+    everyone = participants(service, offer.offer_id)["items"]
+    assert sorted((p["name"], p["advisor_id"], p["group_meeting_id"]) for p in everyone) == [
+        ("Borger 0", None, first.meeting_id), ("Borger 1", None, later.meeting_id),
+        ("Borger 2", None, first.meeting_id),
+    ]  # fmt: skip
+    assert everyone[-1]["name"] == "Borger 1"  # by the meeting's start
+    one = participants(service, offer.offer_id, meeting_id=first.meeting_id, reveal_all=True)["items"]
+    assert sorted((p["name"], p["cpr"]) for p in one) == [("Borger 0", "010190-4000"), ("Borger 2", "010190-4002")]
+    assert sorted(access_log(service)) == [(IT_ACTOR, "participant_list", fictitious_cpr(n)) for n in (0, 2)]
+    elsewhere = publish_group(service, (1, 5, 0)).meetings[0].meeting_id  # another offer's meeting: none of these
+    assert participants(service, offer.offer_id, meeting_id=elsewhere)["items"] == []
+
+
+def test_an_individual_offers_participants_have_their_advisor_and_no_meeting(service: BookingService) -> None:
+    offer_id, _ = booked(service)
+    items = participants(service, offer_id)["items"]
+    assert all(p["advisor_id"] and p["group_meeting_id"] is None for p in items)
+    assert participants(service, offer_id, meeting_id="6f1c1f7e-0000-4000-8000-000000000000")["items"] == []

@@ -15,7 +15,14 @@ import icalendar
 from celery import Celery
 from sqlalchemy import select
 
-from services.calendar_sync.consumer import apply_advisor_changed, apply_offer, handle
+from services.calendar_sync import runtime
+from services.calendar_sync.consumer import (
+    UPDATE_BOOKING,
+    apply_advisor_changed,
+    apply_group_seats,
+    apply_offer,
+    handle,
+)
 from services.calendar_sync.models import BookedMeeting
 from shared import events as ev
 from shared.events import Envelope, group_event_id
@@ -111,3 +118,33 @@ def test_a_meeting_is_busy_time_of_its_advisors_in_every_other_offer(context: Se
     with context.db.transaction() as session:
         rows = session.scalars(select(BookedMeeting).where(BookedMeeting.offer_id == offer.offer_id)).all()
         assert [(r.advisor_id, r.occupied_until) for r in rows] == [(advisor, at(WED, 11, 15))]
+
+
+def test_a_burst_of_seat_changes_rewrites_each_event_once(
+    context: ServiceContext, celery_app: Celery, new_calendar: Callable[[str], str]
+) -> None:
+    anne_url = new_calendar("anne")
+    anne = advisor_with_calendar(context, anne_url, "anne")
+    meeting = meeting_at(at(DAY, 10))
+    offer = group_offer([anne], meeting)
+    handle(context, offer.envelope(ev.OFFER_PUBLISHED))
+    [written] = events_on_as(anne_url, "anne")
+    start = datetime.now(at(DAY, 10).tzinfo)
+    with context.db.transaction() as session:  # twenty bookings land before the delayed writes run
+        for taken in range(1, 21):
+            seats = ev.GroupSeatsPayload(offer_id=offer.offer_id, meeting_id=meeting.meeting_id, taken=taken,
+                                         changed_at=start + timedelta(seconds=taken))  # fmt: skip
+            apply_group_seats(session, seats.envelope(ev.GROUP_SEATS_CHANGED))
+    [row_id] = [row.booking_id for row in stored(context)]
+    tags = []
+    for _ in range(20):  # each seat change's update task
+        runtime.enqueue(context.settings, UPDATE_BOOKING, row_id)
+        tags.append(next(r.etag for r in stored(context)))
+    [event] = events(anne_url, "anne")
+    assert "Booket: 20 af 30 pladser" in str(event["DESCRIPTION"]) and events_on_as(anne_url, "anne") != [written]
+    assert len(set(tags)) == 1  # written once: the other nineteen found the event saying so
+
+
+def stored(context: ServiceContext) -> list[BookedMeeting]:
+    with context.db.transaction() as session:
+        return list(session.scalars(select(BookedMeeting)))

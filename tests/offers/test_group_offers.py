@@ -163,3 +163,25 @@ def test_seats_below_those_booked_are_refused_with_the_number(
     ]
     kept = client.patch(f"/api/v1{path}", json={"seats": 10, "extra_seats": 2})
     assert kept.status_code == 200 and (kept.get_json()["seats"], kept.get_json()["extra_seats"]) == (10, 2)
+
+
+def test_meetings_in_the_room_follow_a_new_capacity_but_not_below_those_booked(
+    api: Api, client: FlaskClient, context: ServiceContext, setup: dict[str, Any], group: dict[str, Any]
+) -> None:
+    offer, monday, room = group["offer"], group["monday"], setup["room"]
+    follows = api.post(meetings_path(offer), {"start": at(monday, 10).isoformat(), "extra_seats": 2})
+    fixed = api.post(meetings_path(offer), {"start": at(monday, 13).isoformat(), "seats": 30})
+    assert client.patch(f"/api/v1/rooms/{room['id']}", json={"capacity": 25}).status_code == 200
+    assert {m.meeting_id: m.seats for m in last_meetings(context)} == {follows["id"]: 25, fixed["id"]: 30}
+    seats = ev.GroupSeatsPayload(offer_id=offer["id"], meeting_id=follows["id"], taken=12, changed_at=datetime.now(UTC))
+    assert handle(context, seats.envelope(ev.GROUP_SEATS_CHANGED))
+    refused = assert_refused(client, context, "PATCH", f"/rooms/{room['id']}", {"capacity": 9}, "capacity")
+    [message] = refused["errors"]["capacity"]
+    assert message.startswith("12 borgere har booket mødet") and "Informationsmøde om job" in message
+    changed = client.patch(f"/api/v1/rooms/{room['id']}", json={"capacity": 10})  # 10 + 2 extra hold the 12
+    assert changed.status_code == 200, changed.get_json()
+    announced = {m.meeting_id: m.seats for m in last_meetings(context)}
+    assert announced == {follows["id"]: 10, fixed["id"]: 30}
+    with context.db.transaction() as session:
+        lines = session.scalars(select(OfferRevision).where(OfferRevision.offer_id == uuid.UUID(offer["id"]))).all()
+        assert any(line.field == "meeting" and "10" in str(line.new_value) for line in lines)

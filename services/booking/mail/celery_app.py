@@ -8,7 +8,8 @@ concurrently)::
 
 ``send_due_mail`` runs every 30 seconds and after each commit that wrote a message (the
 nudge of ``queue``); ``queue_reminders`` every 15 minutes, which also deletes the messages
-sent or given up more than 30 days ago (``retention``). A failed message is retried by its
+sent or given up more than 30 days ago (``retention``); ``pass_on_seat_offers`` every minute,
+which passes a waiting list's expired seat offer on to the next (``waiting_list``). A failed message is retried by its
 row in ``citizen_mail`` (backoff, then ``failed_at``), not by Celery, so a lost task loses
 nothing: the next run sends what is due. Beat keeps its schedule in ``state_dir``, a folder of
 this user only (as the calendar-sync worker's beat does).
@@ -27,6 +28,7 @@ from services.booking.free_time_versions import fold
 from services.booking.mail.reminders import queue_reminders
 from services.booking.mail.retention import purge_old_mail
 from services.booking.mail.sending import send_due
+from services.booking.waiting_list import pass_on_expired_offers
 from shared.config import Settings, get_settings
 from shared.db import Database
 from shared.logs import configure_logging
@@ -38,8 +40,10 @@ APP_NAME = "booking_mail"
 MAIL_QUEUE = "planner.booking.mail"
 SEND_DUE = "booking_mail.send_due"
 QUEUE_REMINDERS = "booking_mail.queue_reminders"
+PASS_ON_SEAT_OFFERS = "booking_mail.pass_on_seat_offers"
 SEND_EVERY_SECONDS = 30.0
 REMIND_EVERY_SECONDS = 15 * 60.0
+PASS_ON_EVERY_SECONDS = 60.0
 SOFT_TIME_LIMIT_SECONDS = 300
 TIME_LIMIT_SECONDS = 360
 """Below the sender's claim timeout (10 minutes): a killed task's claims are taken again."""
@@ -69,7 +73,7 @@ def _setup_logging(loglevel: Any = None, **kwargs: Any) -> None:
 
 def make_celery(settings: Settings | None = None) -> Celery:
     """The mail worker's Celery app for ``settings``: JSON only, late acks, prefetch 1, its own
-    queue (``MAIL_QUEUE``), the two tasks and their beat schedule."""
+    queue (``MAIL_QUEUE``), the three tasks and their beat schedule."""
     settings = settings or get_settings()
     app = Celery(APP_NAME, broker=settings.broker_url, set_as_current=False)
     app.conf.update(
@@ -94,6 +98,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         beat_schedule={
             "send-due-mail": {"task": SEND_DUE, "schedule": SEND_EVERY_SECONDS},
             "queue-reminders": {"task": QUEUE_REMINDERS, "schedule": REMIND_EVERY_SECONDS},
+            "pass-on-seat-offers": {"task": PASS_ON_SEAT_OFFERS, "schedule": PASS_ON_EVERY_SECONDS},
         },
     )
 
@@ -109,6 +114,12 @@ def make_celery(settings: Settings | None = None) -> Celery:
         purge_old_mail(database(settings))
         fold(database(settings))
         return queue_reminders(database(settings), settings)
+
+    @app.task(name=PASS_ON_SEAT_OFFERS, ignore_result=True, shared=False)
+    def pass_on_seat_offers() -> int:
+        """Pass the waiting lists' expired seat offers on to the next (``waiting_list``)."""
+        with database(settings).transaction() as session:
+            return pass_on_expired_offers(session, settings)
 
     with _lock:
         _apps.setdefault(settings.model_dump_json(), app)

@@ -20,18 +20,20 @@ from services.booking.pages.views import channel_text, terms, when_text
 from shared import formatting as fmt
 from shared.logs import redact_cpr
 
-MailKind = Literal["confirmation", "rebooked", "cancelled", "reminder"]
-KINDS: tuple[MailKind, ...] = ("confirmation", "rebooked", "cancelled", "reminder")
+MailKind = Literal["confirmation", "rebooked", "moved", "cancelled", "reminder"]
+KINDS: tuple[MailKind, ...] = ("confirmation", "rebooked", "moved", "cancelled", "reminder")
 BOOKINGS_PATH = "/mine-moedetilbud/aftaler"
 SUBJECT_PREFIX: dict[MailKind, str] = {
     "confirmation": "Bekræftelse",
     "rebooked": "Mødet er flyttet",
+    "moved": "Mødet er flyttet",
     "cancelled": "Aflyst",
     "reminder": "Påmindelse",
 }
 OPENING: dict[MailKind, str] = {
     "confirmation": "Du har booket et møde hos jobcentret.",
     "rebooked": "Dit møde hos jobcentret er flyttet til en ny tid.",
+    "moved": "Jobcentret har flyttet mødet, du har en plads ved, til en ny tid.",
     "cancelled": "Dit møde hos jobcentret er aflyst.",
     "reminder": "Vi minder dig om dit møde hos jobcentret.",
 }
@@ -95,6 +97,8 @@ def body(kind: MailKind, offer: OfferView, booking: Booking, *, old: Booking | N
     lines = [OPENING[kind], ""]
     if kind == "rebooked" and old is not None:
         lines += [f"Den tidligere tid, {_when(offer, old.start_at, old.end_at)}, er aflyst.", ""]
+    if kind == "moved" and old is not None:
+        lines += [f"Den tidligere tid, {_when(offer, old.start_at, old.end_at)}, gælder ikke længere.", ""]
     lines += [
         f"Møde: {one_line(offer.name)}",
         f"Tidspunkt: {_when(offer, booking.start_at, booking.end_at)}",
@@ -113,6 +117,8 @@ def body(kind: MailKind, offer: OfferView, booking: Booking, *, old: Booking | N
         lines.append("Vedhæftet er mødet som kalenderfil (.ics), så du kan lægge det i din kalender.")
     if kind == "rebooked":
         lines.append("Har du lagt den tidligere tid i din kalender, så slet den.")
+    if kind == "moved":
+        lines.append("Har du lagt mødet i din kalender, så flytter kalenderfilen det til den nye tid.")
     lines += ["", NO_REPLY]
     return "\n".join(lines) + "\n"
 

@@ -18,11 +18,11 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import event
+from sqlalchemy import delete, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.booking.mail.compose import KINDS, MailKind, compose
+from services.booking.mail.compose import KINDS, ComposedMail, MailKind, compose
 from services.booking.models import Booking, CitizenMail, OfferView
 from shared.config import Settings
 from shared.timeutil import utcnow
@@ -58,6 +58,7 @@ def queue_booking_mail(
     *,
     old: Booking | None = None,
     now: datetime | None = None,
+    replace: bool = False,
 ) -> CitizenMail | None:
     """Compose the message ``kind`` about ``booking`` and write it in the caller's transaction.
 
@@ -75,11 +76,32 @@ def queue_booking_mail(
     if booking.id is None or booking.created_at is None:
         session.flush()  # the booking's id and creation time are given at its insert
     message = compose(kind, offer, booking, old=old, public_url=settings.booking_public_url, now=now)
+    return write_mail(session, settings, booking.id, kind, booking.email, message, now, replace=replace)
+
+
+def write_mail(
+    session: Session,
+    settings: Settings,
+    subject_id: uuid.UUID,
+    kind: str,
+    recipient: str,
+    message: ComposedMail,
+    now: datetime,
+    *,
+    replace: bool = False,
+) -> CitizenMail | None:
+    """Write the composed ``message`` of ``kind`` about ``subject_id`` (a booking, or a place
+    on a waiting list) to ``recipient``, once: None when that subject has its message of this
+    kind already, unless ``replace``: then this message takes the place of the earlier one
+    (a meeting moved twice: the latest move is what the citizen must know). The worker is
+    nudged after the commit."""
+    if replace:
+        session.execute(delete(CitizenMail).where(CitizenMail.booking_id == subject_id, CitizenMail.kind == kind))
     values = {
         "id": uuid.uuid4(),
-        "booking_id": booking.id,
+        "booking_id": subject_id,
         "kind": kind,
-        "recipient": booking.email,
+        "recipient": recipient,
         "subject": message.subject,
         "body": message.body,
         "calendar": message.calendar,

@@ -24,7 +24,7 @@ from email.utils import format_datetime
 from sqlalchemy import or_, select, update
 
 from services.booking.mail.transport import Transport, TransportError, transport_for
-from services.booking.models import Booking, CitizenMail
+from services.booking.models import OFFERED, Booking, CitizenMail, WaitingListEntry
 from shared.config import Settings
 from shared.db import Database
 from shared.timeutil import utcnow
@@ -39,6 +39,7 @@ BATCH = 20
 """Messages claimed at a time: sent well within ``CLAIM_TIMEOUT`` even at every SMTP timeout."""
 CANCELLED = "aflyst"
 TOO_LATE = "mødet er begyndt"
+SEAT_GONE = "pladsen er ikke længere holdt"
 MESSAGE_ID_DOMAIN = "jobcenter-planner"
 
 _warned_no_transport = False
@@ -139,10 +140,20 @@ def _record_failure(db: Database, mail: CitizenMail, now: datetime, error: Trans
         session.execute(update(CitizenMail).where(CitizenMail.id == mail.id).values(**values))
 
 
+def _seat_offer_obsolete(db: Database, mail: CitizenMail, now: datetime) -> str | None:
+    with db.transaction() as session:
+        entry = session.get(WaitingListEntry, mail.booking_id)
+        if entry is None or entry.status != OFFERED or entry.offer_expires_at is None:
+            return SEAT_GONE
+        return SEAT_GONE if entry.offer_expires_at <= now else None
+
+
 def send_one(db: Database, settings: Settings, transport: Transport, mail: CitizenMail, now: datetime) -> bool:
-    """Send one claimed message and record the outcome; True when the server took it."""
-    if mail.kind == "reminder":
-        reason = _reminder_obsolete(db, mail, now)
+    """Send one claimed message and record the outcome; True when the server took it. A
+    reminder of a booking that is gone, or a seat offer that is over, is not sent."""
+    obsolete = {"reminder": _reminder_obsolete, "seat_offered": _seat_offer_obsolete}.get(mail.kind)
+    if obsolete is not None:
+        reason = obsolete(db, mail, now)
         if reason is not None:
             _record_given_up(db, mail, now, reason)
             return False

@@ -21,6 +21,7 @@ from services.offers import validation as check
 from services.offers.access import Scope
 from services.offers.admin.operations import job_centre_of
 from services.offers.lookup import get_or_404
+from services.offers.meetings.operations import follow_room_capacity, room_capacity_problem
 from services.offers.models import Offer, Room, Team
 from services.offers.offers.operations import defaults_of, follow_defaults
 from services.offers.offers.revisions import Editor
@@ -107,16 +108,26 @@ def update_room(
     session: Session, room_id: uuid.UUID, changes: Mapping[str, Any], *, editor: Editor | None = None
 ) -> tuple[Room, list[Offer]]:
     """Change a room's ``name``, ``address`` or ``capacity`` (PATCH: absent fields stay).
-    In-person offers in the room whose place was its address follow the new address.
-    Returns the room and the offers that changed."""
+    In-person offers in the room whose place was its address follow the new address; the
+    coming group meetings that use the room's capacity follow the new capacity (refused
+    below the citizens one of them has booked). Returns the room and the offers that changed."""
     room = get_or_404(session, Room, room_id, "Mødelokalet findes ikke.", lock=True)
     problems = check.Problems()
     _only(problems, changes, ROOM_FIELDS)
     current = {"name": room.name, "address": room.address, "capacity": room.capacity}
     values = _room_values(problems, current | dict(changes))
+    if "capacity" not in problems and values["capacity"] < room.capacity:
+        fewer = room_capacity_problem(session, room, values["capacity"])
+        if fewer:
+            problems.add("capacity", fewer)
     problems.raise_if_any()
     offers = _following(session, Offer.room_id == room.id) if values["address"] != room.address else []
     before = {offer.id: defaults_of(session, offer) for offer in offers}
+    old_capacity = room.capacity
     room.name, room.address, room.capacity = values["name"], values["address"], values["capacity"]
     session.flush()
-    return room, follow_defaults(session, offers, before, editor=editor)
+    changed = follow_defaults(session, offers, before, editor=editor)
+    if room.capacity != old_capacity:
+        seats = follow_room_capacity(session, room, old_capacity, editor=editor or Editor())
+        changed += [offer for offer in seats if offer not in changed]
+    return room, changed

@@ -27,6 +27,7 @@ from services.offers.lookup import get_or_404
 from services.offers.models import Advisor, GroupMeeting, Offer, OfferAdvisor, Room
 from services.offers.offers.revisions import Editor, record_meeting_change
 from shared import events as ev
+from shared import formatting as fmt
 from shared.availability import ALLOWED_START_MINUTES
 from shared.errors import Conflict, NotFound
 from shared.intervals import Interval
@@ -296,6 +297,50 @@ def cancel_meeting(
     record_meeting_change(session, offer, before, meeting_values(meeting, room), editor, now)
     _announce(session, offer, editor, now)
     return meeting
+
+
+def _following_room(session: Session, room: Room, now: datetime) -> list[tuple[Offer, GroupMeeting]]:
+    """The coming meetings, not cancelled, whose seats are the room's capacity."""
+    offers = session.scalars(
+        select(Offer).where(Offer.room_id == room.id, Offer.meeting_form == "group").order_by(Offer.id)
+    ).all()
+    return [
+        (offer, meeting)
+        for offer in offers
+        for meeting in offer.meetings
+        if meeting.seats is None and meeting.cancelled_at is None and meeting.starts_at > now
+    ]
+
+
+def room_capacity_problem(session: Session, room: Room, capacity: int, now: datetime | None = None) -> str | None:
+    """Why the room cannot hold only ``capacity``: a coming meeting that follows the room's
+    capacity has more citizens booked than that (its extra seats counted); else None."""
+    now = now or utcnow()
+    for offer, meeting in _following_room(session, room, now):
+        if meeting.taken > capacity + meeting.extra_seats:
+            when = fmt.long_date(meeting.starts_at.astimezone(zone(offer.job_centre.timezone)).date())
+            return (
+                f"{meeting.taken} borgere har booket mødet {when} i {offer.name}, der bruger lokalets pladser. "
+                "Lokalet kan ikke have færre pladser end det (mødets ekstrapladser medregnet)."
+            )
+    return None
+
+
+def follow_room_capacity(
+    session: Session, room: Room, old_capacity: int, *, editor: Editor, now: datetime | None = None
+) -> list[Offer]:
+    """After the room's capacity changed: each group offer with coming meetings that use the
+    room's capacity logs the new seats of each and is announced again, so citizens are
+    offered the seats there are (booking counts them; the calendar events say them)."""
+    now = now or utcnow()
+    changed: dict[uuid.UUID, Offer] = {}
+    for offer, meeting in _following_room(session, room, now):
+        after = meeting_values(meeting, room)
+        record_meeting_change(session, offer, after | {"seats": old_capacity}, after, editor, now)
+        changed[offer.id] = offer
+    for offer in changed.values():
+        _announce(session, offer, editor, now)
+    return list(changed.values())
 
 
 def _announce(session: Session, offer: Offer, editor: Editor, now: datetime) -> None:

@@ -1,7 +1,8 @@
 """The staff's pages of a group offer's meetings (fællesmøder, O-12, V-7): the offer page's
 "Møder" section, "Tilføj møde" (a day, then one of the times when every advisor is free,
-and the seats), "Ret mødet" (its seats) and "Aflys mødet". They call the operations of
-``meetings.api``: there is no second path to a write."""
+and the seats), and the meeting's page: who has a seat (asked of booking), "Tilføj borger"
+(``participant_pages``), "Ret mødet" (its seats) and "Aflys mødet". They call the
+operations of ``meetings.api``: there is no second path to a write."""
 
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ from services.offers.access import authorized
 from services.offers.blueprint import NO_OFFER, WRITE_OFFERS, editor, stale_after, transaction
 from services.offers.calendars.group_times import GroupMeetingRequest, group_meeting_times
 from services.offers.meetings import operations
+from services.offers.meetings.add_citizen import CitizenForm
 from services.offers.models import Advisor, GroupMeeting, Offer, Room
+from services.offers.participants.view import booking_api, meeting_section, waiting_section
 from services.offers.staff_site import error_links, field_errors, staff_blueprint, staff_page
 from shared import formatting as fmt
+from shared.auth.access import Action
 from shared.auth.web import may_at, requires
 from shared.availability import ALLOWED_START_MINUTES
 from shared.errors import Conflict, NotFound, ValidationFailed
@@ -32,6 +36,7 @@ SAVED = {
     "moede-tilfoejet": lazy_gettext("Mødet er tilføjet og skrives i vejledernes kalendere."),
     "moede-gemt": lazy_gettext("Mødet er gemt."),
     "moede-aflyst": lazy_gettext("Mødet er aflyst. Borgerne med en plads får besked, og pladserne er frigivet."),
+    "borger-tilfoejet": lazy_gettext("Borgeren har fået en plads."),
 }
 ROOM, NUMBER = "lokalet", "antal"
 
@@ -53,8 +58,10 @@ def meeting_rows(session: Any, offer: Offer, timezone: str) -> list[dict[str, An
     return rows
 
 
-def _group_offer(session: Any, offer_id: uuid.UUID) -> Offer:
-    offer = authorized(session, Offer, offer_id, NO_OFFER, WRITE_OFFERS)
+def group_offer(session: Any, offer_id: uuid.UUID, action: Action = WRITE_OFFERS) -> Offer:
+    """The group offer ``offer_id`` if the person may ``action`` at its centre (else NotFound
+    or Forbidden); Conflict for an individual offer."""
+    offer = authorized(session, Offer, offer_id, NO_OFFER, action)
     if offer.meeting_form != "group":
         raise Conflict(gettext("Tilbuddet er en individuel samtale; kun fællesmøder har møder."))
     return offer
@@ -91,7 +98,7 @@ def new_meeting(offer_id: uuid.UUID) -> Response:
     form = {key: request.values.get(key, "").strip()[:40] for key in ("dag", "start", "seats_from", "seats",
                                                                         "extra_seats")}  # fmt: skip
     with transaction() as session:
-        offer = _group_offer(session, offer_id)
+        offer = group_offer(session, offer_id)
         timezone = offer.job_centre.timezone
         first = today_in(zone(timezone)) + timedelta(days=1)
         day = _day(form["dag"], first)
@@ -114,7 +121,7 @@ def new_meeting(offer_id: uuid.UUID) -> Response:
     body = {"start": form["start"], **_seat_form(form)}
     try:
         with transaction() as session:
-            _group_offer(session, offer_id)
+            group_offer(session, offer_id)
             operations.add_meeting(session, offer_id, body, editor=editor(), stale_after=stale_after())
     except ValidationFailed as exc:
         return _new_page(form, values, field_errors(exc, "start"), 422)
@@ -139,55 +146,81 @@ def _seat_choices(room: Room | None) -> list[tuple[str, str]]:
     return choices
 
 
-def _meeting(offer: Offer, meeting_id: uuid.UUID) -> GroupMeeting:
+def meeting_of(offer: Offer, meeting_id: uuid.UUID) -> GroupMeeting:
+    """The offer's meeting ``meeting_id``; NotFound for another's or an unknown one."""
     found = next((m for m in offer.meetings if m.id == meeting_id), None)
     if found is None:
         raise NotFound(gettext("Mødet findes ikke."))
     return found
 
 
-@bp.route("/<uuid:offer_id>/moeder/<uuid:meeting_id>", methods=["GET", "POST"])
-@requires(WRITE_OFFERS)
-def meeting_page(offer_id: uuid.UUID, meeting_id: uuid.UUID) -> Response:
-    """Ret mødet: its seats (the room's, or a number) and extra seats; "Aflys mødet"."""
+def _seats_now(meeting: GroupMeeting) -> dict[str, str]:
+    return {
+        "seats_from": ROOM if meeting.seats is None else NUMBER,
+        "seats": "" if meeting.seats is None else str(meeting.seats),
+        "extra_seats": str(meeting.extra_seats),
+    }
+
+
+def meeting_page_response(
+    offer_id: uuid.UUID,
+    meeting_id: uuid.UUID,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    citizen: CitizenForm | None = None,
+    reveal: uuid.UUID | None = None,
+    status: int = 200,
+) -> Response:
+    """The meeting's page: its participants (``reveal``: the booking whose CPR number to show),
+    "Tilføj borger" (``citizen``: the form as sent), its seats (``form`` as sent, with its
+    ``errors``; else the meeting's) and "Aflys mødet"."""
     with transaction() as session:
-        offer = _group_offer(session, offer_id)
-        meeting = _meeting(offer, meeting_id)
+        offer = group_offer(session, offer_id)
+        meeting = meeting_of(offer, meeting_id)
         room = session.get(Room, offer.room_id) if offer.room_id else None
-        timezone = offer.job_centre.timezone
+        timezone, code = offer.job_centre.timezone, offer.job_centre.code
         start = meeting.starts_at.astimezone(zone(timezone))
+        seats = operations.meeting_seats(meeting, room)
         values = {
             "offer": offer, "meeting": meeting, "room": room, "seat_choices": _seat_choices(room),
             "when": fmt.when(start, start + timedelta(minutes=offer.duration_minutes), page_locale()),
-            "cancelled": meeting.cancelled_at is not None, "taken": meeting.taken,
+            "cancelled": meeting.cancelled_at is not None, "seats": seats,
         }  # fmt: skip
-        current = {
-            "seats_from": ROOM if meeting.seats is None else NUMBER,
-            "seats": "" if meeting.seats is None else str(meeting.seats),
-            "extra_seats": str(meeting.extra_seats),
-        }
+        form, taken = form or _seats_now(meeting), meeting.taken
+    participants = meeting_section(offer_id, meeting_id, code, timezone, reveal=reveal)
+    waiting = waiting_section(offer_id, meeting_id, code, timezone)
+    if participants.state == "shown":  # booking's list now, rather than its last count heard of
+        taken = len(participants.rows)
+    citizen = citizen or CitizenForm()
+    errors = {**(errors or {}), **citizen.errors}
+    return staff_page(
+        "meetings/meeting.html", status, form=form, errors=errors, error_links=error_links(errors), citizen=citizen,
+        participants=participants, waiting=waiting, taken=taken, full=taken >= seats, may_add=booking_api() is not None,
+        saved=SAVED.get(request.args.get("besked", "")), **values,
+    )  # fmt: skip
+
+
+@bp.route("/<uuid:offer_id>/moeder/<uuid:meeting_id>", methods=["GET", "POST"])
+@requires(WRITE_OFFERS)
+def meeting_page(offer_id: uuid.UUID, meeting_id: uuid.UUID) -> Response:
+    """The meeting (V-7): who has a seat, "Tilføj borger", "Ret mødet" (its seats: the room's,
+    or a number, and extra seats; the POST) and "Aflys mødet"."""
     if request.method == "GET":
-        return _meeting_page(current, values)
+        return meeting_page_response(offer_id, meeting_id)
     form = {key: request.form.get(key, "").strip()[:40] for key in ("seats_from", "seats", "extra_seats")}
     try:
         with transaction() as session:
-            _group_offer(session, offer_id)
+            group_offer(session, offer_id)
             operations.change_meeting(
                 session, offer_id, meeting_id, _seat_form(form), editor=editor(), stale_after=stale_after()
             )
     except ValidationFailed as exc:
-        return _meeting_page(form, values, field_errors(exc, "seats"), 422)
+        return meeting_page_response(offer_id, meeting_id, form=form, errors=field_errors(exc, "seats"), status=422)
     except Conflict as exc:
-        return _meeting_page(form, values, {"seats": [page_text(exc.detail)]}, 409)
+        return meeting_page_response(offer_id, meeting_id, form=form, errors={"seats": [page_text(exc.detail)]},
+                                     status=409)  # fmt: skip
     return _back(offer_id, "moede-gemt")
-
-
-def _meeting_page(
-    form: dict[str, str], values: dict[str, Any], errors: dict[str, list[str]] | None = None, status: int = 200
-) -> Response:
-    errors = errors or {}
-    return staff_page("meetings/meeting.html", status, form=form, errors=errors, error_links=error_links(errors),
-                      **values)  # fmt: skip
 
 
 @bp.post("/<uuid:offer_id>/moeder/<uuid:meeting_id>/aflys")
@@ -195,7 +228,7 @@ def _meeting_page(
 def cancel_meeting(offer_id: uuid.UUID, meeting_id: uuid.UUID) -> Response:
     """Aflys mødet: the same operation as ``POST /api/v1/offers/{id}/meetings/{meeting_id}/cancel``."""
     with transaction() as session:
-        _group_offer(session, offer_id)
+        group_offer(session, offer_id)
         operations.cancel_meeting(session, offer_id, meeting_id, editor=editor())
     return _back(offer_id, "moede-aflyst")
 

@@ -10,6 +10,7 @@ zero is lost and no spreadsheet turns them into dates or numbers.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -31,6 +32,13 @@ def neutralised(text: str | None) -> str:
     if not text:
         return ""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def file_name(name: str, start: datetime | None = None) -> str:
+    """``deltagere-<name's slug>.xlsx``; with a meeting's (local) ``start``,
+    ``deltagere-<slug>-<yyyy-mm-dd-hhmm>.xlsx``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower().translate(str.maketrans("æøå", "eoa"))).strip("-") or "tilbud"
+    return f"deltagere-{slug}-{start:%Y-%m-%d-%H%M}.xlsx" if start else f"deltagere-{slug}.xlsx"
 
 
 def workbook(offer_name: str, participants: Sequence[BookedCitizen], timezone: str, made_at: datetime) -> bytes:

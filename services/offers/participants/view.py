@@ -1,5 +1,6 @@
-"""The participant section of an offer page: asked of booking, each CPR number shown in full
-logged first with the person who sees it (``cpr_access_log``), the rest masked."""
+"""The participant section of an offer page, and the participant list of a group meeting's
+page: asked of booking, each CPR number shown in full logged first with the person who sees
+it (``cpr_access_log``), the rest masked."""
 
 from __future__ import annotations
 
@@ -85,6 +86,28 @@ def _row(citizen: BookedCitizen, timezone: str) -> dict[str, Any]:
     }
 
 
+def _not_listed(job_centre_code: str) -> ParticipantSection | None:
+    """The section when it lists nobody: "hidden" without the right, "off" without booking's API."""
+    if not may_see_participants(job_centre_code):
+        return ParticipantSection("hidden")
+    if booking_api() is None:
+        return ParticipantSection("off")
+    return None
+
+
+def _listed(
+    api: BookingApi, offer_id: uuid.UUID, timezone: str, *, search: str = "", **query: Any
+) -> tuple[ParticipantSection, list[BookedCitizen]]:
+    """The section with the participants booking gives for ``search`` and ``query``, each
+    full CPR number logged as shown first; "unavailable" when booking does not answer."""
+    try:
+        found = api.participants(offer_id, search=search or None, **query)
+    except ParticipantsUnavailable:
+        return ParticipantSection("unavailable", search=search), []
+    log_shown("participant_shown", [c.cpr for c in found if c.cpr is not None])
+    return ParticipantSection("shown", [_row(c, timezone) for c in found], search), found
+
+
 def participant_section(
     offer_id: uuid.UUID,
     job_centre_code: str,
@@ -96,23 +119,20 @@ def participant_section(
 ) -> ParticipantSection:
     """The section for the offer ``offer_id``: its participants found by ``search`` (a name or CPR number),
     with the CPR number of booking ``reveal`` in full."""
-    if not may_see_participants(job_centre_code):
-        return ParticipantSection("hidden")
+    closed = _not_listed(job_centre_code)
+    if closed is not None:
+        return closed
     api = booking_api()
-    if api is None:
-        return ParticipantSection("off")
+    assert api is not None
     search = search.strip()
     if len(search) > SEARCH_MAX:
         return ParticipantSection("shown", search=search[:SEARCH_MAX], error=TOO_LONG)
     cpr = searched_cpr(search)
     if cpr is not None:
         log_shown("participant_search", [cpr])
-    try:
-        found = api.participants(offer_id, search=search or None, reveal=[reveal] if reveal else ())
-    except ParticipantsUnavailable:
-        return ParticipantSection("unavailable", search=search)
-    log_shown("participant_shown", [c.cpr for c in found if c.cpr is not None])
-    section = ParticipantSection("shown", [_row(c, timezone) for c in found], search)
+    section, found = _listed(api, offer_id, timezone, search=search, reveal=[reveal] if reveal else ())
+    if section.state != "shown":
+        return section
     if end_date is not None:  # V-6: bookings a later end date left outside the offer, kept for staff to handle
         section.after_end = [row for row in section.rows if row["day"] > end_date]
     try:
@@ -122,6 +142,53 @@ def participant_section(
         return section
     _add_weeks(section, free, everyone, timezone)
     return section
+
+
+def meeting_section(
+    offer_id: uuid.UUID, meeting_id: uuid.UUID, job_centre_code: str, timezone: str, *, reveal: uuid.UUID | None = None
+) -> ParticipantSection:
+    """The participants of one meeting of a group offer (V-7): the citizens with a seat, with
+    the CPR number of booking ``reveal`` in full; the same states as ``participant_section``."""
+    closed = _not_listed(job_centre_code)
+    if closed is not None:
+        return closed
+    api = booking_api()
+    assert api is not None
+    return _listed(api, offer_id, timezone, meeting_id=meeting_id, reveal=[reveal] if reveal else ())[0]
+
+
+@dataclass
+class WaitingSection:
+    """A group meeting's waiting list on its page; ``state`` as ``ParticipantSection``'s."""
+
+    state: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def waiting_section(offer_id: uuid.UUID, meeting_id: uuid.UUID, job_centre_code: str, timezone: str) -> WaitingSection:
+    """Who waits for a seat at the meeting (afventerliste), in line: the one a freed seat is
+    held for first (until when), then by their place. CPR numbers are masked only."""
+    closed = _not_listed(job_centre_code)
+    if closed is not None:
+        return WaitingSection(closed.state)
+    api = booking_api()
+    assert api is not None
+    try:
+        found = api.waiting_list(offer_id, meeting_id)
+    except ParticipantsUnavailable:
+        return WaitingSection("unavailable")
+    locale, tz = page_locale(), zone(timezone)
+    rows = []
+    for citizen in found:
+        until = citizen.offer_expires_at.astimezone(tz) if citizen.offer_expires_at else None
+        state = (gettext("Tilbudt en plads til %(until)s", until=f"{fmt.long_date(until.date(), locale)} kl. "
+                         f"{fmt.clock(until, locale)}") if until else gettext("Venter"))  # fmt: skip
+        rows.append({
+            "place": citizen.position or "–", "name": citizen.name or "–", "cpr": citizen.cpr_masked,
+            "email": citizen.email, "state": state,
+            "joined": fmt.long_date(citizen.joined_at.astimezone(tz).date(), locale),
+        })  # fmt: skip
+    return WaitingSection("shown", rows)
 
 
 def _add_weeks(section: ParticipantSection, free: list[datetime] | None, booked: list[BookedCitizen], tz: str) -> None:
