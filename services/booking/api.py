@@ -229,14 +229,23 @@ def _by_hand(json_data: dict[str, Any]) -> seats.HandAdded | None:
     the seats); a citizen may do neither (422)."""
     reason = (json_data.get("override_reason") or "").strip() or None
     above = bool(json_data.get("above_capacity"))
+    person = (json_data.get("on_behalf_of") or "").strip() or None
     if current_citizen() is not None:
-        if not reason and not above:
+        if not reason and not above and not person:
             return None
         raise ValidationFailed(
             "Kun medarbejdere kan tilføje en borger ud over reglerne eller pladserne.",
             extra={"errors": {"override_reason": ["Kun for medarbejdere."]}},
         )
-    return seats.HandAdded(actor=current_actor(), reason=reason, above_capacity=above)
+    actor = current_actor()
+    if person is not None:
+        if not actor.startswith("machine:"):
+            raise ValidationFailed(
+                "Kun et system kan sige, hvem hos det der tilføjer borgeren; en medarbejder er det selv.",
+                extra={"errors": {"on_behalf_of": ["Kun for systemer."]}},
+            )
+        actor = f"{person} via {actor}"[:200]
+    return seats.HandAdded(actor=actor, reason=reason, above_capacity=above)
 
 
 @bp.post("/eligible-offers")

@@ -169,6 +169,14 @@ class SeatIn(Schema):
         load_default=False,
         metadata={"description": "Staff only: confirmed that the citizen gets a seat beyond the meeting's seats."},
     )
+    on_behalf_of = String(
+        allow_none=True,
+        validate=Length(min=1, max=100),
+        metadata={
+            "description": "Systems only (an API key): the person at the calling system who adds the citizen, "
+            "recorded with the booking as who did it, with the system."
+        },
+    )
 
 
 class SeatRebookingIn(Schema):

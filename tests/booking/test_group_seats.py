@@ -234,11 +234,12 @@ def test_staff_add_a_citizen_by_hand_above_the_seats_only_when_they_confirm_it(s
     refused = service.client().post(path, json={"citizen": {"cpr": fictitious_cpr(2)}, "above_capacity": True})
     assert refused.status_code == 403 and refused.get_json()["code"] == "not_eligible"  # the rules still apply
     reason = "Aftalt med borgerens sagsbehandler"
-    body = {"citizen": {"cpr": fictitious_cpr(2)}, "above_capacity": True, "override_reason": reason}
+    body = {"citizen": {"cpr": fictitious_cpr(2)}, "above_capacity": True, "override_reason": reason,
+            "on_behalf_of": "staff:pia"}  # fmt: skip
     overridden = service.client().post(path, json=body)
     assert overridden.status_code == 201, overridden.get_json()
     [row] = [b for b in service.bookings() if str(b.id) == overridden.get_json()["id"]]
-    assert row.override_reason == reason and row.added_by and row.added_by.startswith("machine:")
+    assert row.override_reason == reason and row.added_by and row.added_by.startswith("staff:pia via machine:")
     assert taken(service, meeting) == (3, 3)
 
 

@@ -60,6 +60,8 @@ def test_anna_waits_is_offered_the_freed_seat_and_takes_it(
     waiting = texts(client.get(joined.headers["Location"]).get_data(as_text=True))
     assert "Du står nu på ventelisten." in waiting and "er nummer 1 i køen" in waiting
     assert "fuldt – du står på ventelisten" in waiting and "Skriv mig på ventelisten" not in waiting
+    mine = texts(client.get("/mine-moedetilbud/aftaler").get_data(as_text=True))
+    assert "Ventelister Informationsmøde Du står på ventelisten til mødet" in mine and "nummer 1 i køen" in mine
 
     give_back(built, other)
     offered = texts(client.get(path).get_data(as_text=True))
@@ -67,6 +69,8 @@ def test_anna_waits_is_offered_the_freed_seat_and_takes_it(
         "Der er en plads til dig" in offered
         and "Den er holdt til dig til tirsdag 8. december 2026 kl. 09.00" in offered
     )
+    mine = texts(client.get("/mine-moedetilbud/aftaler").get_data(as_text=True))
+    assert "Der er en plads til dig ved mødet" in mine and "Tag pladsen" in mine
     took = client.post(
         offered_form(client.get(path).get_data(as_text=True), "tag-pladsen"),
         data={"csrf_token": built.service.csrf_token(client)},
@@ -111,8 +115,11 @@ def test_the_waiting_list_in_chromium(page: Page, site: tuple[CitizenSite, ev.Of
     page.get_by_role("button", name="Skriv mig på ventelisten").click()
     expect(page.get_by_role("heading", name="Du står på ventelisten")).to_be_visible()
     check(page, "18-venteliste")
+    page.goto(f"{base}/mine-moedetilbud/aftaler")
+    expect(page.get_by_role("heading", name="Ventelister")).to_be_visible()
+    check(page, "20-aftaler-venteliste")
     give_back(built, other)
-    page.reload()
+    page.goto(f"{base}/mine-moedetilbud/{offer.offer_id}/moeder")
     expect(page.get_by_role("heading", name="Der er en plads til dig")).to_be_visible()
     check(page, "19-venteliste-plads")
     page.get_by_role("button", name="Tag pladsen").click()

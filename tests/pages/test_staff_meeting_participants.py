@@ -207,6 +207,8 @@ def test_pia_adds_citizens_to_the_meeting_in_chromium(page: Page, world: World, 
     expect(listed).to_have_count(3)
     seats = {b.override_reason: b.status for b in world.booking.bookings()}
     assert seats == {None: "active", REASON: "active"} and len(world.booking.bookings()) == 3
+    added = sorted(str(b.added_by) for b in world.booking.bookings() if b.added_by)
+    assert len(added) == 2 and all(a.startswith("staff:") and " via machine:" in a for a in added)  # who, at offers
 
 
 def test_the_meeting_page_shows_its_waiting_list(page: Page, world: World, serve: Any) -> None:

@@ -71,9 +71,10 @@ def bookings() -> Response:
     ctx, instant = context(), now()
     with ctx.db.transaction() as session:
         upcoming, earlier = my_bookings.my_bookings(session, ctx.settings, citizen_cpr(), instant, page_locale())
+        waiting = my_bookings.my_waiting_lists(session, ctx.settings, citizen_cpr(), page_locale())
     notice = MESSAGES.get(request.args.get("besked", ""))
     notice = page_text(notice) if notice else None
-    return render_page("citizen/bookings.html", upcoming=upcoming, earlier=earlier, notice=notice)
+    return render_page("citizen/bookings.html", upcoming=upcoming, earlier=earlier, waiting=waiting, notice=notice)
 
 
 @bp.get("/aftaler/<uuid:booking_id>/aflys")

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.booking import queries
+from services.booking import queries, waiting_list
 from services.booking.changes import NO_CANCELLATION, NO_REBOOKING, last_rebooking_day
-from services.booking.models import Booking, OfferView
+from services.booking.models import Booking, GroupMeetingView, OfferView, WaitingListEntry
 from services.booking.pages.views import channel_text, when_text
 from shared import formatting as fmt
 from shared.config import Settings
@@ -93,3 +93,26 @@ def my_bookings(
         }
         (upcoming if booking.cancelled_at is None and booking.start_at > now else earlier).append(item)
     return upcoming, earlier[::-1][:EARLIER_SHOWN]
+
+
+def my_waiting_lists(session: Session, settings: Settings, cpr: Cpr, locale: str = DANISH) -> list[dict[str, Any]]:
+    """The waiting lists the citizen is on (afventerliste): the meeting, and their place in
+    line or until when the seat freed for them is held."""
+    indexes = vault_for_settings(settings).indexes(cpr)
+    query = (
+        select(WaitingListEntry, OfferView, GroupMeetingView)
+        .join(OfferView, OfferView.id == WaitingListEntry.offer_id)
+        .join(GroupMeetingView, GroupMeetingView.id == WaitingListEntry.group_meeting_id)
+        .where(WaitingListEntry.citizen_cpr_index.in_(indexes), WaitingListEntry.status.in_(waiting_list.ACTIVE))
+    )
+    found = []
+    for entry, offer, meeting in session.execute(query.order_by(GroupMeetingView.start_at)).all():
+        tz = queries.offer_zone(offer)
+        until = entry.offer_expires_at.astimezone(tz) if entry.offer_expires_at else None
+        found.append({
+            "name": offer.name, "offer_id": offer.id,
+            "when": when_text(meeting.start_at.astimezone(tz), meeting.end_at.astimezone(tz), locale),
+            "position": waiting_list.position(session, entry),
+            "until": f"{fmt.long_date(until.date(), locale)} kl. {fmt.clock(until, locale)}" if until else None,
+        })  # fmt: skip
+    return found

@@ -78,7 +78,7 @@ def add_citizen(offer_id: uuid.UUID, meeting_id: uuid.UUID) -> Response:
     try:
         answer = api.add_seat(
             offer_id, meeting_id, form.cpr, email=values["email"], override_reason=values["override_reason"],
-            above_capacity=form.above_capacity,
+            above_capacity=form.above_capacity, on_behalf_of=current_actor(),
         )  # fmt: skip
     except ParticipantsUnavailable:
         return meeting_page_response(offer_id, meeting_id, citizen=unavailable(form), status=503)

@@ -314,14 +314,16 @@ class BookingApi:
         email: str | None = None,
         override_reason: str | None = None,
         above_capacity: bool = False,
+        on_behalf_of: str | None = None,
     ) -> SeatAnswer:
         """Give the citizen ``cpr`` a seat at the group meeting (V-7), staff adding them by hand:
         ``override_reason`` sets the offer's rules aside, ``above_capacity`` confirms a seat
-        beyond the meeting's. The seat's reference, or booking's refusal (its code and Danish
+        beyond the meeting's; ``on_behalf_of`` is the person here, whom booking records with this
+        service as who added the citizen. The seat's reference, or booking's refusal (its code and Danish
         detail); ParticipantsUnavailable when booking does not answer as agreed (the seat may
         then have been given: the participant list says). The CPR number goes in the body only."""
         body = {"citizen": {"cpr": cpr.digits}, "email": email or None, "override_reason": override_reason or None,
-                "above_capacity": above_capacity}  # fmt: skip
+                "above_capacity": above_capacity, "on_behalf_of": on_behalf_of}  # fmt: skip
         path, what = f"/api/v1/offers/{offer_id}/meetings/{meeting_id}/seats", "seat booking"
         status, answer = self._exchange("POST", path, what, body, read=(201, *SEAT_REFUSALS))
         try:
