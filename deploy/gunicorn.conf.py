@@ -2,6 +2,8 @@
 
 import logging
 import os
+import shutil
+import tempfile
 
 from gunicorn.glogging import Logger
 
@@ -35,3 +37,19 @@ class CprRedactingLogger(Logger):
 
 
 logger_class = CprRedactingLogger
+
+
+# Prometheus' multiprocess mode (shared/metrics.py): every worker writes its samples into one
+# folder of this run, which /metrics adds up whichever worker answers. A folder given in
+# PROMETHEUS_MULTIPROC_DIR is emptied at start (samples of an earlier run would be counted).
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="planner-metrics-")
+shutil.rmtree(_metrics_dir, ignore_errors=True)
+os.makedirs(_metrics_dir, mode=0o700, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker that ended: its live gauges no longer count (its counters and histograms do)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

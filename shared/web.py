@@ -179,17 +179,64 @@ def database_unavailable(exc: Exception) -> DatabaseUnavailable:
     return DatabaseUnavailable()
 
 
-def install_health(app: APIFlask, check: Any) -> None:
-    """``GET /healthz``: 200 when ``check()`` passes (database reachable), else 503."""
+class ReadyOut(Schema):
+    status = fields.String(required=True, metadata={"enum": ["ok"]})
+    checked = fields.List(fields.String(), required=True, metadata={"description": "What was asked: database, broker."})
+
+
+def install_health(app: APIFlask, checks: dict[str, Callable[[], None]]) -> None:
+    """``GET /healthz``: 200 while the process answers at all (liveness: nothing it depends on
+    is asked, so a database outage never gets the process restarted). ``GET /readyz``: 200
+    when every one of ``checks`` (its name: "database", "broker") passes, else 503 naming the
+    ones that failed, by name and the kind of error only (readiness: no traffic until then)."""
 
     @app.get("/healthz")
-    @app.doc(summary="Liveness and database check", tags=["Drift"])
+    @app.doc(summary="Liveness: the process answers", tags=["Drift"])
     def healthz() -> Any:
-        try:
-            check()
-        except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
-            return problem(503, f"Databasen svarer ikke: {type(exc).__name__}", code="unhealthy")
         return {"status": "ok"}
+
+    @app.get("/readyz")
+    @app.output(ReadyOut)
+    @app.doc(
+        summary="Readiness: the database and the broker answer",
+        tags=["Drift"],
+        responses={503: "Databasen eller RabbitMQ svarer ikke (problem document: 'failed' names them)."},
+    )
+    def readyz() -> Any:
+        failed = {}
+        for name, check in checks.items():
+            try:
+                check()
+            except Exception as exc:  # noqa: BLE001 - any failure means not ready
+                failed[name] = type(exc).__name__
+        if failed:
+            log.warning("not ready: %s", ", ".join(f"{n} ({kind})" for n, kind in sorted(failed.items())))
+            names = {"database": "databasen", "broker": "RabbitMQ"}
+            which = " og ".join(names.get(n, n) for n in sorted(failed))
+            return problem(503, f"Tjenesten er ikke klar: {which} svarer ikke.", code="not_ready", failed=failed)
+        return {"status": "ok", "checked": sorted(checks)}
+
+
+def database_check(db: Any) -> Callable[[], None]:
+    """A readiness check: ``SELECT 1`` on a connection of ``db``'s pool."""
+    from sqlalchemy import text
+
+    def check() -> None:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    return check
+
+
+def broker_check(url: str) -> Callable[[], None]:
+    """A readiness check: connect to the broker at ``url`` (2 seconds at most) and let go."""
+    from shared.messaging import broker_connection
+
+    def check() -> None:
+        with broker_connection(url) as connection:
+            connection.ensure_connection(max_retries=1, timeout=2)
+
+    return check
 
 
 DOCS_ASSETS = "/docs/assets"

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from apiflask import APIFlask
-from sqlalchemy import text
 
 from services.booking import (
     participants_api,  # noqa: F401 - adds its route to api.bp
@@ -17,6 +16,7 @@ from services.booking.citizens import CitizenProvider, HttpCitizenProvider, Stor
 from services.booking.citizens.api import bp as citizens_bp
 from services.booking.citizens.api import document_import_as_list
 from services.booking.eligibility import EligibilityCache
+from services.booking.metrics import install_booking_metrics
 from services.booking.models import CprAccessLog, OutboxMessage, PendingLogin, RateLimit, WebSession
 from services.booking.offer_list import PreparedOfferList
 from services.booking.pages.common import too_many_page
@@ -36,7 +36,7 @@ from shared.pages import install_pages
 from shared.rate_limit import By, RateLimiter, Rule, install_rate_limits, rule, rules_for
 from shared.service import ServiceContext
 from shared.timeutil import utcnow
-from shared.web import install_docs_assets, install_error_handling, install_health
+from shared.web import broker_check, database_check, install_docs_assets, install_error_handling, install_health
 from shared.web_security import install_browser_safety, trust_proxies
 
 TITLE = "jobcenter-planner booking"
@@ -126,12 +126,9 @@ def create_app(
         app, limiter, login_rate_rules(settings) | booking_rate_rules(settings), pages={"citizen_pages": too_many_page}
     )
 
-    def check() -> None:
-        with context.db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-
     install_docs_assets(app)
-    install_health(app, check)
+    install_health(app, {"database": database_check(context.db), "broker": broker_check(settings.broker_url)})
+    install_booking_metrics(app, context.db)
     app.register_blueprint(bp)
     app.register_blueprint(citizens_bp)
     app.register_blueprint(cpr_access_blueprint(CprAccessLog, citizens_log_in=True))

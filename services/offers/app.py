@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from apiflask import APIFlask
-from sqlalchemy import text
 
 from services.offers.api import bp
 from services.offers.models import CprAccessLog, OutboxMessage, PendingLogin, RateLimit, WebSession
@@ -18,10 +17,11 @@ from shared.auth.sessions import SessionStore, authenticator_with_sessions
 from shared.auth.web import Authenticator, document_access, install_authentication
 from shared.config import Settings, get_settings
 from shared.i18n import N_
+from shared.metrics import install_metrics, outbox_lag_source
 from shared.pages import install_pages
 from shared.rate_limit import RateLimiter, install_rate_limits
 from shared.service import ServiceContext, build_context
-from shared.web import install_docs_assets, install_error_handling, install_health
+from shared.web import broker_check, database_check, install_docs_assets, install_error_handling, install_health
 from shared.web_security import install_browser_safety, trust_proxies
 
 TAGS = [
@@ -71,12 +71,9 @@ def create_app(
     install_browser_safety(app, settings, sessions, login_origins=[client.issuer] if client else [])
     install_rate_limits(app, rate_limiter or RateLimiter(context.db, RateLimit), login_rate_rules(settings))
 
-    def database_answers() -> None:
-        with context.db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-
     install_docs_assets(app)
-    install_health(app, database_answers)
+    install_health(app, {"database": database_check(context.db), "broker": broker_check(settings.broker_url)})
+    install_metrics(app, "offers", [outbox_lag_source(context.db, OutboxMessage)])
     app.register_blueprint(bp)
     app.register_blueprint(cpr_access_blueprint(CprAccessLog, citizens_log_in=False))
     install_login(app, client, sessions, settings, public_url=settings.offers_public_url)

@@ -4,6 +4,7 @@
   lists, lists the CPR access log.
 - ``planner``: reads everything of its centre(s), writes offers, participants and calendars.
 - ``reader``: reads only.
+- ``monitor``: the services' metrics only (``shared.metrics``; granted at every centre).
 - A citizen does self-service only, about themself: ``may`` says whether the kind of action
   is open to them; that a booking is the citizen's own is the operation's check (its CPR).
 
@@ -31,6 +32,7 @@ class Action(StrEnum):
     WRITE_CALENDARS = "write calendars"  # start a sync
     READ_CPR_ACCESS_LOG = "read CPR access log"
     CITIZEN_SELF_SERVICE = "citizen self-service"  # own eligible offers, bookings, cancel, rebook
+    READ_METRICS = "read metrics"  # GET /metrics (shared.metrics): figures of the service, no one's data
 
 
 _READS = frozenset({Action.READ_ADMIN_DATA, Action.READ_OFFERS, Action.READ_PARTICIPANTS, Action.READ_CALENDARS})
@@ -39,6 +41,7 @@ ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
     Role.ADMINISTRATOR: _READS | {Action.WRITE_ADMIN_DATA, Action.READ_CPR_ACCESS_LOG},
     Role.PLANNER: _READS | {Action.WRITE_OFFERS, Action.WRITE_PARTICIPANTS, Action.WRITE_CALENDARS},
     Role.READER: _READS,
+    Role.MONITOR: frozenset({Action.READ_METRICS}),
 }
 
 CITIZEN_ACTIONS = frozenset({Action.CITIZEN_SELF_SERVICE})

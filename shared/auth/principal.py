@@ -28,6 +28,7 @@ class Role(StrEnum):
     ADMINISTRATOR = "administrator"  # admin data and reference lists
     PLANNER = "planner"  # offers, participants and calendars
     READER = "reader"  # reads only
+    MONITOR = "monitor"  # IT's monitoring: the services' metrics (at every centre, "*"), nothing of a centre
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -52,6 +52,7 @@ ALWAYS_PUBLIC_ENDPOINTS = frozenset(
         "openapi.swagger_ui_oauth_redirect",
         "static",
         "healthz",
+        "readyz",
         "docs_asset",
     }
 )

@@ -37,6 +37,7 @@ EXPECTED = {
         Action.WRITE_CALENDARS,
     },
     Role.READER: {Action.READ_ADMIN_DATA, Action.READ_OFFERS, Action.READ_PARTICIPANTS, Action.READ_CALENDARS},
+    Role.MONITOR: {Action.READ_METRICS},  # nothing of any centre's
 }
 
 

@@ -83,6 +83,7 @@ PLANNER_WRITE_X = answers(403, planner_x=OK, planner_y=404)
 EVERY_CENTRE_ONLY = answers(403)  # nobody here has a grant at every job centre
 ADMINISTRATORS = answers(403, admin_x=OK)
 CITIZENS = answers(403, citizen_a=OK, citizen_b=OK)
+MONITORS = answers(403)  # nobody here has the monitor role (tests/booking/test_health_and_metrics.py)
 CITIZEN_OR_STAFF_READ_X = answers(OK, planner_y=404)
 CITIZEN_OR_PLANNER_X = answers(OK, planner_y=404, reader_x=403, admin_x=403)
 OWN_BOOKING_READ = answers(OK, citizen_b=404, planner_y=404)
@@ -132,6 +133,8 @@ EXPECTED: dict[str, dict[str, dict[str, object]]] = {
         "PUT /api/v1/conversation-types/{code}": EVERY_CENTRE_ONLY,
         "POST /api/v1/access-log/search": ADMINISTRATORS,
         "GET /healthz": PUBLIC,
+        "GET /readyz": PUBLIC,
+        "GET /metrics": MONITORS,
     },
     "booking": {
         "GET /api/v1/offers": PUBLIC,
@@ -158,6 +161,8 @@ EXPECTED: dict[str, dict[str, dict[str, object]]] = {
         "POST /api/v1/access-log/search": ADMINISTRATORS,
         "GET /api/v1/access-log/mine": CITIZENS,
         "GET /healthz": PUBLIC,
+        "GET /readyz": PUBLIC,
+        "GET /metrics": MONITORS,
     },
 }
 PAGES = {

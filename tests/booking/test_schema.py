@@ -158,11 +158,12 @@ def test_openapi_documents_every_route(service: BookingService) -> None:
     assert spec["components"]["schemas"]["OfferOut"]["properties"]["eligibility_required"]["type"] == "boolean"
 
 
-def test_health_check_reports_the_database(service: BookingService, tmp_path: Path) -> None:
-    assert service.client().get("/healthz").get_json() == {"status": "ok"}
+def test_readiness_reports_the_database(service: BookingService, tmp_path: Path) -> None:
+    assert service.client().get("/readyz").get_json()["status"] == "ok"
     broken = build_service(f"postgresql+psycopg://postgres@127.0.0.1:1/{tmp_path.name}", known_citizens=False)
     try:
-        response = broken.client().get("/healthz")
+        assert broken.client().get("/healthz").status_code == 200
+        response = broken.client().get("/readyz")
         assert response.status_code == 503 and response.mimetype == "application/problem+json"
     finally:
         broken.context.close()

@@ -92,6 +92,9 @@ def test_sqlite_upgrade_matches_the_models_and_the_app_runs_on_it(tmp_path: Path
         app.extensions["planner"].close()
 
 
+OPERATIONS_ROUTES = ("healthz", "readyz", "metrics")
+
+
 def test_openapi_documents_every_route(app: APIFlask, client: FlaskClient) -> None:
     spec = client.get("/openapi.json").get_json()
     assert spec["info"] == {
@@ -102,7 +105,7 @@ def test_openapi_documents_every_route(app: APIFlask, client: FlaskClient) -> No
     routes = {
         (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.partition(".")[0] in ("offers", "cpr_access_log") or rule.endpoint == "healthz"
+        if rule.endpoint.partition(".")[0] in ("offers", "cpr_access_log") or rule.endpoint in OPERATIONS_ROUTES
         for method in rule.methods or ()
         if method not in ("HEAD", "OPTIONS")
     }
