@@ -2,12 +2,11 @@
 
 import logging
 import os
-import shutil
-import tempfile
 
 from gunicorn.glogging import Logger
 
 from shared.logs import redact_handler
+from shared.metrics_folder import prepare_multiprocess
 
 workers = int(os.environ.get("PLANNER_GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("PLANNER_GUNICORN_THREADS", "8"))
@@ -42,10 +41,7 @@ logger_class = CprRedactingLogger
 # Prometheus' multiprocess mode (shared/metrics.py): every worker writes its samples into one
 # folder of this run, which /metrics adds up whichever worker answers. A folder given in
 # PROMETHEUS_MULTIPROC_DIR is emptied at start (samples of an earlier run would be counted).
-_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="planner-metrics-")
-shutil.rmtree(_metrics_dir, ignore_errors=True)
-os.makedirs(_metrics_dir, mode=0o700, exist_ok=True)
-os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+prepare_multiprocess("planner-metrics-")
 
 
 def child_exit(server: object, worker: object) -> None:

@@ -150,7 +150,12 @@ def consume() -> None:
     help="Celery node name, unique per worker (default: planner-<pid>@<host>, so replicas on one host never clash).",
 )
 def worker(concurrency: int, beat: bool, loglevel: str, name: str | None) -> None:
-    """Run the calendar-sync Celery worker (and its event consumer)."""
+    """Run the calendar-sync Celery worker (and its event consumer), with its metrics port
+    when ``PLANNER_WORKER_METRICS_PORT`` is set."""
+    if get_settings().worker_metrics_port:  # before prometheus_client is imported: the pool's samples add up
+        from shared.metrics_folder import prepare_multiprocess
+
+        prepare_multiprocess("planner-worker-metrics-")
     from services.calendar_sync.celery_app import app
 
     node = name or f"planner-{os.getpid()}@{socket.gethostname()}"

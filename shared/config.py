@@ -223,6 +223,15 @@ class Settings(BaseSettings):
     hold_minutes: int = Field(
         10, ge=1, le=120, description="How long a chosen time is held for the citizen while they confirm (minutes)."
     )
+    worker_metrics_port: int = Field(
+        0,
+        ge=0,
+        le=65535,
+        description="Port of the calendar worker's Prometheus metrics (GET /metrics, a monitor key's only); 0: none.",
+    )
+    worker_metrics_host: str = Field(
+        "127.0.0.1", description="Address the worker's metrics port listens on (an internal one, never public)."
+    )
     group_seats_write_delay_seconds: float = Field(
         30.0,
         ge=0,

@@ -38,13 +38,14 @@ from prometheus_client.registry import Collector
 from shared.auth.access import Action
 from shared.auth.principal import EVERY_JOB_CENTRE, Citizen, Role
 from shared.auth.web import require_principal, requires
+from shared.config import Settings
 from shared.errors import Forbidden
+from shared.metrics_folder import MULTIPROCESS
 
 log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 NOT_MONITOR = "Kun overvågning (rollen monitor ved alle jobcentre) kan læse målingerne."
-MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"
 
 REQUEST_SECONDS = Histogram(
     "planner_http_request_duration_seconds",
@@ -52,6 +53,9 @@ REQUEST_SECONDS = Histogram(
     ["service", "route", "method", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+CALDAV_ERRORS = Counter("planner_caldav_errors_total", "Calendar reads that failed, by the kind of failure.", ["kind"])
+TASK_FAILURES = Counter("planner_worker_task_failures_total", "Worker tasks that failed for good, by task.", ["task"])
+TASK_RETRIES = Counter("planner_worker_task_retries_total", "Worker tasks retried, by task.", ["task"])
 BOOKINGS = Counter(
     "planner_bookings_total",
     "Bookings and seats asked for, by kind (time, seat, rebooking, cancellation) and outcome (made, or the "
@@ -120,7 +124,7 @@ def scrape(sources: list[GaugeSource]) -> bytes:
     if os.environ.get(MULTIPROCESS):
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
-        for collector in (REQUEST_SECONDS, BOOKINGS):
+        for collector in (REQUEST_SECONDS, BOOKINGS, CALDAV_ERRORS, TASK_FAILURES, TASK_RETRIES):
             registry.register(collector)
     registry.register(_DatabaseGauges(sources))
     return generate_latest(registry)
@@ -142,6 +146,10 @@ def install_metrics(app: APIFlask, service: str, sources: list[GaugeSource]) -> 
                                    status=str(response.status_code)).observe(time.perf_counter() - started)  # fmt: skip
         return response
 
+    _metrics_route(app, sources)
+
+
+def _metrics_route(app: APIFlask, sources: list[GaugeSource]) -> None:
     @app.get("/metrics")
     @app.doc(
         summary="Prometheus metrics (text format 0.0.4): request latency by route, bookings, outbox lag",
@@ -153,6 +161,32 @@ def install_metrics(app: APIFlask, service: str, sources: list[GaugeSource]) -> 
     def metrics() -> Any:
         may_read_metrics()
         return Response(scrape(sources), content_type=CONTENT_TYPE)
+
+
+def metrics_app(settings: Settings, name: str, sources: list[GaugeSource]) -> APIFlask:
+    """A service of its own with ``GET /metrics`` only (a worker's port): the same API keys and
+    the same monitor rule as the HTTP services' ``/metrics``."""
+    from shared.auth.web import Authenticator, install_authentication
+    from shared.web import install_error_handling
+
+    app = APIFlask(name, title=f"{name} metrics", version="1", spec_path=None, docs_path=None)
+    install_error_handling(app)
+    install_authentication(app, Authenticator.from_settings(settings))
+    _metrics_route(app, sources)
+    return app
+
+
+def serve_metrics(app: APIFlask, host: str, port: int) -> Callable[[], None]:
+    """Serve ``app`` at ``host:port`` from a thread of this process (waitress, 2 threads);
+    returns how to stop it."""
+    import threading
+
+    from waitress.server import create_server
+
+    server = create_server(app, host=host, port=port, threads=2, ident="planner")
+    threading.Thread(target=server.run, name="metrics", daemon=True).start()
+    log.info("metrics at http://%s:%s/metrics", host, port)
+    return server.close
 
 
 def outbox_lag_source(db: Any, outbox: Any) -> GaugeSource:

@@ -86,6 +86,45 @@ def _configure_mappers(**kwargs: Any) -> None:
     configure_mappers()
 
 
+@signals.worker_init.connect
+def _serve_metrics(sender: Any = None, **kwargs: Any) -> None:
+    """The worker's metrics port (``PLANNER_WORKER_METRICS_PORT``), from the main process: the
+    pool's processes write their samples into the folder ``planner worker`` set up."""
+    settings = runtime.settings_of(sender.app) if sender is not None else get_settings()
+    if not settings.worker_metrics_port:
+        return
+    from services.calendar_sync.metrics import worker_sources
+    from shared.metrics import metrics_app, serve_metrics
+
+    app = metrics_app(settings, "planner-worker", worker_sources(get_context(settings).db))
+    serve_metrics(app, settings.worker_metrics_host, settings.worker_metrics_port)
+
+
+@signals.task_failure.connect
+def _count_failure(sender: Any = None, **kwargs: Any) -> None:
+    from shared.metrics import TASK_FAILURES
+
+    TASK_FAILURES.labels(task=getattr(sender, "name", "unknown")).inc()
+
+
+@signals.task_retry.connect
+def _count_retry(sender: Any = None, **kwargs: Any) -> None:
+    from shared.metrics import TASK_RETRIES
+
+    TASK_RETRIES.labels(task=getattr(sender, "name", "unknown")).inc()
+
+
+@signals.worker_process_shutdown.connect
+def _process_gone(pid: int | None = None, **kwargs: Any) -> None:
+    """A pool process that ended: its live gauges no longer count."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid or os.getpid())
+
+
 def make_celery(settings: Settings | None = None) -> Celery:
     """A Celery app for ``settings``: JSON only, late acks, prefetch 1, the beat schedule,
     and the event-consumer bootstep. ``settings.celery_eager`` runs tasks in the caller."""

@@ -39,6 +39,7 @@ from services.calendar_sync.reading import QUERY, CalendarRead, SyncState, read_
 from shared.config import Settings
 from shared.errors import PlannerError, UpstreamUnavailable
 from shared.intervals import Interval
+from shared.metrics import CALDAV_ERRORS
 from shared.network_policy import CalendarHostUnknown
 from shared.secrets import decrypt_calendar_password
 from shared.service import ServiceContext
@@ -208,9 +209,11 @@ def sync_advisor(context: ServiceContext, advisor_id: str, now: datetime) -> Syn
         raise
     except PlannerError as exc:
         log.warning("reading the calendar of advisor %s failed: %s", advisor_id, exc.detail)
+        CALDAV_ERRORS.labels(kind=getattr(exc, "code", None) or type(exc).__name__).inc()
         return _record_failure(context, advisor_id, exc.detail, now, transient=isinstance(exc, UpstreamUnavailable))
     except Exception as exc:
         log.exception("reading the calendar of advisor %s failed unexpectedly", advisor_id)
+        CALDAV_ERRORS.labels(kind="unexpected").inc()
         return _record_failure(context, advisor_id, f"Kalenderen kunne ikke læses: {exc}", now)
 
     by_href = {obj.href: obj for obj in read.objects}
