@@ -91,11 +91,33 @@ def offers() -> None:
 offers.add_command(_serve_command("offers", 8001))
 
 
+METRICS_PORT = click.option(
+    "--metrics-port", default=0, show_default=True, type=int,
+    help="Serve this process's metrics (GET /metrics, a monitor key's) on PLANNER_WORKER_METRICS_HOST:PORT; 0: none.",
+)  # fmt: skip
+
+
+def _consumer_metrics(service: str, port: int) -> None:
+    """A consumer's metrics port: the age of its service's oldest unsent event (and a port to probe)."""
+    if not port:
+        return
+    from shared.metrics import metrics_app, outbox_lag_source, serve_metrics
+    from shared.service import build_context
+
+    settings = get_settings()
+    models = _service_module(service, "models")
+    context = build_context(settings, _database_url(service), models.OutboxMessage)
+    app = metrics_app(settings, f"planner-{service}-consumer", [outbox_lag_source(context.db, models.OutboxMessage)])
+    serve_metrics(app, settings.worker_metrics_host, port)
+
+
 @offers.command(name="consume")
-def offers_consume() -> None:
+@METRICS_PORT
+def offers_consume(metrics_port: int) -> None:
     """Apply the events offers subscribes to (calendar health, booking conflicts)."""
     from services.offers.runner import run_consumer_forever
 
+    _consumer_metrics("offers", metrics_port)
     run_consumer_forever(get_settings())
 
 
@@ -133,10 +155,12 @@ booking.add_command(import_citizens)
 
 
 @booking.command()
-def consume() -> None:
+@METRICS_PORT
+def consume(metrics_port: int) -> None:
     """Apply the events booking subscribes to (offers, availability)."""
     from services.booking.runner import run_consumer_forever
 
+    _consumer_metrics("booking", metrics_port)
     run_consumer_forever(get_settings())
 
 

@@ -22,7 +22,7 @@ from shared.auth.grants import parse_grants
 from shared.service import build_context
 from tests.booking.test_health_and_metrics import sample
 from tests.calendar_sync.factories import advisor_changed, new_id
-from tests.conftest import eventually, free_port, make_settings
+from tests.conftest import TEST_CPR_KEYS, eventually, free_port, make_settings
 from tests.e2e.processes import ServiceProcesses, show_logs_on_failure
 from tests.identities import IT_KEY, api_keys_setting, bearer
 
@@ -98,3 +98,34 @@ def test_the_workers_metrics_port(
     assert sample(text, "planner_calendar_age_seconds", advisor_id=advisor) >= 0
     assert re.search(rf'planner_calendar_age_seconds\{{advisor_id="{advisor}"\}}', text)
     assert account not in text and "127.0.0.1:1" not in text  # no account, no address
+
+
+def test_a_consumers_metrics_port(
+    request: pytest.FixtureRequest, tmp_path: Path, create_database: Callable[[str], str], secret_keys: str
+) -> None:
+    from services.booking.db import migrate as migrate_booking
+
+    url = create_database("consumer_metrics")
+    migrate_booking(url)
+    port = free_port()
+    env = {
+        "PLANNER_BOOKING_DATABASE_URL": url, "PLANNER_BROKER_URL": "memory://", "PLANNER_CPR_KEYS": TEST_CPR_KEYS,
+        "PLANNER_API_KEYS": api_keys_setting(MONITOR),
+    }  # fmt: skip
+    procs = ServiceProcesses(tmp_path, env)
+    show_logs_on_failure(request, procs.logs)
+    base = f"http://127.0.0.1:{port}/metrics"
+    try:
+        procs.start("consumer", "booking", "consume", "--metrics-port", str(port))
+
+        def scrape() -> requests.Response | None:
+            try:
+                return requests.get(base, headers=bearer(MONITOR), timeout=5)
+            except requests.ConnectionError:
+                return None
+
+        answer = eventually(scrape, "the consumer's metrics port", 60, on_tick=procs.assert_running)
+        assert answer.status_code == 200 and "planner_outbox_oldest_unsent_seconds 0.0" in answer.text
+        assert requests.get(base, timeout=5).status_code == 401
+    finally:
+        procs.stop()
