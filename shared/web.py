@@ -16,9 +16,11 @@ from marshmallow import INCLUDE
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from shared.danish_messages import danish_errors, use_danish_messages
 from shared.errors import DatabaseUnavailable, PlannerError
 
 log = logging.getLogger(__name__)
+use_danish_messages()  # every schema's own messages in Danish (shared.danish_messages)
 
 PROBLEM_JSON = "application/problem+json"
 INVALID_VALUE = (
@@ -160,7 +162,7 @@ def install_error_handling(app: APIFlask, *spec_processors: Callable[[dict[str, 
                 422,
                 "Oplysningerne er ikke gyldige. Ret felterne i 'errors' og prøv igen.",
                 code="validation_failed",
-                errors=_flatten_locations(error.detail),
+                errors=danish_errors(_flatten_locations(error.detail)),
             )
         detail = _DETAILS.get(error.status_code) or _TITLES.get(error.status_code, "Fejl")
         response = problem(error.status_code, detail, code=f"http_{error.status_code}")

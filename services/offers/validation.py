@@ -185,6 +185,36 @@ def _clock(value: Any) -> time | None:
         return None
 
 
+def _shown(key: Any) -> str:
+    """A key the caller sent, as a message may quote it: short, on one line."""
+    text = " ".join(str(key).split())
+    return text if len(text) <= 20 else text[:19] + "…"
+
+
+def _ranges_ok(problems: Problems, field: str, label: str, ranges: Any) -> bool:
+    """Whether ``ranges`` are ``[["08:00", "12:00"], ...]``, each start before its end, none
+    overlapping; else the problems, in Danish, under ``field``."""
+    if not isinstance(ranges, list):
+        problems.add(field, f"{label}: skal være en liste af tidsrum.")
+        return False
+    ok, pairs = True, []
+    for pair in ranges:
+        clocks = [_clock(v) for v in pair] if isinstance(pair, list) and len(pair) == 2 else [None]
+        start, end = [*clocks, None][:2]
+        if start is None or end is None:
+            problems.add(field, f'{label}: hvert tidsrum skal være ["TT:MM", "TT:MM"], fx ["08:00", "12:00"].')
+            ok = False
+        elif not start < end:
+            problems.add(field, f"{label}: {start:%H:%M} skal være før {end:%H:%M}.")
+            ok = False
+        else:
+            pairs.append((start, end))
+    if any(b[0] < a[1] for a, b in pairwise(sorted(pairs))):
+        problems.add(field, f"{label}: tidsrummene overlapper hinanden.")
+        ok = False
+    return ok
+
+
 def working_hours(problems: Problems, field: str, value: Any) -> dict[str, list[list[str]]] | None:
     """Weekly working hours as ``{"mon": [["08:00", "12:00"], ["12:30", "15:30"]]}``; a gap is a break."""
     if not isinstance(value, Mapping):
@@ -193,27 +223,9 @@ def working_hours(problems: Problems, field: str, value: Any) -> dict[str, list[
     found = False
     for day, ranges in value.items():
         if day not in WEEKDAYS:
-            problems.add(field, f"Ukendt ugedag '{day}'; brug {', '.join(WEEKDAYS)}.")
+            problems.add(field, f"Ukendt ugedag '{_shown(day)}'; brug {', '.join(WEEKDAYS)}.")
             found = True
-            continue
-        if not isinstance(ranges, list):
-            problems.add(field, f"{day}: skal være en liste af tidsrum.")
-            found = True
-            continue
-        pairs: list[tuple[time, time]] = []
-        for pair in ranges:
-            clocks = [_clock(v) for v in pair] if isinstance(pair, list) and len(pair) == 2 else [None]
-            start, end = [*clocks, None][:2]
-            if start is None or end is None:
-                problems.add(field, f'{day}: hvert tidsrum skal være ["TT:MM", "TT:MM"], fx ["08:00", "12:00"].')
-                found = True
-            elif not start < end:
-                problems.add(field, f"{day}: {start:%H:%M} skal være før {end:%H:%M}.")
-                found = True
-            else:
-                pairs.append((start, end))
-        if any(b[0] < a[1] for a, b in pairwise(sorted(pairs))):
-            problems.add(field, f"{day}: tidsrummene overlapper hinanden.")
+        elif not _ranges_ok(problems, field, day, ranges):
             found = True
     if found:
         return None
@@ -280,11 +292,19 @@ def working_exceptions(problems: Problems, field: str, value: Any) -> dict[str, 
     if not isinstance(value, Mapping):
         problems.add(field, 'Skal være et objekt som {"2026-12-23": [], "2026-12-22": [["09:00", "11:00"]]}.')
         return None
-    try:
-        parsed = parse_day_exceptions(value)
-    except (ValueError, TypeError) as exc:
-        problems.add(field, f"Ugyldig undtagelse: {exc}.")
+    found = False
+    for key, ranges in value.items():
+        try:
+            date.fromisoformat(str(key))
+        except ValueError:
+            problems.add(field, f"'{_shown(key)}' er ikke en dato; skriv ÅÅÅÅ-MM-DD, fx 2026-12-23.")
+            found = True
+            continue
+        if not _ranges_ok(problems, field, str(key), ranges):
+            found = True
+    if found:
         return None
+    parsed = parse_day_exceptions(value)
     return {
         day.isoformat(): [[s.strftime("%H:%M"), e.strftime("%H:%M")] for s, e in ranges]
         for day, ranges in sorted(parsed.items())

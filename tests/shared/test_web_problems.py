@@ -53,7 +53,7 @@ def test_what_the_document_promises_is_what_the_api_answers() -> None:
 
     assert unreadable.status_code == 400 and unreadable.content_type.startswith(PROBLEM_JSON)
     assert invalid.status_code == 422 and invalid.content_type.startswith(PROBLEM_JSON)
-    assert invalid.get_json()["errors"] == {"count": ["Not a valid integer."]}
+    assert invalid.get_json()["errors"] == {"count": ["Skal være et helt tal."]}  # in Danish
 
 
 def test_the_docs_page_loads_swagger_ui_from_the_service_itself() -> None:
