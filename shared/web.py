@@ -120,6 +120,29 @@ def document_problems(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def json_schema_nulls(node: Any) -> Any:
+    """OpenAPI 3.1 is JSON Schema: ``{"type": "string", "nullable": true}`` (3.0's way, which
+    apispec still writes for parameters) becomes ``{"type": ["string", "null"]}``."""
+    if isinstance(node, list):
+        return [json_schema_nulls(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {
+        key: json_schema_nulls(value)
+        for key, value in node.items()
+        if not (key == "nullable" and isinstance(value, bool))  # a property called "nullable" stays
+    }
+    if node.get("nullable") is True:
+        kind = out.get("type")
+        if isinstance(kind, str):
+            out["type"] = [kind, "null"]
+        elif isinstance(kind, list) and "null" not in kind:
+            out["type"] = [*kind, "null"]
+        elif kind is None:
+            out = {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
 def install_error_handling(app: APIFlask, *spec_processors: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     """Map PlannerError, APIFlask's HTTP errors (validation included) and values the
     database refuses to problems, and document them so (``document_problems``, then the
@@ -130,7 +153,7 @@ def install_error_handling(app: APIFlask, *spec_processors: Callable[[dict[str, 
         spec = document_problems(spec)
         for processor in spec_processors:
             spec = processor(spec)
-        return spec
+        return json_schema_nulls(spec)
 
     app.spec_processor(process)
 

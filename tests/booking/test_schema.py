@@ -3,6 +3,7 @@ and the OpenAPI document describes every route."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -138,6 +139,9 @@ def test_one_active_booking_per_citizen_per_offer_in_the_database(booking_pg_url
 
 def test_openapi_documents_every_route(service: BookingService) -> None:
     spec = service.client().get("/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.1") and '"nullable"' not in json.dumps(spec)  # JSON Schema's null
+    times = {p["name"]: p["schema"] for p in spec["paths"]["/api/v1/offers/{offer_id}/times"]["get"]["parameters"]}
+    assert times["advisor_id"]["type"] == ["string", "null"]
     assert spec["info"]["title"] == "jobcenter-planner booking"
     for rule in service.app.url_map.iter_rules():
         blueprint = rule.endpoint.partition(".")[0]
