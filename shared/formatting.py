@@ -52,6 +52,12 @@ def clock(moment: datetime, locale: str = DANISH) -> str:
     return f"{moment.hour:02d}{':' if _english(locale) else '.'}{moment.minute:02d}"
 
 
+def moment(instant: datetime, locale: str = DANISH) -> str:
+    """``tirsdag 8. december 2026 kl. 09.00`` / ``Tuesday 8 December 2026, 09:00``: one instant."""
+    separator = ", " if _english(locale) else " kl. "
+    return f"{long_date(instant.date(), locale)}{separator}{clock(instant, locale)}"
+
+
 def time_span(start: datetime, end: datetime, locale: str = DANISH) -> str:
     """``09.00-09.45`` / ``09:00-09:45``."""
     return f"{clock(start, locale)}-{clock(end, locale)}"

@@ -34,6 +34,7 @@ from flask import Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy import func, select
 
 from shared.auth.access import Action
 from shared.auth.principal import EVERY_JOB_CENTRE, Citizen, Role
@@ -41,6 +42,7 @@ from shared.auth.web import require_principal, requires
 from shared.config import Settings
 from shared.errors import Forbidden
 from shared.metrics_folder import MULTIPROCESS
+from shared.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -191,9 +193,6 @@ def serve_metrics(app: APIFlask, host: str, port: int) -> Callable[[], None]:
 
 def outbox_lag_source(db: Any, outbox: Any) -> GaugeSource:
     """The age in seconds of the oldest event the service has not yet sent (0: none waiting)."""
-    from sqlalchemy import func, select
-
-    from shared.timeutil import utcnow
 
     def read() -> Iterable[Gauge]:
         with db.transaction() as session:

@@ -16,11 +16,10 @@ from marshmallow import INCLUDE
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from shared.danish_messages import danish_errors, use_danish_messages
+from shared.danish_messages import danish_errors
 from shared.errors import DatabaseUnavailable, PlannerError
 
 log = logging.getLogger(__name__)
-use_danish_messages()  # every schema's own messages in Danish (shared.danish_messages)
 
 PROBLEM_JSON = "application/problem+json"
 INVALID_VALUE = (

@@ -35,6 +35,7 @@ from services.booking.pages.views import email_problem
 from services.booking.queries import bookable_offer, booking_window, is_bookable, offer_zone
 from shared import events as ev
 from shared.config import Settings
+from shared.cpr import Cpr
 from shared.cpr_vault import vault_for_settings
 from shared.eligibility import CitizenProfile
 from shared.errors import Conflict, NotFound, PlannerError, ValidationFailed
@@ -148,10 +149,10 @@ def check_seat_citizen(
     now: datetime,
     *,
     set_aside_rules: bool = False,
-) -> list[str]:
+) -> tuple[Cpr, list[str]]:
     """Refuse the citizen a seat at ``meeting`` unless they are eligible on the day (not
     checked with ``set_aside_rules``), the meeting is inside the offer's period with the
-    1-day notice and before the citizen's personal deadline; the CPR number's indexes."""
+    1-day notice and before the citizen's personal deadline; the CPR number and its indexes."""
     cpr = checked_request(citizen, meeting.start_at)
     if not set_aside_rules:
         require_eligible(offer, citizen, today_in(offer_zone(offer), now))
@@ -160,7 +161,7 @@ def check_seat_citizen(
     indexes = vault_for_settings(settings).indexes(cpr)
     if len(indexes) > 1:
         refuse_booked_citizen(session, offer, indexes)  # rows under an older key escape the index
-    return indexes
+    return cpr, indexes
 
 
 def place_seat(
@@ -184,8 +185,7 @@ def place_seat(
     waiting list. Returns the booking and the meeting's seats now taken."""
     meeting = meeting_of(session, offer, meeting_id)
     set_aside = by_hand is not None and by_hand.reason is not None
-    indexes = check_seat_citizen(session, settings, offer, meeting, citizen, now, set_aside_rules=set_aside)
-    cpr = checked_request(citizen, meeting.start_at)
+    cpr, indexes = check_seat_citizen(session, settings, offer, meeting, citizen, now, set_aside_rules=set_aside)
     vault = vault_for_settings(settings)
     above = by_hand is not None and by_hand.above_capacity
     taken = take_seat(session, meeting.id, extra=rebooking, above_capacity=above, from_hold=from_hold)

@@ -27,7 +27,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.booking.mail.queue import write_mail
+from services.booking.mail.queue import queue_booking_mail, write_mail
 from services.booking.mail.seat_offer import KIND, compose_seat_offer
 from services.booking.models import OFFERED, WAITING, Booking, GroupMeetingView, OfferView, WaitingListEntry
 from services.booking.operations import refuse_booked_citizen
@@ -144,15 +144,14 @@ def join_waiting_list(
         raise ValidationFailed(message, extra={"errors": {"email": [message]}})
     offer = bookable_group_offer(session, offer_id, now)
     meeting = meeting_of(session, offer, meeting_id)
-    indexes = check_seat_citizen(session, settings, offer, meeting, citizen, now)
+    cpr, indexes = check_seat_citizen(session, settings, offer, meeting, citizen, now)
     refuse_booked_citizen(session, offer, indexes)
     if meeting.free_seats > 0:
         raise Conflict(SEATS_FREE, code="seats_free")
-    assert citizen.cpr is not None
     vault = vault_for_settings(settings)
     entry = WaitingListEntry(
-        id=uuid.uuid4(), offer_id=offer.id, group_meeting_id=meeting.id, citizen_cpr_index=vault.index(citizen.cpr),
-        citizen_cpr_sealed=vault.seal(citizen.cpr), email=email, joined_at=now, status=WAITING,
+        id=uuid.uuid4(), offer_id=offer.id, group_meeting_id=meeting.id, citizen_cpr_index=vault.index(cpr),
+        citizen_cpr_sealed=vault.seal(cpr), email=email, joined_at=now, status=WAITING,
     )  # fmt: skip
     try:
         with session.begin_nested():
@@ -218,8 +217,6 @@ def take_offered_seat(
     again; NotFound when the entry is not theirs, Conflict ``seat_offer_expired`` when no seat
     is held for them (any more). The booking keeps the offer's terms of today and gets the
     confirmation at the list's e-mail address."""
-    from services.booking.mail.queue import queue_booking_mail
-
     now = now or utcnow()
     if citizen.cpr is None:
         raise NotFound(NOT_ON_LIST, code="not_on_waiting_list")

@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-import shared.web  # noqa: F401 - puts the Danish messages in place
+from shared.danish_messages import danish_errors
 
 ENGLISH = ("Missing data", "may not be null", "Not a valid", "Unknown field", "Invalid input", "Longer than",
            "Shorter than", "Must be", "Length must", "is not a", "Invalid type", "Invalid value", "give a list",
@@ -44,7 +44,7 @@ def test_marshmallows_own_messages_are_danish() -> None:
         kind = fields.String(validate=validate.OneOf(["a", "b"]))
         day = fields.Date(allow_none=False)
 
-    errors = Example().validate({"name": "abcdefg", "count": 0, "kind": "c", "day": None, "other": 1})
+    errors = danish_errors(Example().validate({"name": "abcdefg", "count": 0, "kind": "c", "day": None, "other": 1}))
     assert errors == {
         "name": ["Skal være mellem 2 og 5 tegn lang."],
         "count": ["Skal være mindst 1."],
@@ -52,4 +52,5 @@ def test_marshmallows_own_messages_are_danish() -> None:
         "day": ["Feltet må ikke være tomt."],
         "other": ["Ukendt felt."],
     }
-    assert Example().validate({}) == {"name": ["Feltet skal udfyldes."]}
+    assert danish_errors(Example().validate({})) == {"name": ["Feltet skal udfyldes."]}
+    assert danish_errors({"x": ["Skrevet af skemaet selv."]}) == {"x": ["Skrevet af skemaet selv."]}

@@ -20,6 +20,8 @@ def test_times_use_a_full_stop_and_two_digits() -> None:
     start, end = datetime(2026, 12, 1, 9, 0, tzinfo=CPH), datetime(2026, 12, 1, 9, 45, tzinfo=CPH)
     assert fmt.clock(start) == "09.00"
     assert fmt.time_span(start, end) == "09.00-09.45"
+    assert fmt.moment(end) == "tirsdag 1. december 2026 kl. 09.45"
+    assert fmt.moment(end, "en") == "Tuesday 1 December 2026, 09:45"  # no "kl." on the English pages
 
 
 def test_durations_name_hours_and_minutes() -> None:

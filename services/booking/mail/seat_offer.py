@@ -37,7 +37,7 @@ def compose_seat_offer(
         f"Tidspunkt: {when_text(start, end)}",
         f"Mødeform: {redact_cpr(channel_text(offer))}",
         "",
-        f"Pladsen er holdt til dig til {fmt.long_date(until.date())} kl. {fmt.clock(until)}. "
+        f"Pladsen er holdt til dig til {fmt.moment(until)}. "
         "Tager du den ikke inden da, går den videre til den næste på ventelisten.",
         DANISH_TIME,
         "",

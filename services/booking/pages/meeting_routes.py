@@ -81,7 +81,7 @@ def _waiting_view(session: Session, offer: OfferView, rows: list[dict[str, Any]]
     return {
         "id": entry.id, "when": when, "offered": entry.status == "offered",
         "position": waiting_list.position(session, entry),
-        "until": f"{fmt.long_date(until.date(), locale)} kl. {fmt.clock(until, locale)}" if until else None,
+        "until": fmt.moment(until, locale) if until else None,
     }  # fmt: skip
 
 

@@ -113,6 +113,6 @@ def my_waiting_lists(session: Session, settings: Settings, cpr: Cpr, locale: str
             "name": offer.name, "offer_id": offer.id,
             "when": when_text(meeting.start_at.astimezone(tz), meeting.end_at.astimezone(tz), locale),
             "position": waiting_list.position(session, entry),
-            "until": f"{fmt.long_date(until.date(), locale)} kl. {fmt.clock(until, locale)}" if until else None,
+            "until": fmt.moment(until, locale) if until else None,
         })  # fmt: skip
     return found

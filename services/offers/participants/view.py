@@ -181,8 +181,9 @@ def waiting_section(offer_id: uuid.UUID, meeting_id: uuid.UUID, job_centre_code:
     rows = []
     for citizen in found:
         until = citizen.offer_expires_at.astimezone(tz) if citizen.offer_expires_at else None
-        state = (gettext("Tilbudt en plads til %(until)s", until=f"{fmt.long_date(until.date(), locale)} kl. "
-                         f"{fmt.clock(until, locale)}") if until else gettext("Venter"))  # fmt: skip
+        state = gettext("Venter")
+        if until is not None:
+            state = gettext("Tilbudt en plads til %(until)s", until=fmt.moment(until, locale))
         rows.append({
             "place": citizen.position or "–", "name": citizen.name or "–", "cpr": citizen.cpr_masked,
             "email": citizen.email, "state": state,
